@@ -1,0 +1,42 @@
+"""pytest-pfperms: prove in CI what your infrastructure lets each workload do.
+
+The public API; see the README for a tour.
+"""
+
+from .assertions import PermissionAssertionError, assert_can, assert_cannot
+from .decision import Decision, Explanation
+from .errors import (
+    Indeterminate,
+    InvalidArgument,
+    LoadError,
+    NotFoundError,
+    PfpermsError,
+    Problem,
+)
+from .identities import ServiceAccount, User
+from .loading import load
+from .model import Model, SubjectGrant, Workload
+from .objects import SourceRef
+from .values import Symbol
+
+__all__ = [
+    "Decision",
+    "Explanation",
+    "Indeterminate",
+    "InvalidArgument",
+    "LoadError",
+    "Model",
+    "NotFoundError",
+    "PermissionAssertionError",
+    "PfpermsError",
+    "Problem",
+    "ServiceAccount",
+    "SourceRef",
+    "SubjectGrant",
+    "Symbol",
+    "User",
+    "Workload",
+    "assert_can",
+    "assert_cannot",
+    "load",
+]

@@ -1,0 +1,79 @@
+"""The exceptions pytest-pfperms raises.
+
+Every user-facing error derives from :class:`PfpermsError` and also from the
+builtin that fits it, so ``except ValueError`` or ``except LookupError`` keep
+working for callers that do not know our types.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class PfpermsError(Exception):
+    """Root of every error pytest-pfperms raises on purpose."""
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with one input: where it is and what to change."""
+
+    file: str
+    line: int | None
+    message: str
+    field: str = ""
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        what = f"{self.field}: {self.message}" if self.field else self.message
+        return f"{where}: {what}"
+
+
+class LoadError(PfpermsError, ValueError):
+    """Input that cannot be loaded into the model: bad YAML/HCL, wrong types, duplicates.
+
+    ``problems`` lists every problem found (loading goes on past the first one so
+    that a single run shows them all); ``file``, ``line`` and ``field`` describe
+    the first.
+    """
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        if not problems:
+            raise ValueError("LoadError needs at least one problem")
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        first = self.problems[0]
+        self.file = first.file
+        self.line = first.line
+        self.field = first.field
+        if len(self.problems) == 1:
+            text = str(first)
+        else:
+            lines = [f"{len(self.problems)} problems while loading:"]
+            lines += [f"  {problem}" for problem in self.problems]
+            text = "\n".join(lines)
+        super().__init__(text)
+
+    @classmethod
+    def single(cls, file: str, line: int | None, message: str, field: str = "") -> LoadError:
+        """A LoadError holding one problem."""
+        return cls([Problem(file, line, message, field)])
+
+
+class Indeterminate(PfpermsError):
+    """A yes/no question whose answer depends on values unknown before ``terraform apply``.
+
+    Raised by ``bool(decision)`` when ``decision.allowed is None``, so that neither
+    ``assert can(...)`` nor ``assert not can(...)`` passes on a guess.
+    """
+
+
+class NotFoundError(PfpermsError, LookupError):
+    """A workload, object or subject named in a query does not exist in the model."""
+
+    def __str__(self) -> str:  # LookupError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class InvalidArgument(PfpermsError, ValueError):
+    """A query was called with arguments that cannot describe a request."""

@@ -1,0 +1,161 @@
+"""``pfperms.load``: read files and directories into one Model.
+
+Dispatches each file to the loader for its format, gathers every problem
+(loading goes on so one run shows them all), refuses duplicates, and adds the
+cluster's default roles when asked.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from .errors import LoadError, Problem
+from .loaders.kube_objects import build_object
+from .loaders.manifests import MAX_FILE_BYTES, ManifestResult, load_json_text, load_manifest_text
+from .model import Model
+from .objects import BUILTIN_SOURCE, KubeObject
+from .values import Str
+
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+SKIPPED_NAMES = ("Chart.yaml", "Chart.lock", "values.yaml", "values.yml")
+"""Helm chart files that sit beside templates but are not Kubernetes objects."""
+
+
+def _bootstrap_objects() -> list[KubeObject]:
+    from .engines.bootstrap_policy import BOOTSTRAP_MANIFESTS
+
+    return [build_object(manifest, BUILTIN_SOURCE, "").obj for manifest in BOOTSTRAP_MANIFESTS]
+
+
+_BOOTSTRAP: list[KubeObject] | None = None
+
+
+def bootstrap_objects() -> list[KubeObject]:
+    """The roles and bindings every cluster has (built once per process)."""
+    global _BOOTSTRAP
+    if _BOOTSTRAP is None:
+        _BOOTSTRAP = _bootstrap_objects()
+    return _BOOTSTRAP
+
+
+def _files(root: Path, problems: list[Problem]) -> list[Path]:
+    """Manifest files under a directory, sorted; links leading outside it are refused."""
+    found: list[Path] = []
+    resolved_root = root.resolve()
+    for directory, subdirectories, names in os.walk(root, followlinks=False):
+        subdirectories[:] = sorted(d for d in subdirectories if not d.startswith("."))
+        for name in sorted(names):
+            if not name.endswith(MANIFEST_SUFFIXES) or name in SKIPPED_NAMES:
+                continue
+            path = Path(directory, name)
+            if path.is_symlink() and not path.resolve().is_relative_to(resolved_root):
+                problems.append(Problem(str(path), None, "is a link to a file outside "
+                                        f"{root}; refusing to read it (copy the file in instead)"))
+                continue
+            found.append(path)
+    return found
+
+
+def _read(path: Path, display: str, problems: list[Problem]) -> str | None:
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            problems.append(Problem(display, None, f"is {size:,} bytes, more than the "
+                                    f"{MAX_FILE_BYTES:,}-byte limit; split it into smaller files"))
+            return None
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        problems.append(Problem(display, None, f"is not UTF-8 text ({error.reason} at byte "
+                                f"{error.start}); save it as UTF-8"))
+    except OSError as error:
+        problems.append(Problem(display, None, f"cannot be read: {error.strerror or error}"))
+    return None
+
+
+def _load_file(path: Path, display: str, default_namespace: Str, problems: list[Problem]
+               ) -> ManifestResult | None:
+    text = _read(path, display, problems)
+    if text is None:
+        return None
+    if path.suffix == ".json":
+        return load_json_text(text, display, default_namespace)
+    return load_manifest_text(text, display, default_namespace)
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def load(*paths: str | os.PathLike[str], variables: Mapping[str, object] | None = None,
+         cluster_defaults: bool = True, default_namespace: str = "default",
+         namespaces: Mapping[str, str] | None = None) -> Model:
+    """Load files and directories into a Model.
+
+    ``default_namespace`` is where namespaced objects without a namespace land (as
+    ``kubectl apply -n`` would place them); ``namespaces`` overrides it per path
+    (keys as given in ``paths``). ``cluster_defaults`` adds the roles and bindings
+    every cluster has; they answer questions but are never listed by ``objects()``.
+    Raises LoadError listing every problem found.
+    """
+    if not paths:
+        raise LoadError.single("<arguments>", None, "load() needs at least one file or directory")
+    del variables  # read by the Terraform loader
+    problems: list[Problem] = []
+    warnings: list[Problem] = []
+    objects: list[KubeObject] = []
+    for given in paths:
+        root = Path(given)
+        namespace = (namespaces or {}).get(str(given), default_namespace)
+        if not root.exists():
+            problems.append(Problem(str(given), None, "does not exist"))
+            continue
+        files = _files(root, problems) if root.is_dir() else [root]
+        for path in files:
+            result = _load_file(path, _display(path), namespace, problems)
+            if result is None:
+                continue
+            objects += result.objects
+            warnings += result.warnings
+            problems += result.problems
+    problems += _duplicates(objects)
+    if problems:
+        raise LoadError(problems)
+    defaults = bootstrap_objects() if cluster_defaults else []
+    return Model(objects, defaults=defaults, warnings=warnings)
+
+
+def read_var_file(path: str) -> dict[str, object]:
+    """Variables from a ``.tfvars`` or ``.tfvars.json`` file."""
+    if path.endswith(".json"):
+        import json
+
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise LoadError.single(path, 1, "expected a JSON object of variables")
+        return data
+    raise LoadError.single(path, None, "reading .tfvars files needs the Terraform loader, "
+                                       "which is not available yet; use a .tfvars.json file")
+
+
+def _duplicates(objects: list[KubeObject]) -> list[Problem]:
+    """Two objects with the same group, kind, namespace and name: the API server keeps one."""
+    seen: dict[tuple[object, ...], KubeObject] = {}
+    found: list[Problem] = []
+    for obj in objects:
+        if obj.name == "":
+            continue
+        group = obj.api_version.rpartition("/")[0]
+        key = (group, obj.kind, obj.namespace, obj.name)
+        first = seen.get(key)
+        if first is None:
+            seen[key] = obj
+            continue
+        found.append(Problem(obj.source.path, obj.source.line,
+                             f"{obj.ref()} is defined twice: first at {first.source}, again here; "
+                             "the API server would keep only one (remove or rename one)"))
+    return found
