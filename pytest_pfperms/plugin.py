@@ -18,6 +18,7 @@ import pytest
 GROUP = "pfperms"
 _MODEL_KEY = pytest.StashKey[Any]()
 _RECORD_KEY = pytest.StashKey[list[Any]]()
+_SETTINGS_KEY = pytest.StashKey["_Settings"]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -100,6 +101,11 @@ class _Settings:
         return read_var_file(path)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Check the options early, so that a bad one is a usage error before any test runs."""
+    config.stash[_SETTINGS_KEY] = _Settings(config)
+
+
 def _load(config: pytest.Config) -> Any:
     """Load the model once per process; remember a LoadError to report it to every test."""
     if _MODEL_KEY in config.stash:
@@ -107,7 +113,7 @@ def _load(config: pytest.Config) -> Any:
     from .errors import PfpermsError
     from .loading import load
 
-    settings = _Settings(config)
+    settings = config.stash[_SETTINGS_KEY]
     result: Any
     if not settings.paths:
         result = RuntimeError("pytest-pfperms has nothing to load: set pfperms_paths in your pytest "
@@ -179,11 +185,8 @@ def pytest_assertrepr_compare(config: pytest.Config, op: str, left: object, righ
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:
     """Say what pfperms will load."""
-    try:
-        settings = _Settings(config)
-    except pytest.UsageError:
-        return None
-    if not settings.paths:
+    settings = config.stash.get(_SETTINGS_KEY, None)
+    if settings is None or not settings.paths:
         return None
     shown = ", ".join(str(Path(p).relative_to(settings.root)) for p in settings.paths)
     return [f"pfperms: {shown}" + ("" if settings.cluster_defaults else " (no cluster defaults)")]

@@ -111,7 +111,7 @@ POD_SPEC = {
     },
 }
 ANY_OBJECT = {
-    "type": "object", "title": "a mapping",
+    "type": "object", "title": "a Kubernetes object (a mapping)",
     "properties": {"apiVersion": STRING, "kind": STRING, "metadata": METADATA},
     "required": ["apiVersion", "kind"],
 }
