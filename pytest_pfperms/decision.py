@@ -85,7 +85,7 @@ class Decision:
         """One line: who, the verdict and the request."""
         text = f"{self.subject} {self.verdict} {self.request.describe()}"
         if self.allowed is None:
-            text += " (unknown before terraform apply)"
+            text += " (unknown: it depends on values not known here)"
         return text
 
     def explanation(self) -> Explanation:
@@ -108,7 +108,7 @@ class Decision:
         """The text of the Indeterminate error raised by ``bool()`` on an unknown answer."""
         evidence = self.explanation()
         lines = [f"cannot tell whether {self.subject} can {self.request.describe()}: "
-                 "the answer depends on values unknown before terraform apply"]
+                 "the answer depends on values not known here"]
         lines += [f"  {symbol.describe()}" for symbol in evidence.unknowns]
         lines += [f"  {line}" for line in evidence.lines]
         return "\n".join(lines)

@@ -137,7 +137,7 @@ def _same_kind(path: GrantPath, request: Request) -> bool:
 def _resolution_notes(engine: KubernetesEngine, who: Identity, request: Request) -> tuple[str, ...]:
     namespace = "" if isinstance(request, NonResourceRequest) else request.namespace
     notes = []
-    for binding in engine.scope_bindings(who, namespace):
+    for binding in [*engine.scope_bindings(who, None), *engine.scope_bindings(who, namespace)]:
         applies, _ = engine.applies(binding, who, namespace)
         error = engine.resolve(binding).error
         if applies is not False and error:

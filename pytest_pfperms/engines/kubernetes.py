@@ -22,6 +22,7 @@ from ..objects import (
     ClusterRole,
     ClusterRoleBinding,
     KubeObject,
+    PolicyRule,
     Role,
     RoleBinding,
     Subject,
@@ -67,6 +68,78 @@ class _Candidate:
     base: Tri
     rules: list[tuple[AnyRole, EffectiveRule, CompiledRule | None, Tri]] = field(default_factory=list)
     unknowns: tuple[Symbol, ...] = ()
+
+
+_PlanEntry = tuple[CompiledRule | None, PolicyRule, Tri]
+
+
+class _Plan:
+    """Every rule that applies to one identity in one namespace, indexed by the resources it names.
+
+    A resource request only needs the rules naming its ``resource[/subresource]``,
+    ``*/<subresource>`` or ``*``; rules holding symbols are always checked.
+    """
+
+    __slots__ = ("by_resource", "symbolic", "url_rules")
+
+    def __init__(self, candidates: list[_Candidate]):
+        self.by_resource: dict[str, list[_PlanEntry]] = defaultdict(list)
+        self.symbolic: list[_PlanEntry] = []
+        self.url_rules: list[_PlanEntry] = []
+        for candidate in candidates:
+            for _role, effective, compiled, certain in candidate.rules:
+                rule = effective.rule
+                entry = (compiled, rule, certain)
+                if rule.non_resource_urls:
+                    self.url_rules.append(entry)
+                if compiled is None:
+                    self.symbolic.append(entry)
+                    continue
+                assert isinstance(rule.resources, tuple)
+                for resource in dict.fromkeys(rule.resources):
+                    self.by_resource[str(resource)].append(entry)
+        self.by_resource.default_factory = None
+
+    def decide(self, request: ResourceRequest) -> Tri:
+        """Whether one of these rules allows a resource request."""
+        index = self.by_resource
+        result: Tri = False
+        sub = request.subresource
+        keys = (f"{request.resource}/{sub}", f"*/{sub}", "*") if sub else (request.resource, "*")
+        for key in keys:
+            entries = index.get(key)  # type: ignore[arg-type]
+            if entries:
+                found = _first_allow(entries, request)
+                if found is True:
+                    return True
+                if found is None:
+                    result = None
+        if self.symbolic:
+            found = _first_allow(self.symbolic, request)
+            if found is True:
+                return True
+            if found is None:
+                result = None
+        return result
+
+    def decide_url(self, request: NonResourceRequest) -> Tri:
+        """Whether one of these rules allows a non-resource request."""
+        return _first_allow(self.url_rules, request)
+
+
+_EMPTY_PLAN = _Plan([])
+
+
+def _first_allow(entries: Iterable[_PlanEntry], request: Request) -> Tri:
+    result: Tri = False
+    for compiled, rule, certain in entries:
+        matched: Tri = compiled.allows(request) if compiled is not None else rule_allows(rule, request)
+        if matched is False:
+            continue
+        if matched is True and certain is True:
+            return True
+        result = None
+    return result
 
 
 def _subject_key(subject: Subject, binding_namespace: Str) -> IndexKey | None:
@@ -149,7 +222,8 @@ class KubernetesEngine:
         self.effective_cluster_rules = aggregate(self.cluster_roles)
         self._compiled: dict[int, CompiledRule | None] = {}
         self._resolutions: dict[int, RoleResolution] = {}
-        self._candidates: dict[tuple[Identity, Str], list[_Candidate]] = {}
+        self._candidates: dict[tuple[Identity, Str | None], list[_Candidate]] = {}
+        self._plans: dict[tuple[object, Str], _Plan] = {}
 
     # -- structure -------------------------------------------------------------------------
 
@@ -243,12 +317,18 @@ class KubernetesEngine:
                 best, chosen = None, subject
         return and3((scope, best)), chosen
 
-    def scope_bindings(self, who: Identity, namespace: Str) -> list[Binding]:
-        """Bindings that might apply: index hits plus everything symbolic."""
+    def scope_bindings(self, who: Identity, namespace: Str | None) -> list[Binding]:
+        """Bindings that might apply: index hits plus everything symbolic.
+
+        ``namespace=None`` asks for ClusterRoleBindings; a namespace for the
+        RoleBindings of that namespace (none for ``""``).
+        """
         keys = identity_keys(who)
-        scopes: list[_BindingIndex] = [self.cluster_bindings]
+        scopes: list[_BindingIndex] = []
         extra: list[Binding] = []
-        if namespace != "":
+        if namespace is None:
+            scopes.append(self.cluster_bindings)
+        elif namespace != "":
             if isinstance(namespace, Symbol):
                 keys = None
                 extra = [b for index in self.bindings_by_namespace.values() for b in index.all]
@@ -256,37 +336,42 @@ class KubernetesEngine:
                 local = self.bindings_by_namespace.get(namespace)
                 if local is not None:
                     scopes.append(local)
-                extra = [b for b in self.symbolic_namespace_bindings]
+                extra = list(self.symbolic_namespace_bindings)
         if keys is None:
-            found = [b for scope in scopes for b in scope.all]
-            return found + extra
+            return [b for scope in scopes for b in scope.all] + extra
         seen: set[int] = set()
         result: list[Binding] = []
-        for scope in scopes:
-            for key in keys:
-                for binding, _ in scope.by_key.get(key, ()):
-                    if id(binding) not in seen:
-                        seen.add(id(binding))
-                        result.append(binding)
-            for binding in scope.uncertain:
-                if id(binding) not in seen:
-                    seen.add(id(binding))
-                    result.append(binding)
-        for binding in extra:
+
+        def add(binding: Binding) -> None:
             if id(binding) not in seen:
                 seen.add(id(binding))
                 result.append(binding)
+
+        for scope in scopes:
+            for key in keys:
+                for binding, _ in scope.by_key.get(key, ()):
+                    add(binding)
+            for binding in scope.uncertain:
+                add(binding)
+        for binding in extra:
+            add(binding)
         return result
 
     def candidates(self, who: Identity, namespace: Str) -> list[_Candidate]:
-        """Bindings that apply or may apply to ``who`` in ``namespace``, with their rules."""
+        """Bindings that apply or may apply to ``who`` for a request in ``namespace``, with their rules:
+        the ClusterRoleBindings, then the RoleBindings of that namespace."""
+        return [*self._scoped_candidates(who, None), *self._scoped_candidates(who, namespace)]
+
+    def _scoped_candidates(self, who: Identity, namespace: Str | None) -> list[_Candidate]:
+        if namespace == "":
+            return []
         cache_key = (who, namespace)
         cached = self._candidates.get(cache_key)
         if cached is not None:
             return cached
         result: list[_Candidate] = []
         for binding in self.scope_bindings(who, namespace):
-            applies, subject = self.applies(binding, who, namespace)
+            applies, subject = self.applies(binding, who, "" if namespace is None else namespace)
             if applies is False or subject is None:
                 continue
             candidate = _Candidate(binding, subject, applies)
@@ -307,26 +392,31 @@ class KubernetesEngine:
         self._candidates[cache_key] = result
         return result
 
+    def plan(self, who: Identity, namespace: Str) -> _Plan:
+        """The rules that apply to ``who`` for a request in ``namespace`` (``""``: cluster scope),
+        ClusterRoleBindings and that namespace's RoleBindings, indexed for fast matching (cached)."""
+        cache_key = (who.username if isinstance(who, ServiceAccount) and identity_keys(who) else who,
+                     namespace)
+        cached = self._plans.get(cache_key)
+        if cached is None:
+            local = self._scoped_candidates(who, namespace)
+            if local:
+                cached = _Plan([*self._scoped_candidates(who, None), *local])
+            else:
+                cached = self._plans.get((cache_key[0], ""))
+                if cached is None:
+                    cached = _Plan(self._scoped_candidates(who, None))
+                    self._plans[(cache_key[0], "")] = cached
+            if len(self._plans) > 50_000:
+                self._plans.clear()
+            self._plans[cache_key] = cached
+        return cached
+
     def allowed(self, who: Identity, request: Request) -> Tri:
         """The decision alone: True, False or None; as the authorizer's loop."""
-        namespace = "" if isinstance(request, NonResourceRequest) else request.namespace
-        result: Tri = False
-        for candidate in self.candidates(who, namespace):
-            for _role, effective, compiled, certain in candidate.rules:
-                if compiled is not None:
-                    if not compiled.allows(request):
-                        continue
-                    if certain is True:
-                        return True
-                    result = None
-                    continue
-                matched = rule_allows(effective.rule, request)
-                if matched is False:
-                    continue
-                if matched is True and certain is True:
-                    return True
-                result = None
-        return result
+        if isinstance(request, NonResourceRequest):
+            return self.plan(who, "").decide_url(request)
+        return self.plan(who, request.namespace).decide(request)
 
     def grant_paths(self, who: Identity, request: Request) -> list[GrantPath]:
         """Every path that grants (allowed True) or may grant (None) the request."""
