@@ -24,9 +24,10 @@ SKIPPED_NAMES = ("Chart.yaml", "Chart.lock", "values.yaml", "values.yml")
 
 
 def _bootstrap_objects() -> list[KubeObject]:
-    from .engines.bootstrap_policy import BOOTSTRAP_MANIFESTS
+    from .engines.bootstrap_policy import BOOTSTRAP_MANIFESTS, SYSTEM_COMPONENT_MANIFESTS
 
-    return [build_object(manifest, BUILTIN_SOURCE, "").obj for manifest in BOOTSTRAP_MANIFESTS]
+    return [build_object(manifest, BUILTIN_SOURCE, "").obj
+            for manifest in (*BOOTSTRAP_MANIFESTS, *SYSTEM_COMPONENT_MANIFESTS)]
 
 
 _BOOTSTRAP: list[KubeObject] | None = None

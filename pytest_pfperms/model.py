@@ -11,7 +11,7 @@ from .engines.kubernetes import GrantPath, KubernetesEngine
 from .errors import InvalidArgument, NotFoundError, Problem
 from .explain import explain_rbac
 from .identities import Identity, ServiceAccount, User, parse_username
-from .objects import KubeObject, ServiceAccountObject, WorkloadObject
+from .objects import BUILTIN_SOURCE, KubeObject, ServiceAccountObject, WorkloadObject
 from .requests import Request, build_request
 from .values import Str, Symbol, Tri, or3
 
@@ -23,6 +23,11 @@ class SubjectGrant:
     subject: str
     allowed: Tri
     path: GrantPath
+
+    @property
+    def builtin(self) -> bool:
+        """True when the grant comes from the cluster's default (bootstrap) bindings."""
+        return self.path.binding.source is BUILTIN_SOURCE
 
     def __str__(self) -> str:
         prefix = "" if self.allowed is True else "(maybe) "
@@ -241,7 +246,7 @@ class Model:
     def problems(self) -> list[str]:
         """Bindings whose role is missing, and other things that grant nothing but look meant to."""
         return [f"{error} ({binding.source})" for binding, error in self.kubernetes.resolution_errors()
-                if binding.source.path != "<kubernetes bootstrap policy>"]
+                if binding.source is not BUILTIN_SOURCE]
 
     def __repr__(self) -> str:
         return f"<Model with {len(self._objects)} objects, {len(self._workloads)} workloads>"

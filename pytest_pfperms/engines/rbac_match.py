@@ -208,6 +208,9 @@ def _sa_subject_applies(subject: Subject, binding_namespace: Str, who: Identity)
         return False
     if isinstance(who, ServiceAccount):
         return and3((eq3(namespace, who.namespace), eq3(subject.name, who.name)))
+    if isinstance(namespace, str) and isinstance(subject.name, str):
+        # The authorizer compares the whole user name string, nothing else.
+        return who.name == f"{SERVICE_ACCOUNT_PREFIX}{namespace}:{subject.name}"
     parts = _username_parts(who.name)
     if parts is None:
         return False
