@@ -11,7 +11,7 @@ import pytest
 
 import pytest_pfperms as pfperms
 from pytest_pfperms.loaders import manifests
-from pytest_pfperms.objects import ClusterRole, Role, RoleBinding, ServiceAccountObject, WorkloadObject
+from pytest_pfperms.objects import ClusterRole, Role, ServiceAccountObject, WorkloadObject
 
 
 def write(directory: Path, name: str, text: str) -> Path:
