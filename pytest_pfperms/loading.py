@@ -41,11 +41,28 @@ def bootstrap_objects() -> list[KubeObject]:
     return _BOOTSTRAP
 
 
-def _files(root: Path, problems: list[Problem]) -> list[Path]:
-    """Manifest files under a directory, sorted; links leading outside it are refused."""
+def _is_terraform_dir(directory: Path) -> bool:
+    try:
+        return any(name.endswith((".tf", ".tf.json")) for name in os.listdir(directory))
+    except OSError:
+        return False
+
+
+def _files(root: Path, problems: list[Problem]) -> tuple[list[Path], list[Path]]:
+    """Manifest files and Terraform root module directories under a directory, sorted.
+
+    A directory holding ``*.tf`` files is a Terraform root module: it is evaluated as a
+    whole, and nothing below it is read as manifests (its YAML files are Terraform's
+    inputs). Links leading outside the directory are refused.
+    """
     found: list[Path] = []
+    roots: list[Path] = []
     resolved_root = root.resolve()
     for directory, subdirectories, names in os.walk(root, followlinks=False):
+        if _is_terraform_dir(Path(directory)):
+            roots.append(Path(directory))
+            subdirectories[:] = []
+            continue
         subdirectories[:] = sorted(d for d in subdirectories if not d.startswith("."))
         for name in sorted(names):
             if not name.endswith(MANIFEST_SUFFIXES) or name in SKIPPED_NAMES:
@@ -56,7 +73,7 @@ def _files(root: Path, problems: list[Problem]) -> list[Path]:
                                         f"{root}; refusing to read it (copy the file in instead)"))
                 continue
             found.append(path)
-    return found
+    return found, roots
 
 
 def _read(path: Path, display: str, problems: list[Problem]) -> str | None:
@@ -94,18 +111,22 @@ def _display(path: Path) -> str:
 
 def load(*paths: str | os.PathLike[str], variables: Mapping[str, object] | None = None,
          cluster_defaults: bool = True, default_namespace: str = "default",
-         namespaces: Mapping[str, str] | None = None) -> Model:
+         namespaces: Mapping[str, str] | None = None,
+         repo_root: str | os.PathLike[str] | None = None) -> Model:
     """Load files and directories into a Model.
 
     ``default_namespace`` is where namespaced objects without a namespace land (as
     ``kubectl apply -n`` would place them); ``namespaces`` overrides it per path
     (keys as given in ``paths``). ``cluster_defaults`` adds the roles and bindings
     every cluster has; they answer questions but are never listed by ``objects()``.
-    Raises LoadError listing every problem found.
+    A directory holding ``*.tf`` files is a Terraform root module, evaluated with
+    ``variables`` (plus its ``terraform.tfvars``, ``*.auto.tfvars`` and ``TF_VAR_*``);
+    ``repo_root`` (default: the current directory) bounds what ``file()`` and local
+    module sources may read. Raises LoadError listing every problem found.
     """
     if not paths:
         raise LoadError.single("<arguments>", None, "load() needs at least one file or directory")
-    del variables  # read by the Terraform loader
+    repo_root = Path(repo_root).resolve() if repo_root is not None else None
     problems: list[Problem] = []
     warnings: list[Problem] = []
     objects: list[KubeObject] = []
@@ -115,7 +136,14 @@ def load(*paths: str | os.PathLike[str], variables: Mapping[str, object] | None 
         if not root.exists():
             problems.append(Problem(str(given), None, "does not exist"))
             continue
-        files = _files(root, problems) if root.is_dir() else [root]
+        roots: list[Path] = []
+        if root.is_dir():
+            files, roots = _files(root, problems)
+        else:
+            files = [root]
+        for directory in roots:
+            objects += _load_terraform(directory, repo_root or Path.cwd(), variables or {},
+                                       problems, warnings)
         for path in files:
             result = _load_file(path, _display(path), namespace, problems)
             if result is None:
@@ -131,16 +159,24 @@ def load(*paths: str | os.PathLike[str], variables: Mapping[str, object] | None 
 
 
 def read_var_file(path: str) -> dict[str, object]:
-    """Variables from a ``.tfvars`` or ``.tfvars.json`` file."""
-    if path.endswith(".json"):
-        import json
+    """Variables from a ``.tfvars`` or ``.tfvars.json`` file; LoadError on bad input."""
+    from .loaders.terraform.to_model import read_tfvars
 
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-        if not isinstance(data, dict):
-            raise LoadError.single(path, 1, "expected a JSON object of variables")
-        return data
-    raise LoadError.single(path, None, "reading .tfvars files needs the Terraform loader, "
-                                       "which is not available yet; use a .tfvars.json file")
+    problems: list[Problem] = []
+    values = read_tfvars(Path(path), _display(Path(path)), problems)
+    if problems:
+        raise LoadError(problems)
+    return values
+
+
+def _load_terraform(directory: Path, repo_root: Path, variables: Mapping[str, object],
+                    problems: list[Problem], warnings: list[Problem]) -> list[KubeObject]:
+    from .loaders.terraform.to_model import load_terraform_root
+
+    root = repo_root.resolve()
+    if not directory.resolve().is_relative_to(root):
+        root = directory.resolve()
+    return load_terraform_root(directory, root, variables, problems, warnings)
 
 
 def _duplicates(objects: list[KubeObject]) -> list[Problem]:

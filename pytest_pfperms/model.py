@@ -165,9 +165,12 @@ class Model:
         Raises NotFoundError with close matches when there is none, and when the
         name is ambiguous across namespaces.
         """
+        if "/" not in ref and "." in ref:
+            return self._workload_at_address(ref, namespace)
         kind, sep, name = ref.partition("/")
         if not sep or not kind or not name:
-            raise InvalidArgument(f"name a workload as 'Kind/name', e.g. 'Deployment/web', not {ref!r}")
+            raise InvalidArgument(f"name a workload as 'Kind/name' (e.g. 'Deployment/web') or by its "
+                                  f"Terraform address (e.g. 'module.web'), not {ref!r}")
         found = [obj for obj in self._workloads
                  if obj.kind == kind and obj.name == name
                  and (namespace is None or obj.namespace == namespace)]
@@ -191,6 +194,27 @@ class Model:
                 message += f"; it exists in namespace {', '.join(elsewhere)}"
         if not close and not self._workloads:
             message += "; the model has no workloads at all"
+        raise NotFoundError(message)
+
+    def _workload_at_address(self, address: str, namespace: Str | None) -> Workload:
+        """The workload a Terraform resource or module call creates (directly, not in nested modules)."""
+        found = []
+        for obj in self._workloads:
+            at = obj.source.address
+            if at is None or (namespace is not None and obj.namespace != namespace):
+                continue
+            if at == address or (at.startswith(address + ".") and "module." not in at[len(address) + 1:]):
+                found.append(obj)
+        if len(found) == 1:
+            return Workload(self, found[0])
+        if found:
+            listed = ", ".join(f"{obj.ref()} ({obj.source})" for obj in found)
+            raise NotFoundError(f"{address} creates several workloads: {listed}; name one as 'Kind/name'")
+        known = sorted({obj.source.address for obj in self._workloads if obj.source.address})
+        close = difflib.get_close_matches(address, known, n=3, cutoff=0.6)
+        message = f"no workload created by {address}"
+        if close:
+            message += "; did you mean " + " or ".join(repr(c) for c in close) + "?"
         raise NotFoundError(message)
 
     # -- questions -------------------------------------------------------------------------

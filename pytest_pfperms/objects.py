@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .values import Str, StrList, show
+from .values import Str, StrList, Symbol, show
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +127,8 @@ class KubeObject:
     labels: Mapping[str, Str] = field(default_factory=dict, compare=False)
     annotations: Mapping[str, Str] = field(default_factory=dict, compare=False)
     body: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    condition: Symbol | None = field(default=None, compare=False)
+    """Set when whether the object exists at all is unknown (``count`` on an unset variable)."""
 
     def __repr__(self) -> str:
         return f"<{self.ref()} at {self.source}>"

@@ -8,7 +8,6 @@ section. Nothing here needs assertion rewriting of our modules.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any
@@ -88,17 +87,15 @@ class _Settings:
 
     @staticmethod
     def _var_file(path: str) -> dict[str, object]:
-        if path.endswith(".json"):
-            try:
-                data = json.loads(Path(path).read_text(encoding="utf-8"))
-            except (OSError, ValueError) as error:
-                raise pytest.UsageError(f"--pfperms-var-file {path}: {error}") from None
-            if not isinstance(data, dict):
-                raise pytest.UsageError(f"--pfperms-var-file {path}: expected a JSON object")
-            return data
+        from .errors import LoadError
         from .loading import read_var_file
 
-        return read_var_file(path)
+        if not Path(path).is_file():
+            raise pytest.UsageError(f"--pfperms-var-file {path}: no such file")
+        try:
+            return read_var_file(path)
+        except LoadError as error:
+            raise pytest.UsageError(f"--pfperms-var-file: {error}") from None
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -123,7 +120,7 @@ def _load(config: pytest.Config) -> Any:
             result = load(*settings.paths, variables=settings.variables,
                           cluster_defaults=settings.cluster_defaults,
                           default_namespace=settings.default_namespace,
-                          namespaces=settings.namespaces)
+                          namespaces=settings.namespaces, repo_root=settings.root)
         except PfpermsError as error:
             result = error
     config.stash[_MODEL_KEY] = result

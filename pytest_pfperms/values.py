@@ -76,6 +76,17 @@ StrList = tuple[Str, ...] | Symbol
 """A list of strings (a tuple), any item of which may be symbolic, or a wholly unknown list."""
 
 
+class UnknownMap(dict[str, "Str"]):
+    """A map (labels, annotations) wholly unknown before apply: empty, but carrying its symbol."""
+
+    def __init__(self, symbol: Symbol):
+        super().__init__()
+        self.symbol = symbol
+
+    def __repr__(self) -> str:
+        return f"UnknownMap({self.symbol})"
+
+
 def is_concrete(value: object) -> bool:
     """True when ``value`` holds no symbol anywhere (strings and tuples of strings)."""
     if isinstance(value, Symbol):

@@ -28,7 +28,7 @@ from ..objects import (
     Subject,
 )
 from ..requests import NonResourceRequest, Request, ResourceRequest
-from ..values import Str, Symbol, Tri, and3, eq3, symbols_in
+from ..values import Str, Symbol, Tri, UnknownMap, and3, eq3, symbols_in
 from .aggregation import EffectiveRule, aggregate
 from .rbac_match import CompiledRule, compile_rule, rule_allows, subject_applies
 
@@ -253,7 +253,7 @@ class KubernetesEngine:
         if ref.kind == "ClusterRole":
             found = self.cluster_roles.get(ref.name)
             if found is not None:
-                return RoleResolution(((found, True),))
+                return RoleResolution(((found, None if found.condition is not None else True),))
             maybe = tuple((role, eq3(name, ref.name)) for name, role in self.cluster_roles.items()
                           if eq3(name, ref.name) is None)
             if maybe:
@@ -267,7 +267,7 @@ class KubernetesEngine:
             assert binding.namespace is not None
             role = self.roles.get((binding.namespace, ref.name))
             if role is not None:
-                return RoleResolution(((role, True),))
+                return RoleResolution(((role, None if role.condition is not None else True),))
             maybe_roles = tuple(
                 (role, and3((eq3(namespace, binding.namespace), eq3(name, ref.name))))
                 for (namespace, name), role in self.roles.items()
@@ -316,6 +316,24 @@ class KubernetesEngine:
             if applies is None and best is False:
                 best, chosen = None, subject
         return and3((scope, best)), chosen
+
+    @staticmethod
+    def _uncertain_symbols(binding: Binding, subject: Subject, who: Identity,
+                           namespace: Str | None) -> list[Symbol]:
+        """The symbols that make a binding's applying unknown: its namespace against the
+        request's, or its subject against the identity, whichever is uncertain."""
+        found: list[Symbol] = []
+        if isinstance(binding, RoleBinding) and namespace is not None:
+            assert binding.namespace is not None
+            if eq3(binding.namespace, namespace) is None:
+                found += symbols_in((binding.namespace, namespace))
+        binding_namespace: Str = binding.namespace if isinstance(binding, RoleBinding) and \
+            binding.namespace is not None else ""
+        if subject_applies(subject, binding_namespace, who) is None:
+            found += symbols_in((subject.name, subject.namespace or binding_namespace))
+            if isinstance(who, ServiceAccount):
+                found += symbols_in((who.namespace, who.name))
+        return found
 
     def scope_bindings(self, who: Identity, namespace: Str | None) -> list[Binding]:
         """Bindings that might apply: index hits plus everything symbolic.
@@ -374,13 +392,19 @@ class KubernetesEngine:
             applies, subject = self.applies(binding, who, "" if namespace is None else namespace)
             if applies is False or subject is None:
                 continue
+            if binding.condition is not None:
+                applies = and3((applies, None))
             candidate = _Candidate(binding, subject, applies)
             unknowns: list[Symbol] = []
+            if binding.condition is not None:
+                unknowns.append(binding.condition)
             if applies is None:
-                unknowns += symbols_in((binding.namespace, subject.name, subject.namespace, namespace))
+                unknowns += self._uncertain_symbols(binding, subject, who, namespace)
             for role, role_certain in self.resolve(binding).roles:
                 if role_certain is None:
                     unknowns += symbols_in((binding.role_ref.name, role.name, role.namespace))
+                    if role.condition is not None:
+                        unknowns.append(role.condition)
                 for effective in self.effective_rules(role):
                     candidate.rules.append((role, effective, self._compiled_rule(effective),
                                             and3((applies, role_certain, effective.certain))))
@@ -432,7 +456,8 @@ class KubernetesEngine:
                 if matched is None:
                     unknowns += symbols_in(effective.rule.content())
                 if effective.certain is None and effective.origin is not None:
-                    unknowns += symbols_in(dict(effective.origin.labels))
+                    labels = effective.origin.labels
+                    unknowns += [labels.symbol] if isinstance(labels, UnknownMap) else symbols_in(dict(labels))
                 paths.append(GrantPath(candidate.binding, candidate.subject, role, effective,
                                        allowed, tuple(dict.fromkeys(unknowns))))
         return paths
@@ -462,7 +487,8 @@ class KubernetesEngine:
                 if match is None:
                     continue
                 effective, matched = match
-                certain = and3((in_scope, role_certain, matched))
+                certain = and3((in_scope, role_certain, matched,
+                                None if binding.condition is not None else True))
                 for subject in binding.subjects:
                     if subject.kind not in ("User", "Group", "ServiceAccount"):
                         continue

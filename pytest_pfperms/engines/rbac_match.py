@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from ..identities import AUTHENTICATED, SERVICE_ACCOUNT_PREFIX, Identity, ServiceAccount, User
 from ..objects import LabelSelector, PolicyRule, Subject
 from ..requests import NonResourceRequest, Request, ResourceRequest
-from ..values import Str, Symbol, Tri, and3, eq3, is_concrete, or3
+from ..values import Str, StrList, Symbol, Tri, UnknownMap, and3, eq3, is_concrete, or3
 
 SA_GROUP = "system:serviceaccounts"
 SA_NAMESPACE_GROUP_PREFIX = "system:serviceaccounts:"
@@ -230,6 +230,8 @@ def subject_applies(subject: Subject, binding_namespace: Str, who: Identity) -> 
 
 def selector_matches(selector: LabelSelector, labels: Mapping[str, Str]) -> Tri:
     """A label selector against labels: matchLabels and matchExpressions all hold."""
+    if isinstance(labels, UnknownMap):
+        return True if not selector.match_labels and not selector.match_expressions else None
     results: list[Tri] = []
     for key, value in selector.match_labels:
         results.append(eq3(labels[key], value) if key in labels else False)

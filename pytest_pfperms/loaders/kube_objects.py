@@ -8,6 +8,7 @@ from Terraform.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -27,7 +28,7 @@ from ..objects import (
     Subject,
     WorkloadObject,
 )
-from ..values import Str, Symbol
+from ..values import Str, Symbol, UnknownMap
 from .schemas import first_error
 
 RBAC_GROUP = "rbac.authorization.k8s.io"
@@ -128,6 +129,8 @@ def _mapping(value: object, path: list[str | int], *, optional: bool = True) -> 
 
 
 def _string_map(value: object, path: list[str | int]) -> dict[str, Str]:
+    if isinstance(value, Symbol):
+        return UnknownMap(value)
     mapping = _mapping(value, path)
     for key, item in mapping.items():
         if not isinstance(key, str) or not _is_str(item):
@@ -292,10 +295,18 @@ def build_object(
     default_namespace: Str,
     *,
     rule_lines: list[int] | None = None,
+    condition: Symbol | None = None,
 ) -> Built:
-    """Build one model object from a document; raise :class:`InvalidObject` if it is malformed."""
+    """Build one model object from a document; raise :class:`InvalidObject` if it is malformed.
+
+    ``condition`` marks an object that exists only if a symbol turns out so (Terraform
+    ``count``/``for_each`` over values unknown before apply).
+    """
     try:
-        return _build(document, source, default_namespace, rule_lines)
+        built = _build(document, source, default_namespace, rule_lines)
+        if condition is not None:
+            built = Built(dataclasses.replace(built.obj, condition=condition), built.warnings)
+        return built
     except _Bad as problem:
         kind = document.get("kind") if isinstance(document, Mapping) else None
         exact = first_error(kind if isinstance(kind, str) else None, document)
