@@ -30,7 +30,7 @@ from ..objects import (
 from ..requests import NonResourceRequest, Request, ResourceRequest
 from ..values import Str, Symbol, Tri, UnknownMap, and3, eq3, symbols_in
 from .aggregation import EffectiveRule, aggregate
-from .rbac_match import CompiledRule, compile_rule, rule_allows, subject_applies
+from .rbac_match import UNKNOWN_KIND, CompiledRule, compile_rule, rule_allows, subject_applies
 
 IndexKey = tuple[str, str]
 
@@ -276,6 +276,20 @@ class KubernetesEngine:
                 return RoleResolution(maybe_roles)
             return RoleResolution((), f"{binding.ref()} references Role {binding.namespace}/{ref.name}, "
                                       "which is not defined: it grants nothing")
+        if ref.kind == UNKNOWN_KIND:
+            maybe_any: list[tuple[AnyRole, Tri]] = []
+            for name, cluster_role in self.cluster_roles.items():
+                if eq3(name, ref.name) is not False:
+                    maybe_any.append((cluster_role, None))
+            if isinstance(binding, RoleBinding) and binding.namespace is not None:
+                binding_namespace = binding.namespace
+                for (namespace, name), role in self.roles.items():
+                    if and3((eq3(namespace, binding_namespace), eq3(name, ref.name))) is not False:
+                        maybe_any.append((role, None))
+            if maybe_any:
+                return RoleResolution(tuple(maybe_any))
+            return RoleResolution((), f"{binding.ref()} references a role unknown before apply "
+                                      "that matches no role here")
         return RoleResolution((), f"{binding.ref()} has roleRef kind {ref.kind!r}; only 'Role' and "
                                   "'ClusterRole' (exact case) are valid, so it grants nothing")
 
@@ -457,7 +471,8 @@ class KubernetesEngine:
                     unknowns += symbols_in(effective.rule.content())
                 if effective.certain is None and effective.origin is not None:
                     labels = effective.origin.labels
-                    unknowns += [labels.symbol] if isinstance(labels, UnknownMap) else symbols_in(dict(labels))
+                    unknowns += ([labels.symbol] if isinstance(labels, UnknownMap)
+                                 else symbols_in(dict(labels)))
                 paths.append(GrantPath(candidate.binding, candidate.subject, role, effective,
                                        allowed, tuple(dict.fromkeys(unknowns))))
         return paths
@@ -490,7 +505,7 @@ class KubernetesEngine:
                 certain = and3((in_scope, role_certain, matched,
                                 None if binding.condition is not None else True))
                 for subject in binding.subjects:
-                    if subject.kind not in ("User", "Group", "ServiceAccount"):
+                    if subject.kind not in ("User", "Group", "ServiceAccount", UNKNOWN_KIND):
                         continue
                     if subject.kind == "ServiceAccount" and not subject.namespace:
                         if isinstance(binding, ClusterRoleBinding):
@@ -498,8 +513,12 @@ class KubernetesEngine:
                         subject = Subject(subject.kind, subject.name, binding.namespace,
                                           subject.api_group)
                     unknowns = symbols_in((binding.namespace, role.name, effective.rule.content()))
-                    results.append(GrantPath(binding, subject, role, effective, certain,
-                                             tuple(unknowns) if certain is None else ()))
+                    subject_certain = certain
+                    if subject.kind == UNKNOWN_KIND:
+                        subject_certain = and3((certain, None))
+                        unknowns += symbols_in(subject.name)
+                    results.append(GrantPath(binding, subject, role, effective, subject_certain,
+                                             tuple(unknowns) if subject_certain is None else ()))
                 break
         return results
 

@@ -14,7 +14,10 @@ from collections.abc import Mapping
 from ..identities import AUTHENTICATED, SERVICE_ACCOUNT_PREFIX, Identity, ServiceAccount, User
 from ..objects import LabelSelector, PolicyRule, Subject
 from ..requests import NonResourceRequest, Request, ResourceRequest
-from ..values import Str, StrList, Symbol, Tri, UnknownMap, and3, eq3, is_concrete, or3
+from ..values import Str, Symbol, Tri, UnknownMap, and3, eq3, is_concrete, or3
+
+UNKNOWN_KIND = "<unknown before apply>"
+"""Kind of a subject or roleRef unknown before apply (set by the object builder)."""
 
 SA_GROUP = "system:serviceaccounts"
 SA_NAMESPACE_GROUP_PREFIX = "system:serviceaccounts:"
@@ -225,6 +228,8 @@ def subject_applies(subject: Subject, binding_namespace: Str, who: Identity) -> 
         return _group_subject_applies(subject.name, who)
     if subject.kind == "ServiceAccount":
         return _sa_subject_applies(subject, binding_namespace, who)
+    if subject.kind == UNKNOWN_KIND:
+        return None  # a subject unknown before apply may be anyone
     return False
 
 

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..engines.rbac_match import UNKNOWN_KIND
 from ..objects import (
     ClusterRole,
     ClusterRoleBinding,
@@ -70,6 +71,26 @@ WORKLOAD_KINDS = frozenset(POD_SPEC_PATHS) | frozenset(ARGO_SPEC_PATHS)
 RBAC_KINDS = frozenset({"Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"})
 
 
+
+
+def part_of(symbol: Symbol, key: str | int) -> Symbol:
+    """The symbol for one field of a wholly unknown value."""
+    step = f"[{key}]" if isinstance(key, int) else f".{key}"
+    return Symbol(key=f"{symbol.key}{step}", expression=f"{symbol.expression or symbol.key}{step}",
+                  source=symbol.source, reason=symbol.reason, hint=symbol.hint)
+
+
+class _UnknownMapping(dict[str, Any]):
+    """A mapping unknown before apply: every field read from it is a symbol."""
+
+    def __init__(self, symbol: Symbol):
+        super().__init__()
+        self.symbol = symbol
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return part_of(self.symbol, key)
+
+
 class InvalidObject(Exception):
     """A document that does not describe a valid object: ``path`` is the field, then the message."""
 
@@ -123,6 +144,8 @@ def _str_list(value: object, path: list[str | int]) -> tuple[Str, ...] | Symbol:
 def _mapping(value: object, path: list[str | int], *, optional: bool = True) -> Mapping[str, Any]:
     if value is None and optional:
         return {}
+    if isinstance(value, Symbol):
+        return _UnknownMapping(value)
     if isinstance(value, Mapping):
         return value
     raise _Bad(path, "expected a mapping")
@@ -139,19 +162,33 @@ def _string_map(value: object, path: list[str | int]) -> dict[str, Str]:
 
 
 def _bool(value: object, path: list[str | int]) -> bool | None:
+    if isinstance(value, Symbol):
+        return None  # unknown before apply: treated as not set
     if value is None or value is True or value is False:
         return value
     raise _Bad(path, "expected true or false")
 
 
+def _unknown_rule(symbol: Symbol, index: int, source: SourceRef) -> PolicyRule:
+    """A rule (or rules) unknown before apply: every field is a symbol."""
+    return PolicyRule(verbs=part_of(symbol, "verbs"), api_groups=part_of(symbol, "apiGroups"),
+                      resources=part_of(symbol, "resources"), resource_names=(),
+                      non_resource_urls=part_of(symbol, "nonResourceURLs"), index=index, source=source)
+
+
 def _rules(value: object, source: SourceRef, rule_lines: list[int] | None) -> tuple[PolicyRule, ...]:
     if value is None:
         return ()
+    if isinstance(value, Symbol):
+        return (_unknown_rule(value, 0, source),)
     if not isinstance(value, (list, tuple)):
         raise _Bad(["rules"], "expected a list of rules")
     rules = []
     for index, raw in enumerate(value):
         where: list[str | int] = ["rules", index]
+        if isinstance(raw, Symbol):
+            rules.append(_unknown_rule(raw, index, source))
+            continue
         rule = _mapping(raw, where, optional=False)
         if "verbs" not in rule:
             raise _Bad(where, "missing required field 'verbs'")
@@ -204,13 +241,20 @@ def _selectors(value: object) -> tuple[LabelSelector, ...]:
 def _subjects(value: object) -> tuple[Subject, ...]:
     if value is None:
         return ()
+    if isinstance(value, Symbol):
+        return (Subject(UNKNOWN_KIND, value),)
     if not isinstance(value, (list, tuple)):
         raise _Bad(["subjects"], "expected a list of subjects")
     subjects = []
     for index, raw in enumerate(value):
         where: list[str | int] = ["subjects", index]
+        if isinstance(raw, Symbol):
+            subjects.append(Subject(UNKNOWN_KIND, raw))
+            continue
         subject = _mapping(raw, where, optional=False)
         kind = subject.get("kind")
+        if isinstance(kind, Symbol):
+            kind = UNKNOWN_KIND
         if not isinstance(kind, str):
             raise _Bad([*where, "kind"], "expected a string")
         namespace = subject.get("namespace")
@@ -226,6 +270,8 @@ def _subjects(value: object) -> tuple[Subject, ...]:
 def _role_ref(value: object) -> RoleRef:
     ref = _mapping(value, ["roleRef"], optional=False)
     kind = ref.get("kind")
+    if isinstance(kind, Symbol):
+        kind = UNKNOWN_KIND
     if not isinstance(kind, str):
         raise _Bad(["roleRef", "kind"], "expected a string")
     api_group = ref.get("apiGroup", RBAC_GROUP)
@@ -255,17 +301,17 @@ def _pod_service_account(spec: Mapping[str, Any], path: list[str | int]) -> Str:
 def _semantic_warnings(obj: KubeObject) -> list[str]:
     """What the API server would reject but the authorizer evaluates anyway."""
     found = []
-    if isinstance(obj, ClusterRoleBinding) and obj.role_ref.kind != "ClusterRole":
+    if isinstance(obj, ClusterRoleBinding) and obj.role_ref.kind not in ("ClusterRole", UNKNOWN_KIND):
         found.append(f"roleRef.kind: a ClusterRoleBinding must reference a ClusterRole, "
                      f"not {obj.role_ref.kind!r}; it grants nothing")
-    if isinstance(obj, RoleBinding) and obj.role_ref.kind not in ("Role", "ClusterRole"):
+    if isinstance(obj, RoleBinding) and obj.role_ref.kind not in ("Role", "ClusterRole", UNKNOWN_KIND):
         found.append(f"roleRef.kind: must be 'Role' or 'ClusterRole', not {obj.role_ref.kind!r}; "
                      "it grants nothing")
     if isinstance(obj, (RoleBinding, ClusterRoleBinding)):
         if obj.role_ref.api_group != RBAC_GROUP:
             found.append(f"roleRef.apiGroup: must be {RBAC_GROUP!r}")
         for index, subject in enumerate(obj.subjects):
-            if subject.kind not in ("User", "Group", "ServiceAccount"):
+            if subject.kind not in ("User", "Group", "ServiceAccount", UNKNOWN_KIND):
                 found.append(f"subjects[{index}].kind: {subject.kind!r} is not User, Group or "
                              "ServiceAccount (exact case); it matches nobody")
             elif (subject.kind == "ServiceAccount" and isinstance(obj, ClusterRoleBinding)
@@ -331,7 +377,9 @@ def _build(document: Mapping[str, Any], source: SourceRef, default_namespace: St
         name = _str(metadata.get("name"), ["metadata", "name"])
     elif metadata.get("generateName") not in (None, ""):
         prefix = _str(metadata.get("generateName"), ["metadata", "generateName"])
-        name = Symbol(key=f"{source.address or source}.generated_name",
+        generated_key = (f"{source.address}.metadata[0].name" if source.address
+                         else f"{source}.generated_name")
+        name = Symbol(key=generated_key,
                       expression=f"generateName: {prefix}",
                       source=str(source), reason="generated by the API server from generateName",
                       pattern=(re_escape(prefix) + "[a-z0-9]{5}") if isinstance(prefix, str) else None,
@@ -404,6 +452,8 @@ def _argo_workload(document: Mapping[str, Any], common: dict[str, Any]) -> Workl
     if executor.get("serviceAccountName") not in (None, ""):
         extra.append(_str(executor.get("serviceAccountName"), [*path, "executor", "serviceAccountName"]))
     templates = spec.get("templates") or []
+    if isinstance(templates, Symbol):
+        templates = []  # unknown before apply: per-template overrides cannot be seen
     if not isinstance(templates, (list, tuple)):
         raise _Bad([*path, "templates"], "expected a list of templates")
     for index, template in enumerate(templates):

@@ -1,5 +1,9 @@
 """What the example platform lets each workload do, proven on every change."""
 
+from pathlib import Path
+
+import pytest
+
 import pytest_pfperms
 from pytest_pfperms import ServiceAccount
 
@@ -12,6 +16,14 @@ def test_example_can_work_with_its_pvcs(pfperms):
     assert not example.can("delete", "persistentvolumeclaims")
 
 
+def test_the_terraform_module_address_finds_the_same_workload(pfperms):
+    by_address = pfperms.workload("module.example_deployment")
+    assert by_address.obj is pfperms.workload("Deployment/example", namespace="apps").obj
+    # Panfactum names the service account randomly at apply; it is a symbol, not a guess.
+    assert by_address.service_account.namespace == "apps"
+    assert "random_id" in by_address.service_account.name.reason
+
+
 def test_example_pvc_access_stays_in_its_namespace(pfperms):
     example = pfperms.workload("Deployment/example", namespace="apps")
     assert not example.can("get", "persistentvolumeclaims", namespace="ci")
@@ -20,14 +32,15 @@ def test_example_pvc_access_stays_in_its_namespace(pfperms):
 
 def test_example_can_read_its_pods_but_no_secrets(pfperms):
     example = pfperms.workload("Deployment/example", namespace="apps")
-    pytest_pfperms.assert_can(example.can("list", "pods"))
+    pytest_pfperms.assert_can(example.can("list", "pods"))  # kube_pod's implicit pod-reader grant
     pytest_pfperms.assert_cannot(example.can("get", "secrets"))
 
 
-def test_nightly_report_runs_as_default_with_no_resource_access(pfperms):
-    report = pfperms.workload("CronJob/nightly-report", namespace="apps")
-    assert report.service_account == ServiceAccount("apps", "default")
-    assert not report.can("list", "pods")
+def test_nightly_report_reads_config_maps_only(pfperms):
+    report = pfperms.workload("module.nightly_report")
+    assert report.kind == "CronJob"
+    assert report.can("watch", "configmaps")
+    assert not report.can("get", "persistentvolumeclaims")
 
 
 def test_deployer_edits_apps_only(pfperms):
@@ -64,3 +77,15 @@ def test_nobody_outside_the_platform_reads_secrets_in_apps(pfperms):
     ours = {grant.subject for grant in grants if not grant.builtin}
     assert ours == {"ServiceAccount ci/deployer"}
     assert "Group system:masters" in {grant.subject for grant in grants if grant.builtin}
+
+
+def test_without_a_namespace_cross_namespace_answers_are_unknown():
+    # Load the Terraform without `namespace=apps`: answers inside the workload's own
+    # namespace stay definite; elsewhere they depend on var.namespace.
+    model = pytest_pfperms.load(Path(__file__).parent.parent / "terraform" / "apps")
+    example = model.workload("module.example_deployment")
+    assert example.can("update", "persistentvolumeclaims")
+    decision = example.can("update", "persistentvolumeclaims", namespace="other")
+    assert decision.allowed is None
+    with pytest.raises(pytest_pfperms.Indeterminate, match=r"var\.namespace"):
+        bool(decision)

@@ -1,0 +1,1157 @@
+"""Parse HCL native syntax (via python-hcl2's lark grammar) and JSON syntax into our AST.
+
+We use only python-hcl2's parser (``hcl2.parses_to_tree``) and convert the raw
+lark tree ourselves: that skips python-hcl2's rule transformer and serializer
+(about 45% of ``hcl2.loads``) and keeps every node's line. Heredoc bodies,
+``*.tf.json`` strings and template files are template-parsed here, with each
+``${...}`` expression handed back to the same grammar.
+
+Public: :func:`parse_hcl`, :func:`parse_hcl_json`, :func:`parse_tfvars`,
+:func:`parse_file` (chooses by file name), :func:`parse_expression` and
+:func:`parse_template`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any, TypeAlias
+
+import hcl2
+from lark import Token, Tree
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from ...errors import LoadError
+from .hcl_ast import (
+    Access,
+    Attribute,
+    AttrStep,
+    Binary,
+    Block,
+    Body,
+    Call,
+    Conditional,
+    Expr,
+    ForExpr,
+    HclFile,
+    IndexStep,
+    Literal,
+    LiteralValue,
+    ObjectExpr,
+    ObjectItem,
+    Parens,
+    Reference,
+    Splat,
+    Step,
+    Template,
+    TemplateFor,
+    TemplateIf,
+    TemplatePart,
+    TupleExpr,
+    Unary,
+)
+
+LarkTree: TypeAlias = "Tree[Any]"
+
+__all__ = [
+    "parse_expression",
+    "parse_file",
+    "parse_hcl",
+    "parse_hcl_json",
+    "parse_template",
+    "parse_tfvars",
+]
+
+_BINARY_OPS = {
+    "DOUBLE_PIPE": "||",
+    "DOUBLE_AMP": "&&",
+    "DOUBLE_EQ": "==",
+    "NEQ": "!=",
+    "LT": "<",
+    "GT": ">",
+    "LEQ": "<=",
+    "GEQ": ">=",
+    "PLUS": "+",
+    "MINUS": "-",
+    "ASTERISK": "*",
+    "SLASH": "/",
+    "PERCENT": "%",
+}
+
+_INT_RE = re.compile(r"-?[0-9]+\Z")
+
+
+def parse_number(text: str) -> int | float:
+    """A number literal as Terraform reads it: integral values become ints (``1.0`` is ``1``)."""
+    if _INT_RE.match(text):
+        return int(text)
+    number = Decimal(text)
+    if number == number.to_integral_value() and number.is_finite():
+        return int(number)
+    return float(number)
+
+
+# --------------------------------------------------------------------------- errors
+
+_TERMINAL_WORDS = {
+    "NAME": "a name",
+    "NL_OR_COMMENT": "a new line",
+    "STRING_CHARS": "string text",
+    "INT_LITERAL": "a number",
+    "FLOAT_LITERAL": "a number",
+    "DECIMAL": "a number",
+    "HEREDOC_TEMPLATE": "a heredoc",
+    "HEREDOC_TEMPLATE_TRIM": "a heredoc",
+    "ESCAPED_INTERPOLATION": '"$${"',
+    "ESCAPED_DIRECTIVE": '"%%{"',
+    "TEMPLATE_STRING": "a quoted string",
+    "EQ": '"="',
+    "COLON": '":"',
+    "$END": "the end of the file",
+}
+
+
+def _terminal_word(name: str) -> str:
+    word = _TERMINAL_WORDS.get(name)
+    if word is not None:
+        return word
+    for terminal in _terminals():
+        if terminal.name == name:
+            pattern = terminal.pattern
+            if pattern.type == "str":
+                return '"' + str(pattern.value) + '"'
+    return name.lower().replace("_", " ")
+
+
+_TERMINAL_CACHE: list[Any] = []
+
+
+def _terminals() -> list[Any]:
+    if not _TERMINAL_CACHE:
+        _TERMINAL_CACHE.extend(hcl2.parser.parser().terminals)
+    return _TERMINAL_CACHE
+
+
+_EXPRESSION_STARTS = {"LPAR", "LSQB", "NAME", "DBLQUOTE"}
+
+
+def _expected_words(names: object) -> str:
+    if not isinstance(names, set | frozenset | list | tuple):
+        return ""
+    names = {str(name) for name in names}
+    if names >= _EXPRESSION_STARTS:
+        return "; expected an expression"
+    if names >= {"DBLQUOTE", "STRING_CHARS"}:
+        return '; expected the closing " of a string'
+    words = sorted({_terminal_word(name) for name in names})
+    if not words:
+        return ""
+    if len(words) > 8:
+        words = [*words[:8], "..."]
+    return "; expected " + (words[0] if len(words) == 1 else "one of " + ", ".join(words))
+
+
+def _describe_token(token: Token) -> str:
+    if token.type == "$END":
+        return "end of file"
+    if token.type == "NL_OR_COMMENT":
+        text = str(token).strip()
+        return "a comment" if text else "a new line"
+    text = str(token).strip()
+    if token.type == "STRING_CHARS":  # the lexer's catch-all outside strings
+        if text.startswith("<<"):
+            return "a heredoc that is never closed (its closing marker must be alone on a line)"
+        return repr(text[:1]) if text else "a space"
+    if len(text) > 30:
+        text = text[:27] + "..."
+    if token.type in _TERMINAL_WORDS:
+        return f"{_terminal_word(token.type)} {text!r}"
+    return repr(text)
+
+
+def _syntax_error(path: str, error: UnexpectedInput, line_offset: int, column_offset: int) -> LoadError:
+    """Translate what lark said into a LoadError with file, line, column and plain words."""
+    line = getattr(error, "line", None)
+    column = getattr(error, "column", None)
+    if isinstance(error, UnexpectedCharacters):
+        what = f"unexpected character {error.char!r}" + _expected_words(error.allowed)
+    elif isinstance(error, UnexpectedToken):
+        token = error.token
+        if token.type == "$END":
+            what = "unexpected end of file" + _expected_words(error.expected)
+        else:
+            what = f"unexpected {_describe_token(token)}" + _expected_words(error.expected)
+        line = getattr(token, "line", line)
+        column = getattr(token, "column", column)
+    elif isinstance(error, UnexpectedEOF):
+        what = "unexpected end of file" + _expected_words(error.expected)
+    else:  # pragma: no cover - lark has no other UnexpectedInput kinds
+        what = str(error)
+    if isinstance(line, int) and line > 0:
+        if line == 1 and isinstance(column, int):
+            column -= column_offset
+        line += line_offset
+    else:
+        line = None
+    where = f"column {column}: " if isinstance(column, int) and column > 0 else ""
+    return LoadError.single(path, line, f"invalid HCL syntax: {where}{what}")
+
+
+def _lark_parse(path: str, text: str, line_offset: int = 0, column_offset: int = 0) -> LarkTree:
+    try:
+        return hcl2.parses_to_tree(text)
+    except UnexpectedInput as error:
+        raise _syntax_error(path, error, line_offset, column_offset) from None
+
+
+# --------------------------------------------------------------------------- templates
+
+_TEMPLATE_START = re.compile(r"\$\$\{|%%\{|\$\{|%\{")
+_DIRECTIVE = re.compile(r"\s*(if|else|endif|for|endfor)\b(.*)\Z", re.DOTALL)
+_FOR_INTRO = re.compile(
+    r"\s*([A-Za-z_][A-Za-z0-9_-]*)\s*(?:,\s*([A-Za-z_][A-Za-z0-9_-]*)\s*)?in\b(.*)\Z", re.DOTALL
+)
+
+
+@dataclass(slots=True)
+class _Flat:
+    """One flat template part before ``%{ if }``/``%{ for }`` are nested."""
+
+    kind: str  # lit | expr | if | else | endif | for | endfor
+    line: int
+    text: str = ""
+    expr: Expr | None = None
+    key_var: str | None = None
+    value_var: str = ""
+    strip_left: bool = False
+    strip_right: bool = False
+
+
+def _skip_comment(text: str, i: int) -> int:
+    if text.startswith("/*", i):
+        end = text.find("*/", i + 2)
+        return len(text) if end < 0 else end + 2
+    end = text.find("\n", i)
+    return len(text) if end < 0 else end
+
+
+def _skip_string(text: str, i: int) -> int:
+    """Index just after the quoted string whose body starts at ``i``."""
+    n = len(text)
+    while i < n:
+        char = text[i]
+        if char == "\\":
+            i += 2
+        elif char == '"':
+            return i + 1
+        elif char in "$%" and text.startswith("{", i + 1):
+            close = _find_close(text, i + 2)
+            if close < 0:
+                return n
+            i = close + 1
+        elif char in "$%" and text.startswith(char + "{", i + 1):
+            i += 3
+        else:
+            i += 1
+    return n
+
+
+def _find_close(text: str, i: int) -> int:
+    """Index of the ``}`` closing a ``${``/``%{`` whose expression starts at ``i``, or -1."""
+    n = len(text)
+    depth = 0
+    while i < n:
+        char = text[i]
+        if char == '"':
+            i = _skip_string(text, i + 1)
+            continue
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            if depth == 0:
+                return i
+            depth -= 1
+        elif char == "#" or (char == "/" and text.startswith(("//", "/*"), i)):
+            i = _skip_comment(text, i)
+            continue
+        i += 1
+    return -1
+
+
+def _strip_flags(inner: str) -> tuple[str, bool, bool]:
+    stripped = inner.strip()
+    left = stripped.startswith("~")
+    if left:
+        stripped = stripped[1:]
+    right = stripped.endswith("~")
+    if right:
+        stripped = stripped[:-1]
+    return stripped, left, right
+
+
+def _nest_template(path: str, flat: list[_Flat], line: int) -> tuple[TemplatePart, ...]:
+    """Apply ``~`` strip markers, then nest if/for directives; raise on unbalanced ones."""
+    for index, part in enumerate(flat):
+        if part.kind == "lit":
+            continue
+        if part.strip_left and index > 0 and flat[index - 1].kind == "lit":
+            flat[index - 1].text = flat[index - 1].text.rstrip(" \t\r\n")
+        if part.strip_right and index + 1 < len(flat) and flat[index + 1].kind == "lit":
+            flat[index + 1].text = flat[index + 1].text.lstrip(" \t\r\n")
+    position = 0
+
+    def sequence(stop: tuple[str, ...]) -> tuple[tuple[TemplatePart, ...], _Flat | None]:
+        nonlocal position
+        out: list[TemplatePart] = []
+        while position < len(flat):
+            part = flat[position]
+            position += 1
+            if part.kind in stop:
+                return _merge_literals(out), part
+            if part.kind == "lit":
+                if part.text:
+                    out.append(part.text)
+            elif part.kind == "expr":
+                assert part.expr is not None
+                out.append(part.expr)
+            elif part.kind == "if":
+                assert part.expr is not None
+                then, end = sequence(("else", "endif"))
+                else_: tuple[TemplatePart, ...] = ()
+                if end is not None and end.kind == "else":
+                    else_, end = sequence(("endif",))
+                if end is None or end.kind != "endif":
+                    raise LoadError.single(
+                        path, part.line, "template %{ if } directive has no matching %{ endif }"
+                    )
+                out.append(TemplateIf(part.expr, then, else_, part.line))
+            elif part.kind == "for":
+                assert part.expr is not None
+                body, end = sequence(("endfor",))
+                if end is None:
+                    raise LoadError.single(
+                        path, part.line, "template %{ for } directive has no matching %{ endfor }"
+                    )
+                out.append(TemplateFor(part.key_var, part.value_var, part.expr, body, part.line))
+            else:
+                raise LoadError.single(
+                    path, part.line, f"template %{{ {part.kind} }} directive without its opening"
+                )
+        return _merge_literals(out), None
+
+    parts, end = sequence(())
+    assert end is None
+    return parts
+
+
+def _merge_literals(parts: list[TemplatePart]) -> tuple[TemplatePart, ...]:
+    merged: list[TemplatePart] = []
+    for part in parts:
+        if isinstance(part, str) and merged and isinstance(merged[-1], str):
+            merged[-1] = merged[-1] + part
+        elif not (isinstance(part, str) and not part):
+            merged.append(part)
+    return tuple(merged)
+
+
+def _template_node(parts: tuple[TemplatePart, ...], line: int) -> Expr:
+    if not parts:
+        return Literal("", line)
+    if len(parts) == 1 and isinstance(parts[0], str):
+        return Literal(parts[0], line)
+    return Template(parts, line)
+
+
+# --------------------------------------------------------------------------- the converter
+
+
+class _Converter:
+    """Turns python-hcl2's raw lark tree into our AST."""
+
+    def __init__(self, path: str, line_offset: int = 0) -> None:
+        self.path = path
+        self.offset = line_offset
+        self.dispatch: dict[str, Callable[[LarkTree], Expr]] = {
+            "expr_term": self.expr_term,
+            "conditional": self.conditional,
+            "binary_op": self.binary_op,
+            "unary_op": self.unary_op,
+        }
+        self.terms: dict[str, Callable[[LarkTree], Expr]] = {
+            "string": self.string,
+            "int_lit": self.number,
+            "float_lit": self.number,
+            "identifier": self.identifier,
+            "literal_value": self.literal_value,
+            "tuple": self.tuple,
+            "object": self.object,
+            "function_call": self.function_call,
+            "get_attr_expr_term": self.traversal,
+            "index_expr_term": self.traversal,
+            "attr_splat_expr_term": self.splat,
+            "full_splat_expr_term": self.splat,
+            "heredoc_template": self.heredoc,
+            "heredoc_template_trim": self.heredoc,
+            "for_tuple_expr": self.for_expr,
+            "for_object_expr": self.for_expr,
+            "template_string": self.template_string,
+        }
+
+    def error(self, line: int | None, message: str) -> LoadError:
+        return LoadError.single(self.path, line, message)
+
+    def line(self, tree: LarkTree) -> int:
+        meta = tree.meta
+        return (meta.line if not meta.empty else 0) + self.offset
+
+    # ----------------------------------------------------------------- structure
+
+    def body(self, tree: LarkTree) -> Body:
+        attributes: dict[str, Attribute] = {}
+        blocks: list[Block] = []
+        previous: LarkTree | None = None
+        for child in tree.children:
+            data = child.data
+            if data == "new_line_or_comment":
+                previous = None
+                continue
+            if previous is not None and not _ends_with_newline(previous):
+                kind = "an argument" if previous.data == "attribute" else "a block definition"
+                raise self.error(
+                    self.line(child),
+                    f"Missing newline after {kind.split(' ', 1)[1]}: {kind} must end with a newline",
+                )
+            previous = child
+            if data == "attribute":
+                attribute = self.attribute(child)
+                earlier = attributes.get(attribute.name)
+                if earlier is not None:
+                    raise self.error(
+                        attribute.line,
+                        f'argument "{attribute.name}" was already set at line {earlier.line};'
+                        " each argument may be set only once",
+                    )
+                attributes[attribute.name] = attribute
+            elif data == "block":
+                blocks.append(self.block(child))
+        return Body(attributes, tuple(blocks))
+
+    def attribute(self, tree: LarkTree) -> Attribute:
+        name_tree, _eq, value = tree.children
+        return Attribute(str(name_tree.children[0]), self.expr(value), self.line(name_tree))
+
+    def block(self, tree: LarkTree) -> Block:
+        children = tree.children
+        block_type = str(children[0].children[0])
+        labels: list[str] = []
+        body = Body()
+        for child in children[1:]:
+            if isinstance(child, Token):
+                continue
+            data = child.data
+            if data == "body":
+                body = self.body(child)
+            elif data == "string":
+                labels.append(self.label(child))
+            elif data in ("identifier", "keyword", "literal_value"):
+                labels.append(str(child.children[0]))
+        return Block(block_type, tuple(labels), body, self.line(tree))
+
+    def label(self, tree: LarkTree) -> str:
+        value = self.string(tree)
+        if not isinstance(value, Literal) or not isinstance(value.value, str):
+            raise self.error(value.line, "invalid block label: templates are not allowed in labels")
+        return value.value
+
+    # ----------------------------------------------------------------- expressions
+
+    def expr(self, tree: LarkTree) -> Expr:
+        return self.dispatch[tree.data](tree)
+
+    def expr_term(self, tree: LarkTree) -> Expr:
+        children = tree.children
+        first = children[0]
+        if isinstance(first, Token):  # ( expression )
+            inner = next(c for c in children if isinstance(c, Tree) and c.data != "new_line_or_comment")
+            return Parens(self.expr(inner), self.line(tree))
+        return self.terms[first.data](first)
+
+    def conditional(self, tree: LarkTree) -> Expr:
+        cond, then, else_ = (
+            c for c in tree.children if isinstance(c, Tree) and c.data != "new_line_or_comment"
+        )
+        return Conditional(self.expr(cond), self.expr(then), self.expr(else_), self.line(tree))
+
+    def binary_op(self, tree: LarkTree) -> Expr:
+        left, term = tree.children[0], tree.children[1]
+        operator_tree = term.children[0]
+        right = term.children[-1]
+        token = operator_tree.children[0]
+        assert isinstance(token, Token)
+        op = _BINARY_OPS[token.type]
+        return Binary(op, self.expr(left), self.expr(right), self.line(tree))
+
+    def unary_op(self, tree: LarkTree) -> Expr:
+        op_token, operand = tree.children
+        return Unary(str(op_token).strip(), self.expr(operand), self.line(tree))
+
+    def number(self, tree: LarkTree) -> Expr:
+        return Literal(parse_number(str(tree.children[0])), self.line(tree))
+
+    def identifier(self, tree: LarkTree) -> Expr:
+        return Reference(str(tree.children[0]), (), self.line(tree))
+
+    def literal_value(self, tree: LarkTree) -> Expr:
+        text = str(tree.children[0])
+        value: LiteralValue = None if text == "null" else text == "true"
+        return Literal(value, self.line(tree))
+
+    def template_string(self, tree: LarkTree) -> Expr:
+        raw = str(tree.children[0])[2:-2]
+        return Literal(self.unescape(raw, self.line(tree)), self.line(tree))
+
+    def tuple(self, tree: LarkTree) -> Expr:
+        items = tuple(
+            self.expr(c) for c in tree.children if isinstance(c, Tree) and c.data != "new_line_or_comment"
+        )
+        return TupleExpr(items, self.line(tree))
+
+    def object(self, tree: LarkTree) -> Expr:
+        items: list[ObjectItem] = []
+        previous: LarkTree | None = None
+        for child in tree.children:
+            if _is_separator(child):
+                previous = None
+            elif isinstance(child, Tree) and child.data == "object_elem":
+                if previous is not None and not _ends_with_newline(previous):
+                    raise self.error(
+                        self.line(child),
+                        "Missing attribute separator: expected a newline or comma to mark the"
+                        " beginning of the next attribute",
+                    )
+                previous = child
+                key_tree, _sep, value_tree = child.children
+                key = self.object_key(key_tree)
+                items.append(ObjectItem(key, self.expr(value_tree), self.line(child)))
+        return ObjectExpr(tuple(items), self.line(tree))
+
+    def object_key(self, tree: LarkTree) -> Expr:
+        inner = tree.children[0]
+        if inner.data == "keyword":
+            return Literal(str(inner.children[0]), self.line(tree))
+        key = self.expr(inner)
+        if isinstance(key, Reference) and not key.steps:
+            return Literal(key.root, key.line)  # a bare name is a literal key
+        return key
+
+    def function_call(self, tree: LarkTree) -> Expr:
+        names: list[str] = []
+        args: tuple[Expr, ...] = ()
+        expand = False
+        for child in tree.children:
+            if isinstance(child, Token):
+                continue
+            if child.data == "identifier":
+                names.append(str(child.children[0]))
+            elif child.data == "arguments":
+                args = tuple(
+                    self.expr(c)
+                    for c in child.children
+                    if isinstance(c, Tree) and c.data != "new_line_or_comment"
+                )
+                expand = any(isinstance(c, Token) and c.type == "ELLIPSIS" for c in child.children)
+        return Call("::".join(names), args, expand, self.line(tree))
+
+    def steps_of(self, tree: LarkTree) -> Step:
+        data = tree.data
+        if data == "get_attr":
+            return AttrStep(str(tree.children[1].children[0]))
+        if data == "braces_index":
+            inner = next(c for c in tree.children if isinstance(c, Tree) and c.data != "new_line_or_comment")
+            return IndexStep(self.expr(inner))
+        # short_index: legacy `.0`
+        return IndexStep(Literal(int(str(tree.children[1])), self.line(tree)))
+
+    def traversal(self, tree: LarkTree) -> Expr:
+        source_tree, step_tree = tree.children
+        source = self.expr_term(source_tree)
+        step = self.steps_of(step_tree)
+        if isinstance(source, Reference):
+            return Reference(source.root, (*source.steps, step), source.line)
+        if isinstance(source, Access):
+            return Access(source.source, (*source.steps, step), source.line)
+        return Access(source, (step,), source.line)
+
+    def splat(self, tree: LarkTree) -> Expr:
+        source_tree, splat_tree = tree.children
+        source = self.expr_term(source_tree)
+        full = splat_tree.data == "full_splat"
+        steps = [self.steps_of(c) for c in splat_tree.children if isinstance(c, Tree)]
+        if full:
+            return Splat(source, tuple(steps), True, self.line(tree))
+        # legacy attribute-only splat: an index ends it and applies to the result
+        inside: list[Step] = []
+        while steps and isinstance(steps[0], AttrStep):
+            inside.append(steps.pop(0))
+        node: Expr = Splat(source, tuple(inside), False, self.line(tree))
+        if steps:
+            node = Access(node, tuple(steps), node.line)
+        return node
+
+    def for_expr(self, tree: LarkTree) -> Expr:
+        intro: LarkTree | None = None
+        exprs: list[Expr] = []
+        cond: Expr | None = None
+        group = False
+        for child in tree.children:
+            if isinstance(child, Token):
+                if child.type == "ELLIPSIS":
+                    group = True
+                continue
+            if child.data == "for_intro":
+                intro = child
+            elif child.data == "for_cond":
+                inner = [c for c in child.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
+                cond = self.expr(inner[0])
+            elif child.data != "new_line_or_comment":
+                exprs.append(self.expr(child))
+        assert intro is not None
+        names = [str(c.children[0]) for c in intro.children if isinstance(c, Tree) and c.data == "identifier"]
+        collection_tree = next(
+            c
+            for c in intro.children
+            if isinstance(c, Tree) and c.data not in ("identifier", "new_line_or_comment")
+        )
+        key_var, value_var = (names[0], names[1]) if len(names) == 2 else (None, names[0])
+        collection = self.expr(collection_tree)
+        line = self.line(tree)
+        if tree.data == "for_tuple_expr":
+            return ForExpr(key_var, value_var, collection, None, exprs[0], cond, False, line)
+        return ForExpr(key_var, value_var, collection, exprs[0], exprs[1], cond, group, line)
+
+    # ----------------------------------------------------------------- strings
+
+    def unescape(self, raw: str, line: int) -> str:
+        if "\\" not in raw:
+            return raw
+        return _ESCAPE_RE.sub(lambda m: self._escape(m, line), raw)
+
+    def _escape(self, match: re.Match[str], line: int) -> str:
+        text = match.group()
+        simple = _SIMPLE_ESCAPES.get(text)
+        if simple is not None:
+            return simple
+        if text[1] in "uU" and len(text) > 2:
+            return chr(int(text[2:], 16))
+        raise self.error(
+            line, f"invalid escape sequence {text!r} in string; use \\\\ for a literal backslash"
+        )
+
+    def string(self, tree: LarkTree) -> Expr:
+        line = self.line(tree)
+        children = tree.children
+        if len(children) == 3 and isinstance(children[1].children[0], Token):
+            token = children[1].children[0]
+            if token.type == "STRING_CHARS":
+                return Literal(self.unescape(str(token), line), line)
+        if len(children) == 2:
+            return Literal("", line)
+        flat: list[_Flat] = []
+        for part in children[1:-1]:
+            content = part.children[0]
+            if isinstance(content, Token):
+                kind = content.type
+                text = str(content)
+                if kind == "STRING_CHARS":
+                    text = self.unescape(text, content.line + self.offset if content.line else line)
+                else:  # $${ or %%{ escapes
+                    text = text[1:]
+                flat.append(_Flat("lit", line, text))
+            else:
+                flat.append(self.string_directive(content))
+        return _template_node(_nest_template(self.path, flat, line), line)
+
+    def string_directive(self, tree: LarkTree) -> _Flat:
+        data = tree.data
+        line = self.line(tree)
+        if data == "interpolation":
+            inner = tree.children[1]
+            return _Flat("expr", line, expr=self.expr(inner))
+        strip = [i for i, c in enumerate(tree.children) if isinstance(c, Token) and c.type == "STRIP_MARKER"]
+        keyword_index = next(
+            i
+            for i, c in enumerate(tree.children)
+            if isinstance(c, Token) and c.type in ("IF", "ELSE", "ENDIF", "FOR", "ENDFOR")
+        )
+        left = any(i < keyword_index for i in strip)
+        right = any(i > keyword_index for i in strip)
+        kind = {
+            "template_if_start": "if",
+            "template_else": "else",
+            "template_endif": "endif",
+            "template_for_start": "for",
+            "template_endfor": "endfor",
+        }[data]
+        part = _Flat(kind, line, strip_left=left, strip_right=right)
+        subtrees = [c for c in tree.children if isinstance(c, Tree)]
+        if kind == "if":
+            part.expr = self.expr(subtrees[0])
+        elif kind == "for":
+            names = [str(c.children[0]) for c in subtrees if c.data == "identifier"]
+            part.key_var, part.value_var = (names[0], names[1]) if len(names) == 2 else (None, names[0])
+            part.expr = self.expr(subtrees[-1])
+        return part
+
+    def heredoc(self, tree: LarkTree) -> Expr:
+        token = tree.children[0]
+        line = self.line(tree)
+        text = str(token)
+        first_newline = text.index("\n")
+        marker = text[2:first_newline].rstrip("\r")
+        trim = marker.startswith("-")
+        marker = marker.lstrip("-")
+        rest = text[first_newline + 1 :]
+        body = rest[: rest.rstrip("\r\n").rfind(marker)]
+        body = body.rstrip(" \t")
+        if trim:
+            body = _dedent(body)
+        return _parse_template(body, self.path, line + 1, line)
+
+
+def _is_separator(child: LarkTree | Token) -> bool:
+    if isinstance(child, Token):
+        return child.type == "COMMA"
+    return bool(child.data == "new_line_or_comment")
+
+
+def _ends_with_newline(tree: LarkTree) -> bool:
+    """Whether a body item or object element already holds its newline (a heredoc or a
+    binary operation takes the one that follows it)."""
+    node: LarkTree | Token = tree
+    while isinstance(node, Tree):
+        if node.data == "new_line_or_comment":
+            return True  # binary operators keep the newline that follows them
+        if not node.children:
+            return False
+        node = node.children[-1]
+    return node.type.startswith(("HEREDOC", "NL_OR_COMMENT"))
+
+
+_SIMPLE_ESCAPES = {"\\n": "\n", "\\r": "\r", "\\t": "\t", '\\"': '"', "\\\\": "\\"}
+_ESCAPE_RE = re.compile(r"\\(?:u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)", re.DOTALL)
+
+
+def _dedent(body: str) -> str:
+    """``<<-`` heredocs: remove the smallest indentation of the non-blank lines from each."""
+    lines = body.splitlines(keepends=True)
+    widths = [len(line) - len(line.lstrip(" \t")) for line in lines if line.strip(" \t\r\n")]
+    if not widths:
+        return body
+    cut = min(widths)
+    return "".join(line[cut:] if line.strip(" \t\r\n") else line for line in lines)
+
+
+# --------------------------------------------------------------------------- public: HCL
+
+
+def parse_hcl(path: str, text: str) -> HclFile:
+    """Parse one ``*.tf`` (HCL native syntax) file; malformed input raises LoadError."""
+    text = text.removeprefix("\ufeff")
+    tree = _lark_parse(path, text)
+    return HclFile(path, _Converter(path).body(tree.children[0]), "hcl")
+
+
+def parse_expression(text: str, path: str = "<expression>", line: int = 1) -> Expr:
+    """Parse one HCL expression (``var.x``, ``"a-${b}"``) whose text starts at ``line``."""
+    source = "x = (" + text + ")"
+    tree = _lark_parse(path, source, line - 1, 5)
+    body = tree.children[0]
+    attribute = next(c for c in body.children if c.data == "attribute")
+    parens = attribute.children[2]
+    inner = next(c for c in parens.children if isinstance(c, Tree) and c.data != "new_line_or_comment")
+    return _Converter(path, line - 1).expr(inner)
+
+
+def parse_template(text: str, path: str = "<template>", line: int = 1) -> Expr:
+    """Parse template text (a heredoc body, a JSON string, a ``templatefile``) into a node.
+
+    Plain text becomes a :class:`Literal`; text with ``${...}`` or ``%{...}`` a
+    :class:`Template`. ``$${`` and ``%%{`` are escapes for literal ``${`` and ``%{``.
+    """
+    return _parse_template(text, path, line, line)
+
+
+def _parse_template(text: str, path: str, text_line: int, node_line: int) -> Expr:
+    if "{" not in text:
+        return Literal(text, node_line)
+    flat: list[_Flat] = []
+    position = 0
+    current_line = text_line
+    counted = 0
+    while True:
+        match = _TEMPLATE_START.search(text, position)
+        if match is None:
+            flat.append(_Flat("lit", current_line, text[position:]))
+            break
+        start = match.start()
+        current_line += text.count("\n", counted, start)
+        counted = start
+        flat.append(_Flat("lit", current_line, text[position:start]))
+        opener = match.group()
+        if len(opener) == 3:  # $${ or %%{
+            flat.append(_Flat("lit", current_line, opener[1:]))
+            position = match.end()
+            continue
+        close = _find_close(text, match.end())
+        if close < 0:
+            raise LoadError.single(path, current_line, f"template sequence {opener} is never closed with }}")
+        raw = text[match.end() : close]
+        inner, left, right = _strip_flags(raw)
+        leading = raw[: len(raw) - len(raw.lstrip(" \t\r\n~"))]
+        expr_line = current_line + leading.count("\n")
+        if opener == "${":
+            expr = parse_expression(inner, path, expr_line)
+            flat.append(_Flat("expr", current_line, expr=expr, strip_left=left, strip_right=right))
+        else:
+            flat.append(_directive(path, inner, expr_line, left, right))
+        position = close + 1
+    return _template_node(_nest_template(path, flat, node_line), node_line)
+
+
+def _directive(path: str, inner: str, line: int, left: bool, right: bool) -> _Flat:
+    match = _DIRECTIVE.match(inner)
+    if match is None:
+        raise LoadError.single(
+            path, line, f"invalid template directive %{{{inner}}}: expected if, else, endif, for or endfor"
+        )
+    keyword, rest = match.group(1), match.group(2)
+    part = _Flat(keyword, line, strip_left=left, strip_right=right)
+    if keyword == "if":
+        part.expr = parse_expression(rest, path, line)
+    elif keyword == "for":
+        intro = _FOR_INTRO.match(rest)
+        if intro is None:
+            raise LoadError.single(
+                path, line, f"invalid template directive %{{{inner}}}: expected for NAME in EXPRESSION"
+            )
+        first, second, collection = intro.groups()
+        part.key_var, part.value_var = (first, second) if second else (None, first)
+        part.expr = parse_expression(collection, path, line)
+    elif rest.strip():
+        raise LoadError.single(path, line, f"unexpected text after %{{ {keyword} }}: {rest.strip()!r}")
+    return part
+
+
+def parse_tfvars(path: str, text: str) -> HclFile:
+    """Parse a ``*.tfvars`` (or ``*.tfvars.json``) file: attributes only, no blocks.
+
+    In ``*.tfvars.json`` the values are literal JSON: strings are not templates.
+    """
+    if path.endswith(".json"):
+        value = _JsonReader(path, text).document()
+        if value.kind != "object":
+            raise LoadError.single(path, value.line, "a .tfvars.json file must hold a JSON object")
+        attributes: dict[str, Attribute] = {}
+        members = value.value
+        assert isinstance(members, list)
+        for key, key_line, item in members:
+            if key in attributes:
+                raise LoadError.single(
+                    path, key_line, f'variable "{key}" was already set at line {attributes[key].line}'
+                )
+            attributes[key] = Attribute(key, _json_literal(item), key_line)
+        return HclFile(path, Body(attributes, ()), "json")
+    parsed = parse_hcl(path, text)
+    if parsed.body.blocks:
+        block = parsed.body.blocks[0]
+        raise LoadError.single(
+            path,
+            block.line,
+            f'unexpected block "{block.type}": a .tfvars file only assigns variables (name = value)',
+        )
+    return parsed
+
+
+def parse_file(path: str, text: str) -> HclFile:
+    """Parse by file name: ``*.tfvars(.json)``, ``*.json`` (JSON syntax) or HCL."""
+    if path.endswith((".tfvars", ".tfvars.json")):
+        return parse_tfvars(path, text)
+    if path.endswith(".json"):
+        return parse_hcl_json(path, text)
+    return parse_hcl(path, text)
+
+
+# --------------------------------------------------------------------------- JSON syntax
+
+
+@dataclass(frozen=True, slots=True)
+class _JValue:
+    kind: str  # object | array | string | number | true | false | null
+    value: object
+    line: int
+
+
+_JSON_WS = re.compile(r"[ \t\r\n]*")
+_JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
+
+
+class _JsonReader:
+    """A small JSON parser that keeps the line of every value and key, and duplicate keys."""
+
+    def __init__(self, path: str, text: str) -> None:
+        self.path = path
+        self.text = text.removeprefix("\ufeff")
+        self.newlines = [i for i, char in enumerate(self.text) if char == "\n"]
+
+    def line_at(self, index: int) -> int:
+        return bisect.bisect_right(self.newlines, index - 1) + 1
+
+    def fail(self, index: int, message: str) -> LoadError:
+        line = self.line_at(index)
+        start = self.newlines[line - 2] + 1 if line > 1 else 0
+        return LoadError.single(self.path, line, f"invalid JSON: column {index - start + 1}: {message}")
+
+    def skip(self, index: int) -> int:
+        match = _JSON_WS.match(self.text, index)
+        assert match is not None
+        return match.end()
+
+    def document(self) -> _JValue:
+        value, index = self.value(self.skip(0))
+        index = self.skip(index)
+        if index != len(self.text):
+            raise self.fail(index, "unexpected text after the JSON value")
+        return value
+
+    def value(self, index: int) -> tuple[_JValue, int]:
+        text = self.text
+        if index >= len(text):
+            raise self.fail(index, "unexpected end of file; expected a value")
+        char = text[index]
+        line = self.line_at(index)
+        if char == "{":
+            return self.object(index + 1, line)
+        if char == "[":
+            items: list[_JValue] = []
+            index = self.skip(index + 1)
+            if text.startswith("]", index):
+                return _JValue("array", items, line), index + 1
+            while True:
+                item, index = self.value(self.skip(index))
+                items.append(item)
+                index = self.skip(index)
+                if text.startswith(",", index):
+                    index += 1
+                elif text.startswith("]", index):
+                    return _JValue("array", items, line), index + 1
+                else:
+                    raise self.fail(index, "expected , or ] in array")
+        if char == '"':
+            string, end = self.string(index)
+            return _JValue("string", string, line), end
+        for word in ("true", "false", "null"):
+            if text.startswith(word, index):
+                return _JValue(word, None, line), index + len(word)
+        match = _JSON_NUMBER.match(text, index)
+        if match:
+            return _JValue("number", match.group(), line), match.end()
+        raise self.fail(index, f"unexpected character {char!r}; expected a value")
+
+    def string(self, index: int) -> tuple[str, int]:
+        try:
+            return json.decoder.scanstring(self.text, index + 1)  # type: ignore[attr-defined,no-any-return]
+        except json.JSONDecodeError as error:
+            raise self.fail(error.pos, error.msg) from None
+
+    def object(self, index: int, line: int) -> tuple[_JValue, int]:
+        text = self.text
+        members: list[tuple[str, int, _JValue]] = []
+        index = self.skip(index)
+        if text.startswith("}", index):
+            return _JValue("object", members, line), index + 1
+        while True:
+            if not text.startswith('"', index):
+                raise self.fail(index, "expected a property name in double quotes")
+            key_line = self.line_at(index)
+            key, index = self.string(index)
+            index = self.skip(index)
+            if not text.startswith(":", index):
+                raise self.fail(index, "expected : after the property name")
+            item, index = self.value(self.skip(index + 1))
+            members.append((key, key_line, item))
+            index = self.skip(index)
+            if text.startswith(",", index):
+                index = self.skip(index + 1)
+            elif text.startswith("}", index):
+                return _JValue("object", members, line), index + 1
+            else:
+                raise self.fail(index, "expected , or } in object")
+
+
+def _json_literal(value: _JValue) -> Expr:
+    """A JSON value as literal expressions (tfvars.json: strings are not templates)."""
+    if value.kind == "object":
+        members = value.value
+        assert isinstance(members, list)
+        return ObjectExpr(
+            tuple(ObjectItem(Literal(k, kl), _json_literal(v), kl) for k, kl, v in members),
+            value.line,
+        )
+    if value.kind == "array":
+        items = value.value
+        assert isinstance(items, list)
+        return TupleExpr(tuple(_json_literal(item) for item in items), value.line)
+    return Literal(_json_scalar(value), value.line)
+
+
+def _json_scalar(value: _JValue) -> LiteralValue:
+    if value.kind == "string":
+        assert isinstance(value.value, str)
+        return value.value
+    if value.kind == "number":
+        assert isinstance(value.value, str)
+        try:
+            return parse_number(value.value)
+        except InvalidOperation:  # pragma: no cover - the regex admits only valid numbers
+            return float(value.value)
+    return {"true": True, "false": False, "null": None}[value.kind]
+
+
+_JsonSchema = dict[str, tuple[int, "_JsonSchema"]]
+
+_LIFECYCLE: _JsonSchema = {}
+_RESOURCE: _JsonSchema = {
+    "lifecycle": (0, _LIFECYCLE),
+    "connection": (0, {}),
+    "provisioner": (1, {"connection": (0, {})}),
+}
+_RESOURCE["dynamic"] = (1, {"content": (0, _RESOURCE)})
+_JSON_TOP: _JsonSchema = {
+    "resource": (2, _RESOURCE),
+    "data": (2, _RESOURCE),
+    "ephemeral": (2, _RESOURCE),
+    "module": (1, {}),
+    "variable": (1, {"validation": (0, {})}),
+    "output": (1, {"precondition": (0, {})}),
+    "provider": (1, {}),
+    "locals": (0, {}),
+    "terraform": (0, {"required_providers": (0, {}), "backend": (1, {}), "cloud": (0, {})}),
+    "moved": (0, {}),
+    "import": (0, {}),
+    "removed": (0, {"lifecycle": (0, {})}),
+    "check": (1, {"assert": (0, {})}),
+}
+_EXPRESSION_MODE = {
+    "depends_on",
+    "provider",
+    "providers",
+    "ignore_changes",
+    "replace_triggered_by",
+    "from",
+    "to",
+}
+"""Attributes whose JSON strings are HCL expressions, not templates (``type`` of variables too)."""
+
+
+class _JsonConverter:
+    """Terraform's JSON syntax: known block types become blocks, strings are templates."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def body(
+        self, members: list[tuple[str, int, _JValue]], schema: _JsonSchema, nested: bool, kind: str
+    ) -> Body:
+        attributes: dict[str, Attribute] = {}
+        blocks: list[Block] = []
+        for key, key_line, value in members:
+            if key == "//":
+                continue
+            if key in schema:
+                labels, sub_schema = schema[key]
+                blocks.extend(self.blocks(key, value, labels, sub_schema, ()))
+                continue
+            if key in attributes:
+                raise LoadError.single(
+                    self.path,
+                    key_line,
+                    f'argument "{key}" was already set at line {attributes[key].line};'
+                    " each argument may be set only once",
+                )
+            expression_mode = key in _EXPRESSION_MODE or (kind == "variable" and key == "type")
+            attributes[key] = Attribute(key, self.expr(value, expression_mode), key_line)
+        return Body(attributes, tuple(blocks), nested)
+
+    def blocks(
+        self, block_type: str, value: _JValue, labels: int, schema: _JsonSchema, got: tuple[str, ...]
+    ) -> list[Block]:
+        if value.kind == "array":
+            items = value.value
+            assert isinstance(items, list)
+            out: list[Block] = []
+            for item in items:
+                out.extend(self.blocks(block_type, item, labels, schema, got))
+            return out
+        if value.kind != "object":
+            raise LoadError.single(
+                self.path, value.line, f'"{block_type}" must be a JSON object describing the block'
+            )
+        members = value.value
+        assert isinstance(members, list)
+        if labels == 0:
+            return [Block(block_type, got, self.body(members, schema, True, block_type), value.line)]
+        out = []
+        for key, key_line, item in members:
+            if key == "//":
+                continue
+            for block in self.blocks(block_type, item, labels - 1, schema, (*got, key)):
+                out.append(Block(block.type, block.labels, block.body, key_line) if labels == 1 else block)
+        return out
+
+    def expr(self, value: _JValue, expression_mode: bool = False) -> Expr:
+        kind = value.kind
+        if kind == "string":
+            assert isinstance(value.value, str)
+            if expression_mode:
+                return parse_expression(value.value, self.path, value.line)
+            return parse_template(value.value, self.path, value.line)
+        if kind == "array":
+            items = value.value
+            assert isinstance(items, list)
+            return TupleExpr(tuple(self.expr(item, expression_mode) for item in items), value.line)
+        if kind == "object":
+            members = value.value
+            assert isinstance(members, list)
+            return ObjectExpr(
+                tuple(
+                    ObjectItem(
+                        parse_template(key, self.path, key_line), self.expr(item, expression_mode), key_line
+                    )
+                    for key, key_line, item in members
+                    if key != "//"
+                ),
+                value.line,
+            )
+        return Literal(_json_scalar(value), value.line)
+
+
+def parse_hcl_json(path: str, text: str) -> HclFile:
+    """Parse a ``*.tf.json`` file (Terraform's JSON syntax) into the same AST as HCL.
+
+    Top-level block types (resource, data, module, variable, output, provider,
+    locals, terraform, ...) become blocks; below them JSON cannot tell nested
+    blocks from object-valued attributes, so those stay attributes and
+    :meth:`Body.blocks_of` reads them as blocks on request.
+    """
+    document = _JsonReader(path, text).document()
+    if document.kind != "object":
+        raise LoadError.single(path, document.line, "a .tf.json file must hold a JSON object")
+    members = document.value
+    assert isinstance(members, list)
+    converter = _JsonConverter(path)
+    body = converter.body(members, _JSON_TOP, False, "")
+    return HclFile(path, body, "json")

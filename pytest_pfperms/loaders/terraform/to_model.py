@@ -1,0 +1,250 @@
+"""Walk an evaluated Terraform configuration and turn what it creates into model objects.
+
+Every instance of a Kubernetes resource (``kubernetes_role``, ``kubectl_manifest``, ...)
+in every module instance becomes the object the provider would create, with the
+resource's file, line and address as provenance; Panfactum profiles add what their
+modules create; ``kubernetes_annotations``/``kubernetes_labels`` are merged into the
+object they target.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from ...errors import LoadError, Problem
+from ...objects import KubeObject, SourceRef
+from ...values import Symbol
+from ..kube_objects import InvalidObject, build_object
+from ..schemas import field_path
+from .config import Declared
+from .graph import (
+    Instance,
+    ModuleInstance,
+    ProfiledModule,
+    TerraformContext,
+    UnknownBlock,
+    read_installed_modules,
+)
+from .hcl_ast import Block, Call
+from .kubernetes_resources import (
+    kubectl_manifest_objects,
+    kubernetes_manifest_object,
+    manifest_for,
+    metadata_patch,
+)
+
+PROVIDER_NAMESPACE = "default"
+"""The kubernetes provider puts objects whose metadata names no namespace in ``default``."""
+
+PATCH_TYPES = frozenset({"kubernetes_annotations", "kubernetes_labels"})
+
+
+def _walk(root: ModuleInstance) -> Iterator[ModuleInstance | ProfiledModule]:
+    """Every module instance, depth first, the root first."""
+    yield root
+    for child, _instance in root.module_instances():
+        if isinstance(child, ModuleInstance):
+            yield from _walk(child)
+        else:
+            yield child
+
+
+def _source(declared: Declared, address: str) -> SourceRef:
+    return SourceRef(declared.file.path, declared.node.line, address=address)
+
+
+def _unknown_blocks_made_uncertain(value: Any) -> Any:
+    """A block from a dynamic block over an unknown collection may not exist: make its
+    content uncertain by marking its first list field symbolic when all of it is known."""
+    if isinstance(value, UnknownBlock):
+        content = dict(value)
+        for key in ("verbs", "name"):
+            if key in content and not isinstance(content[key], Symbol):
+                content[key] = value.collection
+                break
+        return {k: _unknown_blocks_made_uncertain(v) for k, v in content.items()}
+    if isinstance(value, dict):
+        return {k: _unknown_blocks_made_uncertain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unknown_blocks_made_uncertain(v) for v in value]
+    return value
+
+
+def _rule_lines(block: Block) -> list[int] | None:
+    """The line of each ``rule`` block, when they are all static (dynamic ones expand unseen)."""
+    rules = [b for b in block.body.blocks if b.type == "rule"]
+    if not rules or any(b.type == "dynamic" and b.labels[:1] == ("rule",) for b in block.body.blocks):
+        return None
+    return [b.line for b in rules]
+
+
+class TerraformMapper:
+    """Collects model objects from one root module."""
+
+    def __init__(self, ctx: TerraformContext):
+        self.ctx = ctx
+        self.objects: list[KubeObject] = []
+        self.patches: list[tuple[Any, SourceRef]] = []
+
+    def add_manifest(self, manifest: Any, source: SourceRef, condition: Symbol | None,
+                     rule_lines: list[int] | None = None) -> None:
+        """Build one object; a malformed one is a problem at the resource's line."""
+        if isinstance(manifest, Symbol):
+            self.ctx.warn(f"{source.path}:{source.line}",
+                          f"{source.address}: the object it creates is unknown before apply ({manifest.key})")
+            return
+        manifest = _unknown_blocks_made_uncertain(manifest)
+        try:
+            built = build_object(manifest, source, PROVIDER_NAMESPACE, condition=condition,
+                                 rule_lines=rule_lines)
+        except InvalidObject as error:
+            where = field_path(error.path)
+            self.ctx.problems.append(Problem(source.path, source.line,
+                                             f"{source.address}: {error.message}", where))
+            return
+        self.objects.append(built.obj)
+        for warning in built.warnings:
+            self.ctx.warnings.append(Problem(source.path, source.line, warning, built.obj.ref()))
+
+    def module(self, module: ModuleInstance) -> None:
+        """Map every Kubernetes resource of one module instance."""
+        for (type_name, _name), declared in module.config.resources.items():
+            if not (type_name.startswith("kubernetes_") or type_name.startswith("kubectl_")):
+                continue
+            label = f"{type_name}.{_name}"
+            address = module.prefix() + label
+            try:
+                expansion = module.expansion("resource", declared, address)
+                for instance in expansion.instances:
+                    self.instance(module, type_name, declared, instance, expansion.mode)
+            except LoadError as error:
+                self.ctx.problems.extend(error.problems)
+
+    def instance(self, module: ModuleInstance, type_name: str, declared: Declared,
+                 instance: Instance, mode: str) -> None:
+        """Map one resource instance."""
+        source = _source(declared, instance.address)
+        condition = instance.condition or module.condition
+        block = declared.node
+        assert isinstance(block, Block)
+        if type_name in ("kubectl_manifest",):
+            body_attr = block.body.attributes.get("yaml_body")
+            if body_attr is None:
+                return
+            scope = module.instance_scope(instance, mode)
+            expr = body_attr.expr
+            if isinstance(expr, Call) and expr.name == "yamlencode" and len(expr.args) == 1:
+                value: Any = module.eval(expr.args[0], declared, scope)
+            else:
+                value = module.eval(expr, declared, scope)
+            documents = kubectl_manifest_objects(value)
+            if isinstance(documents, Symbol):
+                self.add_manifest(documents, source, condition)
+                return
+            for document in documents:
+                self.add_manifest(document, source, condition)
+            return
+        obj = module.instance_object("resource", type_name, declared, instance, mode)
+        if type_name == "kubernetes_manifest":
+            self.add_manifest(kubernetes_manifest_object(obj.get("manifest")), source, condition)
+            return
+        base = type_name.removesuffix("_v1")
+        if base in PATCH_TYPES:
+            patch = metadata_patch(type_name, dict(obj))
+            if patch is not None:
+                self.patches.append((patch, source))
+            return
+        manifest = manifest_for(type_name, dict(obj))
+        if manifest is not None:
+            self.add_manifest(manifest, source, condition, _rule_lines(block))
+
+    def profiled(self) -> None:
+        """Objects that Panfactum module profiles create."""
+        for condition, address, result, where in self.ctx.profiled:
+            path, _, line = where.rpartition(":")
+            for inner_address, manifest in result.manifests:
+                self.add_manifest(manifest, SourceRef(path, int(line), address=f"{address}.{inner_address}"),
+                                  condition)
+
+    def apply_patches(self) -> None:
+        """Merge kubernetes_annotations / kubernetes_labels into their targets."""
+        for patch, source in self.patches:
+            for index, obj in enumerate(self.objects):
+                if obj.kind == patch.kind and obj.name == patch.name and \
+                        (obj.namespace is None or obj.namespace == patch.namespace):
+                    if patch.annotations:
+                        merged = {**obj.annotations, **patch.annotations}
+                        self.objects[index] = dataclasses.replace(obj, annotations=merged)
+                    if patch.labels:
+                        merged = {**obj.labels, **patch.labels}
+                        self.objects[index] = dataclasses.replace(self.objects[index], labels=merged)
+                    break
+            else:
+                self.ctx.warn(f"{source.path}:{source.line}",
+                              f"{source.address} annotates {patch.kind} {patch.namespace}/{patch.name}, "
+                              "which this repository does not define (a Helm chart may); the annotation "
+                              "is kept for when it is loaded from rendered manifests")
+
+
+def load_terraform_root(directory: Path, repo_root: Path, variables: Mapping[str, Any],
+                        problems: list[Problem], warnings: list[Problem]) -> list[KubeObject]:
+    """Evaluate one root module directory and return the objects it creates."""
+    given = {**tf_var_environment(), **_tfvars_files(directory, problems), **variables}
+    ctx = TerraformContext(repo_root=repo_root.resolve(), root_dir=directory.resolve(), variables=given)
+    ctx.installed = read_installed_modules(directory)
+    config = ctx.config(directory)
+    root = ModuleInstance(ctx, config, "")
+    mapper = TerraformMapper(ctx)
+    for node in _walk(root):
+        if isinstance(node, ModuleInstance):
+            mapper.module(node)
+    mapper.profiled()
+    mapper.apply_patches()
+    problems.extend(ctx.problems)
+    warnings.extend(ctx.warnings)
+    return mapper.objects
+
+
+def read_tfvars(path: Path, display: str, problems: list[Problem]) -> dict[str, Any]:
+    """The variables a ``.tfvars`` or ``.tfvars.json`` file sets (values must be constant)."""
+    from .hcl_eval import DictScope, evaluate
+    from .hcl_parse import parse_tfvars
+
+    try:
+        parsed = parse_tfvars(display, path.read_text(encoding="utf-8"))
+    except LoadError as error:
+        problems.extend(error.problems)
+        return {}
+    except (OSError, UnicodeDecodeError) as error:
+        problems.append(Problem(display, None, f"cannot be read: {error}"))
+        return {}
+    values: dict[str, Any] = {}
+    for name, attribute in parsed.body.attributes.items():
+        try:
+            values[name] = evaluate(attribute.expr, DictScope({}), path=display)
+        except LoadError as error:
+            problems.extend(error.problems)
+    return values
+
+
+def _tfvars_files(directory: Path, problems: list[Problem]) -> dict[str, Any]:
+    """``terraform.tfvars``, ``terraform.tfvars.json``, then ``*.auto.tfvars(.json)`` in
+    lexical order, as Terraform reads them for a root module."""
+    values: dict[str, Any] = {}
+    names = ["terraform.tfvars", "terraform.tfvars.json"]
+    names += sorted(n for n in os.listdir(directory) if n.endswith((".auto.tfvars", ".auto.tfvars.json")))
+    for name in names:
+        path = directory / name
+        if path.is_file():
+            values.update(read_tfvars(path, str(path), problems))
+    return values
+
+
+def tf_var_environment() -> dict[str, str]:
+    """Input variables from ``TF_VAR_name`` environment variables."""
+    return {key[len("TF_VAR_"):]: value for key, value in os.environ.items()
+            if key.startswith("TF_VAR_") and len(key) > len("TF_VAR_")}

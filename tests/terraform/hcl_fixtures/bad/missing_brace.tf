@@ -1,0 +1,5 @@
+resource "kubernetes_role" "x" {
+  metadata {
+    name = "x"
+  }
+

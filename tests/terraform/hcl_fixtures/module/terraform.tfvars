@@ -1,0 +1,4 @@
+namespace = "apps"
+extra_labels = {
+  team = "platform"
+}
