@@ -15,7 +15,7 @@ from .errors import LoadError, Problem
 from .loaders.kube_objects import build_object
 from .loaders.manifests import MAX_FILE_BYTES, ManifestResult, load_json_text, load_manifest_text
 from .model import Model
-from .objects import BUILTIN_SOURCE, KubeObject
+from .objects import BUILTIN_SOURCE, CloudResource, KubeObject
 from .values import Str
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
@@ -130,6 +130,7 @@ def load(*paths: str | os.PathLike[str], variables: Mapping[str, object] | None 
     problems: list[Problem] = []
     warnings: list[Problem] = []
     objects: list[KubeObject] = []
+    resources: list[CloudResource] = []
     for given in paths:
         root = Path(given)
         namespace = (namespaces or {}).get(str(given), default_namespace)
@@ -142,8 +143,10 @@ def load(*paths: str | os.PathLike[str], variables: Mapping[str, object] | None 
         else:
             files = [root]
         for directory in roots:
-            objects += _load_terraform(directory, repo_root or Path.cwd(), variables or {},
-                                       problems, warnings)
+            found, cloud = _load_terraform(directory, repo_root or Path.cwd(), variables or {},
+                                           problems, warnings)
+            objects += found
+            resources += cloud
         for path in files:
             result = _load_file(path, _display(path), namespace, problems)
             if result is None:
@@ -155,7 +158,7 @@ def load(*paths: str | os.PathLike[str], variables: Mapping[str, object] | None 
     if problems:
         raise LoadError(problems)
     defaults = bootstrap_objects() if cluster_defaults else []
-    return Model(objects, defaults=defaults, warnings=warnings)
+    return Model(objects, defaults=defaults, warnings=warnings, resources=resources)
 
 
 def read_var_file(path: str) -> dict[str, object]:
@@ -170,7 +173,8 @@ def read_var_file(path: str) -> dict[str, object]:
 
 
 def _load_terraform(directory: Path, repo_root: Path, variables: Mapping[str, object],
-                    problems: list[Problem], warnings: list[Problem]) -> list[KubeObject]:
+                    problems: list[Problem], warnings: list[Problem]
+                    ) -> tuple[list[KubeObject], list[CloudResource]]:
     from .loaders.terraform.to_model import load_terraform_root
 
     root = repo_root.resolve()

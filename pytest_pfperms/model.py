@@ -11,7 +11,7 @@ from .engines.kubernetes import GrantPath, KubernetesEngine
 from .errors import InvalidArgument, NotFoundError, Problem
 from .explain import explain_rbac
 from .identities import Identity, ServiceAccount, User, parse_username
-from .objects import BUILTIN_SOURCE, KubeObject, ServiceAccountObject, WorkloadObject
+from .objects import BUILTIN_SOURCE, CloudResource, KubeObject, ServiceAccountObject, WorkloadObject
 from .requests import Request, build_request
 from .values import Str, Symbol, Tri, or3
 
@@ -134,8 +134,10 @@ class Model:
     """Everything loaded, ready to answer questions. Immutable; build it with ``pfperms.load``."""
 
     def __init__(self, objects: Sequence[KubeObject], *, defaults: Sequence[KubeObject] = (),
-                 warnings: Sequence[Problem] = ()):
+                 warnings: Sequence[Problem] = (), resources: Sequence[CloudResource] = ()):
         self._objects = tuple(objects)
+        self.resources: tuple[CloudResource, ...] = tuple(resources)
+        """AWS IAM and Vault resources from Terraform, for the AWS and Vault engines."""
         self._defaults = tuple(defaults)
         self.warnings: tuple[Problem, ...] = tuple(warnings)
         self.kubernetes = KubernetesEngine((*self._defaults, *self._objects))

@@ -192,5 +192,25 @@ class WorkloadObject(KubeObject):
     extra_service_accounts: tuple[Str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True, repr=False)
+class CloudResource:
+    """A Terraform resource or data source outside Kubernetes whose permission meaning other
+    engines read: ``aws_iam_role``, ``aws_iam_policy``, ``vault_policy``,
+    ``vault_kubernetes_auth_backend_role``, rendered ``aws_iam_policy_document`` ...
+
+    ``values`` are its evaluated arguments (nested blocks as lists of dicts, symbols for
+    what is unknown before apply); ``condition`` is set when it may not exist.
+    """
+
+    type: str
+    address: str
+    values: Mapping[str, Any]
+    source: SourceRef
+    condition: Symbol | None = None
+
+    def __repr__(self) -> str:
+        return f"<{self.address} at {self.source}>"
+
+
 Binding = RoleBinding | ClusterRoleBinding
 AnyRole = Role | ClusterRole

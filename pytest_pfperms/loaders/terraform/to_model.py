@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import LoadError, Problem
-from ...objects import KubeObject, SourceRef
+from ...objects import CloudResource, KubeObject, SourceRef
 from ...values import Symbol
 from ..kube_objects import InvalidObject, build_object
 from ..schemas import field_path
@@ -41,6 +41,12 @@ PROVIDER_NAMESPACE = "default"
 """The kubernetes provider puts objects whose metadata names no namespace in ``default``."""
 
 PATCH_TYPES = frozenset({"kubernetes_annotations", "kubernetes_labels"})
+
+CLOUD_RESOURCE_PREFIXES = ("aws_iam_", "vault_policy", "vault_kubernetes_auth_backend_role")
+"""Resource types collected for the AWS and Vault engines."""
+
+CLOUD_DATA_TYPES = frozenset({"aws_iam_policy_document", "vault_policy_document"})
+"""Data sources collected for the AWS and Vault engines (their rendered result included)."""
 
 
 def _walk(root: ModuleInstance) -> Iterator[ModuleInstance | ProfiledModule]:
@@ -89,6 +95,7 @@ class TerraformMapper:
         self.ctx = ctx
         self.objects: list[KubeObject] = []
         self.patches: list[tuple[Any, SourceRef]] = []
+        self.resources: list[CloudResource] = []
 
     def add_manifest(self, manifest: Any, source: SourceRef, condition: Symbol | None,
                      rule_lines: list[int] | None = None) -> None:
@@ -110,8 +117,30 @@ class TerraformMapper:
         for warning in built.warnings:
             self.ctx.warnings.append(Problem(source.path, source.line, warning, built.obj.ref()))
 
+    def cloud(self, module: ModuleInstance) -> None:
+        """Collect the AWS IAM and Vault resources (and their policy documents) of one module."""
+        tables = (("resource", module.config.resources), ("data", module.config.data))
+        for mode, table in tables:
+            for (type_name, name), declared in table.items():
+                wanted = type_name in CLOUD_DATA_TYPES if mode == "data" else \
+                    type_name.startswith(CLOUD_RESOURCE_PREFIXES)
+                if not wanted:
+                    continue
+                label = f"{'data.' if mode == 'data' else ''}{type_name}.{name}"
+                try:
+                    expansion = module.expansion(mode, declared, module.prefix() + label)
+                    for instance in expansion.instances:
+                        obj = module.instance_object(mode, type_name, declared, instance, expansion.mode)
+                        self.resources.append(CloudResource(
+                            f"data.{type_name}" if mode == "data" else type_name, instance.address,
+                            dict(obj), _source(declared, instance.address),
+                            instance.condition or module.condition))
+                except LoadError as error:
+                    self.ctx.problems.extend(error.problems)
+
     def module(self, module: ModuleInstance) -> None:
         """Map every Kubernetes resource of one module instance."""
+        self.cloud(module)
         for (type_name, _name), declared in module.config.resources.items():
             if not (type_name.startswith("kubernetes_") or type_name.startswith("kubectl_")):
                 continue
@@ -191,8 +220,10 @@ class TerraformMapper:
 
 
 def load_terraform_root(directory: Path, repo_root: Path, variables: Mapping[str, Any],
-                        problems: list[Problem], warnings: list[Problem]) -> list[KubeObject]:
-    """Evaluate one root module directory and return the objects it creates."""
+                        problems: list[Problem], warnings: list[Problem]
+                        ) -> tuple[list[KubeObject], list[CloudResource]]:
+    """Evaluate one root module directory: the Kubernetes objects it creates, and its
+    AWS IAM and Vault resources."""
     given = {**tf_var_environment(), **_tfvars_files(directory, problems), **variables}
     ctx = TerraformContext(repo_root=repo_root.resolve(), root_dir=directory.resolve(), variables=given)
     ctx.installed = read_installed_modules(directory)
@@ -206,7 +237,7 @@ def load_terraform_root(directory: Path, repo_root: Path, variables: Mapping[str
     mapper.apply_patches()
     problems.extend(ctx.problems)
     warnings.extend(ctx.warnings)
-    return mapper.objects
+    return mapper.objects, mapper.resources
 
 
 def read_tfvars(path: Path, display: str, problems: list[Problem]) -> dict[str, Any]:
