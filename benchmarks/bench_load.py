@@ -68,7 +68,8 @@ def cluster_documents(count: int) -> list[str]:
         docs.append(
             f"apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n"
             f"  name: operator-{index}\n  labels:\n    rbac.authorization.k8s.io/aggregate-to-view: "
-            f"\"{'true' if index % 5 == 0 else 'false'}\"\nrules:\n  - apiGroups: [\"ops{index}.example.com\"]\n"
+            f"\"{'true' if index % 5 == 0 else 'false'}\"\nrules:\n"
+            f"  - apiGroups: [\"ops{index}.example.com\"]\n"
             f"    resources: [\"widgets\", \"widgets/status\"]\n    verbs: [\"get\", \"list\", \"watch\"]\n")
         docs.append(
             f"apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n"

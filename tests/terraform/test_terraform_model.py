@@ -557,3 +557,43 @@ def test_module_source_outside_the_repository_is_refused(tmp_path: Path) -> None
     repo = tf_repo(tmp_path / "repo", {"main.tf": 'module "x" {\n  source = "../../elsewhere"\n}\n'})
     with pytest.raises(pfperms.LoadError, match="outside the repository"):
         pfperms.load(repo, repo_root=repo)
+
+
+# -- the result cache ------------------------------------------------------------------------------
+
+def test_result_cache_is_reused_and_invalidated_by_any_input(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PFPERMS_CACHE_DIR", str(tmp_path / "cache"))
+    repo = tf_repo(tmp_path / "repo", {
+        "main.tf": """\
+            resource "kubernetes_service_account" "x" {
+              metadata {
+                name      = trimspace(file("${path.module}/name.txt"))
+                namespace = var.namespace
+              }
+            }
+            variable "namespace" {
+              default = "a"
+            }
+        """,
+        "name.txt": "first\n",
+    })
+    first = pfperms.load(repo, repo_root=repo)
+    assert [(o.namespace, o.name) for o in first.objects()] == [("a", "first")]
+    assert list((tmp_path / "cache" / "results").glob("*.pickle"))
+    again = pfperms.load(repo, repo_root=repo)
+    assert [(o.namespace, o.name) for o in again.objects()] == [("a", "first")]
+    (repo / "name.txt").write_text("second\n")  # a file() input changed
+    assert [o.name for o in pfperms.load(repo, repo_root=repo).objects()] == ["second"]
+    (repo / "extra.auto.tfvars").write_text('namespace = "b"\n')  # a new tfvars file appeared
+    assert [o.namespace for o in pfperms.load(repo, repo_root=repo).objects()] == ["b"]
+    assert [o.namespace for o in pfperms.load(repo, variables={"namespace": "c"}, repo_root=repo).objects()] == ["c"]
+    (repo / "other.tf").write_text('resource "kubernetes_service_account" "y" {\n  metadata {\n    name = "y"\n  }\n}\n')
+    assert sorted(o.name for o in pfperms.load(repo, repo_root=repo).objects()) == ["second", "y"]
+
+
+def test_problems_are_reported_again_from_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PFPERMS_CACHE_DIR", str(tmp_path / "cache"))
+    repo = tf_repo(tmp_path / "repo", {"main.tf": 'locals {\n  x = var.nope\n}\nresource "kubernetes_service_account" "a" {\n  metadata {\n    name = local.x\n  }\n}\n'})
+    for _ in range(2):
+        with pytest.raises(pfperms.LoadError, match="nope"):
+            pfperms.load(repo, repo_root=repo)

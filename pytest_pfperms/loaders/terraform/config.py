@@ -14,6 +14,7 @@ from pathlib import Path
 from ...errors import LoadError, Problem
 from .hcl_ast import Attribute, Block, HclFile
 from .hcl_cache import cached_parse
+from .result_cache import Recorder
 
 MAX_TF_FILE_BYTES = 8 * 1024 * 1024
 """Terraform files larger than this are refused."""
@@ -47,10 +48,11 @@ class ModuleConfig:
     outputs: dict[str, Declared] = field(default_factory=dict)
 
 
-def terraform_files(directory: Path) -> list[Path]:
+def terraform_files(directory: Path, recorder: Recorder | None = None) -> list[Path]:
     """The ``*.tf`` and ``*.tf.json`` files of one directory, sorted (overrides excluded)."""
     found = []
-    for entry in sorted(os.listdir(directory)):
+    names = recorder.listing(directory) if recorder is not None else sorted(os.listdir(directory))
+    for entry in names:
         if not entry.endswith((".tf", ".tf.json")):
             continue
         stem = entry.removesuffix(".json").removesuffix(".tf")
@@ -69,10 +71,10 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def read_module(directory: Path, problems: list[Problem]) -> ModuleConfig:
+def read_module(directory: Path, problems: list[Problem], recorder: Recorder | None = None) -> ModuleConfig:
     """Parse every Terraform file of a directory; problems are appended, never raised."""
     config = ModuleConfig(directory, _display(directory))
-    for path in terraform_files(directory):
+    for path in terraform_files(directory, recorder):
         display = _display(path)
         try:
             size = path.stat().st_size
@@ -80,7 +82,10 @@ def read_module(directory: Path, problems: list[Problem]) -> ModuleConfig:
                 problems.append(Problem(display, None, f"is {size:,} bytes, more than the "
                                         f"{MAX_TF_FILE_BYTES:,}-byte limit for Terraform files"))
                 continue
-            text = path.read_text(encoding="utf-8")
+            data = path.read_bytes()
+            if recorder is not None:
+                recorder.file(path, data)
+            text = data.decode("utf-8")
         except UnicodeDecodeError as error:
             problems.append(Problem(display, None, f"is not UTF-8 text ({error.reason}); save it as UTF-8"))
             continue

@@ -28,9 +28,9 @@ from .config import Declared, ModuleConfig, read_module
 from .hcl_ast import Attribute, Block, Body, Call, Expr, Literal, Reference, Template, source_text
 from .hcl_errors import ScopeError
 from .hcl_eval import ChildScope, Evaluator, GetAttr, GetIndex, Scope, TraversalStep
-from .hcl_files import FileSandbox
 from .hcl_values import TfSet, Value
 from .panfactum import PROFILES, ModuleCall, ProfileResult, module_name_from_source
+from .result_cache import Recorder, RecordingSandbox
 from .tf_types import TypeConstraintError, convert, parse_type
 
 META_ARGUMENTS = frozenset({"count", "for_each", "depends_on", "provider", "providers", "lifecycle",
@@ -106,12 +106,13 @@ class TerraformContext:
     configs: dict[Path, ModuleConfig] = field(default_factory=dict)
     policy_documents: dict[str, Any] = field(default_factory=dict)
     profiled: list[tuple[Symbol | None, str, ProfileResult, str]] = field(default_factory=list)
+    recorder: Recorder = field(default_factory=Recorder)
 
     def config(self, directory: Path) -> ModuleConfig:
         """A module directory's declarations, read once."""
         directory = directory.resolve()
         if directory not in self.configs:
-            self.configs[directory] = read_module(directory, self.problems)
+            self.configs[directory] = read_module(directory, self.problems, self.recorder)
         return self.configs[directory]
 
     def warn(self, where: str, message: str) -> None:
@@ -123,14 +124,20 @@ class TerraformContext:
             self.warnings.append(Problem(where, None, message))
 
 
-def read_installed_modules(root_dir: Path) -> dict[str, Path]:
+def read_installed_modules(root_dir: Path, recorder: Recorder | None = None) -> dict[str, Path]:
     """``.terraform/modules/modules.json`` (written by ``terraform init``): module key -> directory."""
     manifest = root_dir / ".terraform" / "modules" / "modules.json"
-    if not manifest.is_file():
-        return {}
     try:
-        data = json.loads(manifest.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        raw = manifest.read_bytes()
+    except OSError:
+        if recorder is not None:
+            recorder.file(manifest, None)
+        return {}
+    if recorder is not None:
+        recorder.file(manifest, raw)
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except ValueError:
         return {}
     found: dict[str, Path] = {}
     for entry in data.get("Modules", []) if isinstance(data, dict) else []:
@@ -173,7 +180,7 @@ class ModuleInstance:
         path = declared.file.path
         evaluator = self._evaluators.get(path)
         if evaluator is None:
-            sandbox = FileSandbox(self.ctx.repo_root, self.ctx.root_dir)
+            sandbox = RecordingSandbox(self.ctx.repo_root, self.ctx.root_dir, self.ctx.recorder)
             evaluator = Evaluator(path, files=sandbox)
             self._evaluators[path] = evaluator
         return evaluator
@@ -742,6 +749,7 @@ def make_child(parent: ModuleInstance, declared: Declared, instance: Instance, m
                                    f'module "{name}": source {source} is outside the repository '
                                    f"{ctx.repo_root}; pytest-pfperms reads nothing outside it")
         if not directory.is_dir():
+            ctx.recorder.listings[str(directory)] = None
             raise LoadError.single(declared.file.path, block.line,
                                    f'module "{name}": source directory {source} does not exist')
     elif key_path in ctx.installed and ctx.installed[key_path].is_dir():

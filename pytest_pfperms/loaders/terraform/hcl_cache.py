@@ -45,6 +45,18 @@ def cache_dir() -> Path:
 
 
 @functools.cache
+def code_fingerprint() -> str:
+    """A digest of this package's own source, so that a changed pytest-pfperms (even one
+    with an unchanged version number) never reuses what an older one cached."""
+    package = Path(__file__).resolve().parents[2]
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        with suppress(OSError):
+            digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+@functools.cache
 def _salt() -> bytes:
     try:
         from importlib.metadata import version
@@ -53,7 +65,8 @@ def _salt() -> bytes:
     except Exception:  # not installed (running from a checkout)
         ours = "dev"
     hcl_version = getattr(hcl2, "__version__", "unknown")
-    return f"pfperms-ast {AST_VERSION} {ours} python-hcl2 {hcl_version}\0".encode()
+    return (f"pfperms-ast {AST_VERSION} {ours} {code_fingerprint()} "
+            f"python-hcl2 {hcl_version}\0").encode()
 
 
 def _syntax(path: str) -> str:

@@ -36,6 +36,7 @@ from .kubernetes_resources import (
     manifest_for,
     metadata_patch,
 )
+from .result_cache import Recorder, load_result, result_key, store_result
 
 PROVIDER_NAMESPACE = "default"
 """The kubernetes provider puts objects whose metadata names no namespace in ``default``."""
@@ -223,10 +224,23 @@ def load_terraform_root(directory: Path, repo_root: Path, variables: Mapping[str
                         problems: list[Problem], warnings: list[Problem]
                         ) -> tuple[list[KubeObject], list[CloudResource]]:
     """Evaluate one root module directory: the Kubernetes objects it creates, and its
-    AWS IAM and Vault resources."""
-    given = {**tf_var_environment(), **_tfvars_files(directory, problems), **variables}
-    ctx = TerraformContext(repo_root=repo_root.resolve(), root_dir=directory.resolve(), variables=given)
-    ctx.installed = read_installed_modules(directory)
+    AWS IAM and Vault resources. A stored result is reused while every input it read
+    is unchanged (see :mod:`.result_cache`)."""
+    given_variables = {**tf_var_environment(), **variables}
+    key = result_key(directory, repo_root, given_variables)
+    stored = load_result(key)
+    if stored is not None:
+        objects, resources, found_problems, found_warnings = stored
+        problems.extend(found_problems)
+        warnings.extend(found_warnings)
+        return objects, resources
+    recorder = Recorder()
+    local_problems: list[Problem] = []
+    given = {**tf_var_environment(), **_tfvars_files(directory, local_problems, recorder), **variables}
+    ctx = TerraformContext(repo_root=repo_root.resolve(), root_dir=directory.resolve(), variables=given,
+                           recorder=recorder)
+    ctx.problems.extend(local_problems)
+    ctx.installed = read_installed_modules(directory, recorder)
     config = ctx.config(directory)
     root = ModuleInstance(ctx, config, "")
     mapper = TerraformMapper(ctx)
@@ -235,18 +249,23 @@ def load_terraform_root(directory: Path, repo_root: Path, variables: Mapping[str
             mapper.module(node)
     mapper.profiled()
     mapper.apply_patches()
+    store_result(key, recorder, (mapper.objects, mapper.resources, ctx.problems, ctx.warnings))
     problems.extend(ctx.problems)
     warnings.extend(ctx.warnings)
     return mapper.objects, mapper.resources
 
 
-def read_tfvars(path: Path, display: str, problems: list[Problem]) -> dict[str, Any]:
+def read_tfvars(path: Path, display: str, problems: list[Problem],
+                recorder: Recorder | None = None) -> dict[str, Any]:
     """The variables a ``.tfvars`` or ``.tfvars.json`` file sets (values must be constant)."""
     from .hcl_eval import DictScope, evaluate
     from .hcl_parse import parse_tfvars
 
     try:
-        parsed = parse_tfvars(display, path.read_text(encoding="utf-8"))
+        data = path.read_bytes()
+        if recorder is not None:
+            recorder.file(path, data)
+        parsed = parse_tfvars(display, data.decode("utf-8"))
     except LoadError as error:
         problems.extend(error.problems)
         return {}
@@ -262,16 +281,17 @@ def read_tfvars(path: Path, display: str, problems: list[Problem]) -> dict[str, 
     return values
 
 
-def _tfvars_files(directory: Path, problems: list[Problem]) -> dict[str, Any]:
+def _tfvars_files(directory: Path, problems: list[Problem], recorder: Recorder) -> dict[str, Any]:
     """``terraform.tfvars``, ``terraform.tfvars.json``, then ``*.auto.tfvars(.json)`` in
     lexical order, as Terraform reads them for a root module."""
     values: dict[str, Any] = {}
     names = ["terraform.tfvars", "terraform.tfvars.json"]
-    names += sorted(n for n in os.listdir(directory) if n.endswith((".auto.tfvars", ".auto.tfvars.json")))
+    listing = recorder.listing(directory)
+    names += [n for n in listing if n.endswith((".auto.tfvars", ".auto.tfvars.json"))]
     for name in names:
         path = directory / name
-        if path.is_file():
-            values.update(read_tfvars(path, str(path), problems))
+        if name in listing and path.is_file():
+            values.update(read_tfvars(path, str(path), problems, recorder))
     return values
 
 
