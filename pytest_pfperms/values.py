@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 Tri = bool | None
+
+_REFERENCE = re.compile(r"[A-Za-z_][\w.\-\[\]\"*]{0,79}")
 """A three-valued truth: True, False or None (unknown)."""
 
 
@@ -50,7 +52,9 @@ class Symbol:
         return hash(("Symbol", self.key))
 
     def __str__(self) -> str:
-        return f"${{{self.key}}}"
+        """``${...}`` around the reference it was written as when that is short, else its key."""
+        shown = self.expression if _REFERENCE.fullmatch(self.expression or "") else self.key
+        return f"${{{shown}}}"
 
     def could_be(self, value: str) -> bool:
         """Whether ``value`` is a possible value of this symbol."""

@@ -90,7 +90,7 @@ def test_seed_grant_path_cites_the_terraform_lines(seed: Path) -> None:
     text = model.workload("module.example_deployment").can("update", "persistentvolumeclaims").explain()
     lines = [" ".join(line.split()) for line in text.splitlines()]
     assert lines[1].startswith("RoleBinding apps/example (subject ServiceAccount apps/"
-                               "${module.example_deployment.random_id.deployment_id.hex})")
+                               "${module.example_deployment.service_account_name})")
     assert lines[1].endswith("main.tf:21 (kubernetes_role_binding.example)")
     assert lines[2] == f"└─ Role apps/example {seed / 'main.tf'}:8 (kubernetes_role.example)".replace(
         str(seed / "main.tf"), lines[2].split()[-2].rsplit(":", 1)[0])
@@ -430,7 +430,8 @@ def test_wf_spec_gets_workflow_task_results(tmp_path: Path) -> None:
     assert template.can("create", "workflowtaskresults.argoproj.io").allowed is True
     assert template.can("patch", "workflowtaskresults.argoproj.io").allowed is True
     assert template.can("delete", "workflowtaskresults.argoproj.io").allowed is False
-    assert str(template.service_account.name).startswith("${module.build.random_id.workflow_id.hex")
+    assert template.service_account.name.key == "module.build.random_id.workflow_id.hex"
+    assert str(template.service_account.name) == "${module.build.service_account_name}"
 
 
 def test_installed_modules_are_evaluated_instead_of_profiles(tmp_path: Path) -> None:
