@@ -8,7 +8,6 @@ case fails both when a role is wrongly selected and when one is wrongly left out
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Callable
 
 import pytest
@@ -19,20 +18,6 @@ Build = Callable[..., pfperms.Model]
 TESTER = pfperms.User("tester")
 
 
-@pytest.fixture(scope="module")
-def build(tmp_path_factory: pytest.TempPathFactory) -> Build:
-    """YAML text -> Model (one ``manifests.yaml`` per text; cached per module)."""
-    cache: dict[tuple[str, bool], pfperms.Model] = {}
-
-    def build_model(text: str, *, cluster_defaults: bool = False) -> pfperms.Model:
-        key = (text, cluster_defaults)
-        if key not in cache:
-            directory = tmp_path_factory.mktemp("aggregation")
-            (directory / "manifests.yaml").write_text(textwrap.dedent(text), encoding="utf-8")
-            cache[key] = pfperms.load(directory, cluster_defaults=cluster_defaults)
-        return cache[key]
-
-    return build_model
 
 
 def bind(role: str, user: str) -> str:

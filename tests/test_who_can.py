@@ -9,7 +9,6 @@ namespace; in a ClusterRoleBinding they match nobody and are left out.
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Callable
 from typing import Any
 
@@ -20,20 +19,6 @@ import pytest_pfperms as pfperms
 Build = Callable[..., pfperms.Model]
 
 
-@pytest.fixture(scope="module")
-def build(tmp_path_factory: pytest.TempPathFactory) -> Build:
-    """YAML text -> Model (one ``manifests.yaml`` per text; cached per module)."""
-    cache: dict[tuple[str, bool], pfperms.Model] = {}
-
-    def build_model(text: str, *, cluster_defaults: bool = False) -> pfperms.Model:
-        key = (text, cluster_defaults)
-        if key not in cache:
-            directory = tmp_path_factory.mktemp("who_can")
-            (directory / "manifests.yaml").write_text(textwrap.dedent(text), encoding="utf-8")
-            cache[key] = pfperms.load(directory, cluster_defaults=cluster_defaults)
-        return cache[key]
-
-    return build_model
 
 
 MANIFESTS = """\
