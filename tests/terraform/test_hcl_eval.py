@@ -76,16 +76,14 @@ class Recorder:
     def __init__(self) -> None:
         self.calls: list[tuple[str, tuple[TraversalStep, ...]]] = []
 
-    def resolve(
-        self, root: str, steps: tuple[TraversalStep, ...], node: Reference
-    ) -> tuple[Value, int]:
+    def resolve(self, root: str, steps: tuple[TraversalStep, ...], node: Reference) -> tuple[Value, int]:
         self.calls.append((root, steps))
         if root == "each":
             return {"key": "amd64", "value": 1}, 0
         if root == "module":
             assert isinstance(steps[0], GetAttr) and isinstance(steps[1], GetIndex)
             key = steps[1].key
-            return Symbol(f'module.{steps[0].name}["{key}"].{steps[2]}'), 3  # type: ignore[union-attr]
+            return Symbol(f'module.{steps[0].name}["{key}"].{steps[2]}'), 3
         if root == "var":
             return {"x": {"y": [10, 20]}}, 0
         raise ScopeError(f'Reference to undeclared resource "{root}"')
@@ -94,7 +92,7 @@ class Recorder:
 def test_scope_gets_evaluated_steps_and_may_consume_them() -> None:
     recorder = Recorder()
     value = evaluate(
-        parse_expression('module.buildkit[each.key].service_account_name'), recorder, path="m.tf"
+        parse_expression("module.buildkit[each.key].service_account_name"), recorder, path="m.tf"
     )
     assert recorder.calls[0] == ("each", (GetAttr("key"),))
     root, steps = recorder.calls[1]
@@ -135,13 +133,13 @@ def test_child_scope_binds_names_over_a_parent() -> None:
         ("1 == 1.0", True),
         ('1 == "1"', False),
         ("[1, 2] == [1, 2]", True),
-        ('{a = 1} == {a = 1}', True),
+        ("{a = 1} == {a = 1}", True),
         ("null == null", True),
         ("!true || false", False),
         ('"true" && true', True),
         ('"${1.0}-${true}-${2.50}"', "1-true-2.5"),
         ('"${var.list}"', ["a", "b", NAME]),
-        ("true ? 1 : \"a\"", "1"),
+        ('true ? 1 : "a"', "1"),
         ("var.enabled ? var.ns : null", "apps"),
         ("var.objs[*].n", ["x", "y"]),
         ("var.objs.*.n", ["x", "y"]),
@@ -151,8 +149,8 @@ def test_child_scope_binds_names_over_a_parent() -> None:
         ('var.m["a"]', 2),
         ("var.m.a", 2),
         ('[for k, v in var.m : "${k}=${v}"]', ["a=2", "b=1"]),
-        ("[for i, v in [\"x\", \"y\"] : i]", [0, 1]),
-        ("[for v in toset([\"b\", \"a\"]) : v]", ["a", "b"]),
+        ('[for i, v in ["x", "y"] : i]', [0, 1]),
+        ('[for v in toset(["b", "a"]) : v]', ["a", "b"]),
         ("{for k, v in var.m : v => k}", {"1": "b", "2": "a"}),
         ('{for s in ["a", "bb", "cc"] : length(s) => s...}', {"1": ["a"], "2": ["bb", "cc"]}),
         ("[for x in [1, 2, 3] : x * 2 if x != 2]", [2, 6]),
@@ -188,7 +186,10 @@ def test_logical_operators_do_not_fail_on_the_unneeded_side() -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("var.list[5]", "Invalid index: The given key does not identify an element in this collection value: the given index is greater than or equal to the length of the collection."),
+        (
+            "var.list[5]",
+            "Invalid index: The given key does not identify an element in this collection value: the given index is greater than or equal to the length of the collection.",
+        ),
         ("var.list[-1]", "the given key must be a non-negative whole number"),
         ('var.m["zz"]', 'no key "zz"'),
         ("var.m.zz", 'Unsupported attribute: This object does not have an attribute named "zz".'),
@@ -201,7 +202,10 @@ def test_logical_operators_do_not_fail_on_the_unneeded_side() -> None:
         ("[for x in 3 : x]", "Iteration over non-iterable value"),
         ('{for x in ["a", "a"] : x => 1}', 'Duplicate object key: Two different items produced the key "a"'),
         ('"x${var.nothing}"', "Invalid template interpolation value: The expression result is null."),
-        ('"x${var.objs}"', "Cannot include the given value in a string template: string required, but have tuple."),
+        (
+            '"x${var.objs}"',
+            "Cannot include the given value in a string template: string required, but have tuple.",
+        ),
         ("var.nothing ? 1 : 2", "Null condition"),
         ('"x" ? 1 : 2', "Incorrect condition type"),
         ('1 + "a"', "Invalid operand: Unsuitable value for right operand: a number is required."),
@@ -241,7 +245,7 @@ def test_operations_on_symbols_are_symbols_named_after_the_expression() -> None:
     assert "main.tf:12" in upper.describe()
     attribute = ev("var.name.x")
     assert isinstance(attribute, Symbol) and attribute.key == "var.name.x"
-    assert ev("var.name[0]") == Symbol('var.name[0]')
+    assert ev("var.name[0]") == Symbol("var.name[0]")
     assert ev("var.name[*].x") == Symbol("var.name[*].x")
     assert ev("var.name + 1") == Symbol("(var.name + 1)")
 
@@ -282,6 +286,7 @@ def test_distinct_groups_carry_through_templates() -> None:
     assert eq3(a, b) is False
     assert equals(a, b) is False
     other_prefix = ev('"${var.ns}-${random_id.b.hex}"')
+    assert isinstance(other_prefix, Symbol)
     assert eq3(a, other_prefix) is None  # "apps" might equal var.name
 
 
@@ -302,13 +307,13 @@ def test_unknown_conditions() -> None:
 def test_for_over_a_symbol_is_a_symbol_keyed_by_its_inputs() -> None:
     unknown = ev('[for x in var.name : "${local.prefix}-${x}"]')
     assert isinstance(unknown, Symbol)
-    assert "local.prefix = \"pf\"" in unknown.key and "var.name = var.name" in unknown.key
+    assert 'local.prefix = "pf"' in unknown.key and "var.name = var.name" in unknown.key
     differently = evaluate(
         parse_expression('[for x in var.name : "${local.prefix}-${x}"]'),
         scope(local={"prefix": "other"}),
     )
     assert differently != unknown
-    filtered = ev("[for x in var.list : x if x != \"b\"]")
+    filtered = ev('[for x in var.list : x if x != "b"]')
     assert isinstance(filtered, Symbol)
 
 
@@ -365,7 +370,9 @@ def repo(tmp_path: Path) -> Path:
 def run(text: str, repo: Path, **extra: Value) -> Value:
     files = FileSandbox(repo, repo)
     module_scope = scope(path={"module": "modules/x", "root": "."}, **extra)
-    return evaluate(parse_expression(text, "modules/x/main.tf", 3), module_scope, path="modules/x/main.tf", files=files)
+    return evaluate(
+        parse_expression(text, "modules/x/main.tf", 3), module_scope, path="modules/x/main.tf", files=files
+    )
 
 
 def test_file_functions_read_inside_the_repository(repo: Path) -> None:
@@ -382,7 +389,13 @@ def test_file_functions_read_inside_the_repository(repo: Path) -> None:
 
 @pytest.mark.parametrize(
     "path",
-    ["../../../secret.txt", "${path.module}/../../../secret.txt", "/etc/passwd", "~/x", "${path.module}/link.txt"],
+    [
+        "../../../secret.txt",
+        "${path.module}/../../../secret.txt",
+        "/etc/passwd",
+        "~/x",
+        "${path.module}/link.txt",
+    ],
 )
 def test_file_sandbox_refuses_paths_outside_the_repository(repo: Path, path: str) -> None:
     with pytest.raises(FileAccessError, match="outside the repository") as caught:
@@ -400,7 +413,9 @@ def test_templatefile_renders_with_its_variables(repo: Path) -> None:
     rendered = run(
         'templatefile("${path.module}/policy.tftpl", {paths = ["a/*", "b"], caps = ["read"]})', repo
     )
-    assert rendered == 'path "a/*" {\n  capabilities = ["read"]\n}\npath "b" {\n  capabilities = ["read"]\n}\n'
+    assert (
+        rendered == 'path "a/*" {\n  capabilities = ["read"]\n}\npath "b" {\n  capabilities = ["read"]\n}\n'
+    )
     symbolic = run('templatefile("${path.module}/policy.tftpl", {paths = [var.name], caps = []})', repo)
     assert isinstance(symbolic, Symbol) and symbolic.could_be('path "x" {\n  capabilities = []\n}\n')
     with pytest.raises(EvalError, match='vars map does not contain key "caps"') as caught:
@@ -426,9 +441,7 @@ class ModuleScope:
         self.locals: dict[str, Value] = {}
         self.evaluator = Evaluator(str(FIXTURES / "module" / "rbac.tf"))
 
-    def resolve(
-        self, root: str, steps: tuple[TraversalStep, ...], node: Reference
-    ) -> tuple[Value, int]:
+    def resolve(self, root: str, steps: tuple[TraversalStep, ...], node: Reference) -> tuple[Value, int]:
         if root == "var":
             return self.variables, 0
         if root == "local":

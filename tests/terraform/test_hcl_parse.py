@@ -109,7 +109,7 @@ def test_every_line_is_the_line_of_its_node(rbac: HclFile) -> None:
 def test_module_source_template_keeps_its_parts(rbac: HclFile) -> None:
     source = block(rbac, "example_deployment").body.attributes["source"].expr
     assert isinstance(source, Template)
-    assert [p if isinstance(p, str) else source_text(p) for p in source.parts] == [
+    assert [p if isinstance(p, str) else source_text(p) for p in source.parts] == [  # type: ignore[arg-type]
         "var.pf_module_source",
         "kube_deployment",
         "var.pf_module_ref",
@@ -134,7 +134,9 @@ def test_heredocs_keep_the_final_newline_and_strip_indentation(rbac: HclFile) ->
 
 
 def test_heredoc_edge_cases() -> None:
-    parsed = parse_hcl("h.tf", 'a = <<EOT\nEOT\nb = <<-X\n    one\n\n      two\n    X\nc = <<EOT\n${x}\nEOT\n')
+    parsed = parse_hcl(
+        "h.tf", "a = <<EOT\nEOT\nb = <<-X\n    one\n\n      two\n    X\nc = <<EOT\n${x}\nEOT\n"
+    )
     attrs = parsed.body.attributes
     assert attrs["a"].expr == Literal("", 1)
     assert attrs["b"].expr == Literal("one\n\n  two\n", 3)
@@ -222,7 +224,7 @@ def test_for_expressions() -> None:
 
 
 def test_object_keys_bare_names_are_literal_parenthesised_are_expressions() -> None:
-    node = expr("{ name = 1, for = 2, (var.k) = 3, \"q\" = 4 }")
+    node = expr('{ name = 1, for = 2, (var.k) = 3, "q" = 4 }')
     assert isinstance(node, ObjectExpr)
     keys = [item.key for item in node.items]
     assert keys[0] == Literal("name", 1)
@@ -238,7 +240,7 @@ def test_templates_and_directives() -> None:
     assert isinstance(loop, TemplateFor) and loop.value_var == "x"
     assert isinstance(cond, TemplateIf) and cond.then == ("y",) and cond.else_ == ()
     # the ~ markers stripped the whitespace (newlines included) next to them
-    assert [p if isinstance(p, str) else source_text(p) for p in loop.body] == ["x"]
+    assert [p if isinstance(p, str) else source_text(p) for p in loop.body] == ["x"]  # type: ignore[arg-type]
     heredoc = parse_template("a ${b}\n%{ for k, v in m }${k}%{ endfor }\n$${c} %%{d}", "t", 5)
     assert isinstance(heredoc, Template)
     assert heredoc.parts[0] == "a "
@@ -285,7 +287,7 @@ def test_bad_files_raise_load_error_with_file_and_line(name: str, line: int, wor
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ('a = "abc', 't.tf:1: invalid HCL syntax: column 6: unexpected end of file; expected the'),
+        ('a = "abc', "t.tf:1: invalid HCL syntax: column 6: unexpected end of file; expected the"),
         ("a = @", "t.tf:1: invalid HCL syntax: column 5: unexpected '@'; expected an expression"),
         ("a = 1\n}\n", "t.tf:2: invalid HCL syntax: column 1: unexpected '}'; expected the end of the file"),
         ('a = "x\\q"', "t.tf:1: invalid escape sequence '\\\\q'"),
@@ -479,9 +481,47 @@ def test_load_file_reads_through_the_cache(cache: Path, tmp_path: Path) -> None:
 def test_parser_module_exports() -> None:
     assert set(hcl_parse.__all__) == {
         "parse_expression",
+        "paused_gc",
         "parse_file",
         "parse_hcl",
         "parse_hcl_json",
         "parse_template",
         "parse_tfvars",
     }
+
+
+def test_tf_json_dynamic_blocks_and_lifecycle() -> None:
+    parsed = parse_hcl_json(
+        "x.tf.json",
+        '{"resource": {"kubernetes_role": {"r": {\n'
+        '  "dynamic": {"rule": {"for_each": "${local.rules}",'
+        ' "content": {"verbs": "${rule.value.verbs}"}}},\n'
+        '  "rule": {"verbs": ["get"]},\n'
+        '  "lifecycle": {"ignore_changes": ["metadata"]}\n'
+        "}}}}",
+    )
+    role = parsed.body.blocks[0]
+    dynamic = role.body.blocks_of("dynamic")[0]
+    assert (dynamic.labels, dynamic.line) == (("rule",), 2)
+    content = dynamic.body.blocks_of("content")[0]
+    assert source_text(content.body.attributes["verbs"].expr) == '"${rule.value.verbs}"'
+    assert [source_text(b.body.attributes["verbs"].expr) for b in role.body.blocks_of("rule")] == ['["get"]']
+    lifecycle = role.body.blocks_of("lifecycle")[0]
+    ignore = lifecycle.body.attributes["ignore_changes"].expr
+    assert isinstance(ignore, TupleExpr) and isinstance(ignore.items[0], Reference)
+
+
+def test_nodes_compare_and_hash_by_value() -> None:
+    first = parse_hcl("a.tf", 'x "y" {\n  a = [1, "b"]\n}\n').body.blocks[0]
+    second = parse_hcl("b.tf", 'x "y" {\n  a = [1, "b"]\n}\n').body.blocks[0]
+    assert first == second and hash(first) == hash(second)
+    assert len({first, second}) == 1
+
+
+def test_paused_gc_restores_the_collector() -> None:
+    import gc
+
+    assert gc.isenabled()
+    with hcl_parse.paused_gc():
+        assert not gc.isenabled()
+    assert gc.isenabled()

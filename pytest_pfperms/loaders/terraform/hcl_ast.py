@@ -255,6 +255,9 @@ class Body:
     blocks: tuple[Block, ...] = ()
     json: bool = False
 
+    def __hash__(self) -> int:
+        return hash((tuple(self.attributes.items()), self.blocks, self.json))
+
     def blocks_of(self, block_type: str) -> tuple[Block, ...]:
         """The blocks of one type, including (for JSON bodies) objects under that key."""
         found = tuple(block for block in self.blocks if block.type == block_type)

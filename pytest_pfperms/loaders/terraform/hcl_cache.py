@@ -13,13 +13,11 @@ cache can make loading faster, never make it fail.
 from __future__ import annotations
 
 import functools
-import gc
 import hashlib
 import os
 import pickle
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from dataclasses import replace
 from pathlib import Path
 
@@ -27,7 +25,7 @@ import hcl2
 
 from ...errors import LoadError
 from .hcl_ast import AST_VERSION, HclFile
-from .hcl_parse import parse_file
+from .hcl_parse import parse_file, paused_gc
 
 __all__ = ["cache_dir", "cache_key", "cached_parse", "load_file", "paused_gc"]
 
@@ -65,8 +63,7 @@ def _salt() -> bytes:
     except Exception:  # not installed (running from a checkout)
         ours = "dev"
     hcl_version = getattr(hcl2, "__version__", "unknown")
-    return (f"pfperms-ast {AST_VERSION} {ours} {code_fingerprint()} "
-            f"python-hcl2 {hcl_version}\0").encode()
+    return (f"pfperms-ast {AST_VERSION} {ours} {code_fingerprint()} python-hcl2 {hcl_version}\0").encode()
 
 
 def _syntax(path: str) -> str:
@@ -81,23 +78,6 @@ def cache_key(path: str, text: str) -> str:
     digest.update(_syntax(path).encode() + b"\0")
     digest.update(text.encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building many acyclic objects.
-
-    Parsing and unpickling allocate hundreds of thousands of small objects;
-    without this, the collector's repeated passes over the heap cost up to half
-    the load time. Our trees have no cycles, so nothing is lost.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def cached_parse(path: str, text: str, *, directory: str | os.PathLike[str] | None = None) -> HclFile:

@@ -110,33 +110,157 @@ def _reject_constant(name: str) -> Value:
 # --------------------------------------------------------------------------- YAML encode
 
 
-class _Dumper(yaml.SafeDumper):
+def _printable(code: int) -> bool:
+    """libyaml's ``is_printable`` (tabs, controls and characters beyond U+FFFF are not)."""
+    return (
+        code == 0x0A
+        or 0x20 <= code <= 0x7E
+        or 0xA0 <= code <= 0xD7FF
+        or (0xE000 <= code <= 0xFFFD and code != 0xFEFF)
+    )
+
+
+_YAML_ESCAPES = {
+    0x00: "0",
+    0x07: "a",
+    0x08: "b",
+    0x09: "t",
+    0x0A: "n",
+    0x0B: "v",
+    0x0C: "f",
+    0x0D: "r",
+    0x1B: "e",
+    0x22: '"',
+    0x5C: "\\",
+    0x85: "N",
+    0xA0: "_",
+    0x2028: "L",
+    0x2029: "P",
+}
+_YAML_BREAKS = "\r\n\x85\u2028\u2029"
+
+
+class _CtyEmitter(yaml.emitter.Emitter):
+    """PyYAML's emitter (a port of libyaml's) with the parts where PyYAML differs from
+    the libyaml that go-cty-yaml uses brought back in line: double-quoted scalars fold
+    at a space after column 80 without a trailing backslash and escape what libyaml
+    escapes; characters libyaml cannot print rule out block scalars; simple keys may
+    be 128 bytes long."""
+
+    def _put(self, text: str) -> None:
+        self.column += len(text)
+        self.stream.write(text)
+
+    def write_double_quoted(self, text: str, split: bool = True) -> None:
+        """libyaml's ``yaml_emitter_write_double_quoted_scalar``."""
+        self.write_indicator('"', True)
+        spaces = False
+        last = len(text) - 1
+        for index, char in enumerate(text):
+            code = ord(char)
+            if not _printable(code) or code == 0xFEFF or char in _YAML_BREAKS or char in '"\\':
+                escape = _YAML_ESCAPES.get(code)
+                if escape is None:
+                    escape = (
+                        f"x{code:02X}"
+                        if code <= 0xFF
+                        else f"u{code:04X}"
+                        if code <= 0xFFFF
+                        else f"U{code:08X}"
+                    )
+                self._put("\\" + escape)
+                spaces = False
+            elif char == " ":
+                if split and not spaces and self.column > self.best_width and 0 < index < last:
+                    self.write_indent()
+                    if text[index + 1] == " ":
+                        self._put("\\")
+                else:
+                    self._put(" ")
+                spaces = True
+            else:
+                self._put(char)
+                spaces = False
+        self.write_indicator('"', False)
+
+    def analyze_scalar(self, scalar: str) -> Any:
+        """PyYAML's analysis, plus libyaml's idea of special characters."""
+        analysis = super().analyze_scalar(scalar)
+        if any(not _printable(ord(char)) for char in scalar if char not in "\n"):
+            analysis.allow_block = False
+            analysis.allow_block_plain = False
+            analysis.allow_flow_plain = False
+            analysis.allow_single_quoted = False
+        return analysis
+
+    def check_simple_key(self) -> bool:
+        """libyaml's rule: a single-line key of at most 128 bytes."""
+        event = self.event
+        if isinstance(event, yaml.ScalarEvent):
+            if self.analysis is None:
+                self.analysis = self.analyze_scalar(event.value)
+            if self.analysis.multiline:
+                return False
+            return len(event.value.encode("utf-8")) <= 128
+        return bool(super().check_simple_key())
+
+
+class _Dumper(
+    _CtyEmitter,
+    yaml.serializer.Serializer,
+    yaml.representer.SafeRepresenter,
+    yaml.resolver.Resolver,
+):
     """Emits as go-cty-yaml does: double-quoted strings, literal blocks for multi-line ones."""
 
+    def __init__(self, stream: Any, **kwargs: Any) -> None:
+        _CtyEmitter.__init__(
+            self,
+            stream,
+            canonical=None,
+            indent=2,
+            width=80,
+            allow_unicode=True,
+            line_break=None,
+        )
+        yaml.serializer.Serializer.__init__(self, explicit_start=False, explicit_end=False)
+        yaml.representer.SafeRepresenter.__init__(self, default_flow_style=False, sort_keys=False)
+        yaml.resolver.Resolver.__init__(self)
 
-def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
+
+def _plain(dumper: Any, text: str) -> yaml.Node:
+    tag = dumper.resolve(yaml.ScalarNode, text, (True, False))
+    node: yaml.Node = dumper.represent_scalar(tag, text)
+    return node
+
+
+def _represent_str(dumper: Any, data: str) -> yaml.Node:
     style = "|" if "\n" in data else '"'
-    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+    node: yaml.Node = dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+    return node
 
 
-def _represent_number(dumper: yaml.SafeDumper, data: int | float) -> yaml.Node:
-    return dumper.represent_scalar("tag:yaml.org,2002:int", format_number(data))
+def _represent_number(dumper: Any, data: int | float) -> yaml.Node:
+    return _plain(dumper, format_number(data))
 
 
-def _represent_bool(dumper: yaml.SafeDumper, data: bool) -> yaml.Node:
-    return dumper.represent_scalar("tag:yaml.org,2002:bool", "true" if data else "false")
+def _represent_bool(dumper: Any, data: bool) -> yaml.Node:
+    return _plain(dumper, "true" if data else "false")
 
 
-def _represent_null(dumper: yaml.SafeDumper, data: None) -> yaml.Node:
-    return dumper.represent_scalar("tag:yaml.org,2002:null", "null")
+def _represent_null(dumper: Any, data: None) -> yaml.Node:
+    return _plain(dumper, "null")
 
 
-def _represent_list(dumper: yaml.SafeDumper, data: Any) -> yaml.Node:
-    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=False)
+def _represent_list(dumper: Any, data: Any) -> yaml.Node:
+    node: yaml.Node = dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=False)
+    return node
 
 
-def _represent_dict(dumper: yaml.SafeDumper, data: dict[str, Any]) -> yaml.Node:
-    return dumper.represent_mapping("tag:yaml.org,2002:map", sorted(data.items()), flow_style=False)
+def _represent_dict(dumper: Any, data: dict[str, Any]) -> yaml.Node:
+    items = sorted(data.items())
+    node: yaml.Node = dumper.represent_mapping("tag:yaml.org,2002:map", items, flow_style=False)
+    return node
 
 
 _Dumper.add_representer(str, _represent_str)
@@ -152,15 +276,7 @@ _Dumper.add_representer(dict, _represent_dict)
 def yaml_encode(value: Value) -> str:
     """``yamlencode(value)`` for a known value."""
     _check_known(value)
-    text: str = yaml.dump(
-        value,
-        Dumper=_Dumper,
-        allow_unicode=True,
-        default_flow_style=False,
-        sort_keys=False,
-        width=80,
-        indent=2,
-    )
+    text: str = yaml.dump(value, Dumper=_Dumper)
     return text
 
 

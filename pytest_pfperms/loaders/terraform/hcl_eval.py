@@ -51,7 +51,6 @@ from .hcl_values import (
     TfSet,
     Value,
     arithmetic,
-    contains_symbol,
     equals,
     render_value,
     sorted_dict,
@@ -126,8 +125,6 @@ class Evaluator:
     def evaluate(self, expr: Expr, scope: Scope) -> Value:
         """The value of ``expr`` in ``scope``."""
         return self._dispatch[type(expr)](expr, scope)
-
-    eval = evaluate
 
     def for_file(self, path: str) -> Evaluator:
         """An evaluator for a template file read by ``templatefile()``."""
@@ -695,7 +692,3 @@ class Evaluator:
         if object_form:
             return sorted_dict(entries.items())
         return items
-
-    def has_symbols(self, value: Value) -> bool:
-        """Whether ``value`` holds any symbol (a convenience for callers)."""
-        return contains_symbol(value)

@@ -98,11 +98,16 @@ def format_pieces(spec: str, args: list[Value]) -> list[str | Symbol]:
     return out
 
 
+def _quoted(text: str) -> str:
+    """Go's ``%q`` of a string."""
+    return json.dumps(text, ensure_ascii=False)
+
+
 def _format_one(verb: _Verb, args: list[Value]) -> str | Symbol:
     index = verb.arg - 1
     if index >= len(args):
         raise FormatError(
-            f"not enough arguments for {verb.raw!r} at {verb.offset}: need index {verb.arg}"
+            f"not enough arguments for {_quoted(verb.raw)} at {verb.offset}: need index {verb.arg}"
             f" but have {len(args)} total"
         )
     arg = args[index]
@@ -112,7 +117,7 @@ def _format_one(verb: _Verb, args: list[Value]) -> str | Symbol:
         raise NeedsKnown
     if verb.mode != "v" and arg is None:
         raise FormatError(
-            f"unsupported value for {verb.raw!r} at {verb.offset}: null value cannot be formatted"
+            f"unsupported value for {_quoted(verb.raw)} at {verb.offset}: null value cannot be formatted"
         )
     try:
         if verb.mode == "v":
@@ -129,8 +134,8 @@ def _format_one(verb: _Verb, args: list[Value]) -> str | Symbol:
         if verb.mode in "sq":
             return _format_string(verb, arg)
     except ConversionError as error:
-        raise FormatError(f"unsupported value for {verb.raw!r} at {verb.offset}: {error}") from None
-    raise FormatError(f"unsupported format verb {verb.mode!r} in {verb.raw!r} at offset {verb.offset}")
+        raise FormatError(f"unsupported value for {_quoted(verb.raw)} at {verb.offset}: {error}") from None
+    raise FormatError(f"unsupported format verb {verb.mode!r} in {_quoted(verb.raw)} at offset {verb.offset}")
 
 
 def _pad(verb: _Verb, text: str) -> str:
@@ -195,7 +200,9 @@ def _sign(negative: bool, verb: _Verb) -> str:
 
 def _format_integer(verb: _Verb, number: int | float) -> str:
     if isinstance(number, float):
-        raise FormatError(f"unsupported value for {verb.raw!r} at {verb.offset}: an integer is required")
+        raise FormatError(
+            f"unsupported value for {_quoted(verb.raw)} at {verb.offset}: an integer is required"
+        )
     base = {"b": "b", "d": "d", "o": "o", "x": "x", "X": "X"}[verb.mode]
     digits = format(abs(number), base)
     if verb.prec >= 0:

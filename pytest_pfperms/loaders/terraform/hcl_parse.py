@@ -14,9 +14,11 @@ Public: :func:`parse_hcl`, :func:`parse_hcl_json`, :func:`parse_tfvars`,
 from __future__ import annotations
 
 import bisect
+import gc
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeAlias
@@ -64,6 +66,7 @@ __all__ = [
     "parse_hcl_json",
     "parse_template",
     "parse_tfvars",
+    "paused_gc",
 ]
 
 _BINARY_OPS = {
@@ -758,11 +761,29 @@ def _dedent(body: str) -> str:
 # --------------------------------------------------------------------------- public: HCL
 
 
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building many acyclic objects.
+
+    Parsing and unpickling allocate hundreds of thousands of small objects;
+    without this, the collector's repeated passes over the heap cost up to half
+    the load time. Our trees have no cycles, so nothing is lost.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def parse_hcl(path: str, text: str) -> HclFile:
     """Parse one ``*.tf`` (HCL native syntax) file; malformed input raises LoadError."""
     text = text.removeprefix("\ufeff")
-    tree = _lark_parse(path, text)
-    return HclFile(path, _Converter(path).body(tree.children[0]), "hcl")
+    with paused_gc():
+        tree = _lark_parse(path, text)
+        return HclFile(path, _Converter(path).body(tree.children[0]), "hcl")
 
 
 def parse_expression(text: str, path: str = "<expression>", line: int = 1) -> Expr:
