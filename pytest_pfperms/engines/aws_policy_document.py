@@ -4,7 +4,8 @@ Follows the provider's data source (reference ``iam-vault.md`` §1.8):
 
 * ``version`` defaults to ``2012-10-17``; ``policy_id`` becomes ``Id``.
 * ``statement`` blocks keep their order; ``effect`` defaults to ``Allow``;
-  ``sid`` must be alphanumeric and unique. ``actions``, ``not_actions``,
+  ``sid`` must be unique; its characters are not checked (the provider checked them only
+  in 5.82-5.83 and reverted it: KMS key and S3 bucket policies accept spaces). ``actions``, ``not_actions``,
   ``resources``, ``not_resources`` and principal ``identifiers`` are sets:
   deduplicated, sorted in descending order, and a one-element set is a bare
   string; an empty set is left out.
@@ -39,7 +40,6 @@ which changes only the order of merged principal/condition value lists.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -55,7 +55,6 @@ STATEMENT_ATTRIBUTES = frozenset({"sid", "effect", "actions", "not_actions", "re
                                   "not_resources", "principals", "not_principals", "condition"})
 _FIELDS = ("Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Principal",
            "NotPrincipal", "Condition")
-_SID = re.compile(r"[a-zA-Z0-9]*")
 
 Rendered = dict[str, object]
 StatementOrUnknown = Rendered | Symbol
@@ -246,8 +245,6 @@ def _statements(value: object, version: Str, errors: _Errors) -> list[StatementO
         if not isinstance(sid, (str, Symbol)):
             errors.add(f"{where}.sid", f"must be a string, not {type(sid).__name__}")
             sid = ""
-        if isinstance(sid, str) and not _SID.fullmatch(sid):
-            errors.add(f"{where}.sid", f"{sid!r} must only include alphanumeric characters")
         if sid and sid in sids:
             errors.add(f"{where}.sid", f"duplicate Sid ({sid}); remove the Sid or make it unique")
         if sid:
