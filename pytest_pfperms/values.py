@@ -29,7 +29,9 @@ class Symbol:
     known to be different (names of two objects of one kind in one namespace,
     values of two different ``random_id`` resources). ``pattern`` is a regular
     expression every possible value matches (``[0-9a-f]{16}`` for an 8-byte
-    ``random_id.hex``), so a literal outside it is known to differ.
+    ``random_id.hex``), so a literal outside it is known to differ. By convention a
+    symbol with a ``pattern`` is known to be a string (never null, never a number);
+    the HCL evaluator relies on this for ``== null`` and type checks.
     """
 
     key: str
