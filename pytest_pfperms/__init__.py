@@ -5,6 +5,8 @@ The public API; see the README for a tour.
 
 from .assertions import PermissionAssertionError, assert_can, assert_cannot
 from .decision import Decision, Explanation
+from .engines.aws import evaluate_iam
+from .engines.vault import evaluate_vault
 from .errors import (
     Indeterminate,
     InvalidArgument,
@@ -38,5 +40,7 @@ __all__ = [
     "Workload",
     "assert_can",
     "assert_cannot",
+    "evaluate_iam",
+    "evaluate_vault",
     "load",
 ]

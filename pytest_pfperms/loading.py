@@ -7,6 +7,7 @@ cluster's default roles when asked.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -92,14 +93,36 @@ def _read(path: Path, display: str, problems: list[Problem]) -> str | None:
     return None
 
 
-def _load_file(path: Path, display: str, default_namespace: Str, problems: list[Problem]
-               ) -> ManifestResult | None:
+def _load_file(path: Path, display: str, default_namespace: Str, problems: list[Problem],
+               resources: list[CloudResource]) -> ManifestResult | None:
     text = _read(path, display, problems)
     if text is None:
         return None
     if path.suffix == ".json":
-        return load_json_text(text, display, default_namespace)
+        plan = _load_plan(text, display, problems, resources)
+        return plan if plan is not None else load_json_text(text, display, default_namespace)
     return load_manifest_text(text, display, default_namespace)
+
+
+def _load_plan(text: str, display: str, problems: list[Problem], resources: list[CloudResource]
+               ) -> ManifestResult | None:
+    """``terraform show -json`` output (a plan or a state); None for any other JSON."""
+    if '"format_version"' not in text:
+        return None
+    from .loaders.terraform.plan_json import is_plan_json, load_plan_json
+
+    try:
+        if not is_plan_json(json.loads(text)):
+            return None
+    except (ValueError, RecursionError):
+        return None  # the manifest loader reports it
+    try:
+        plan = load_plan_json(text, display)
+    except LoadError as error:
+        problems.extend(error.problems)
+        return ManifestResult()
+    resources += plan.resources
+    return ManifestResult(plan.objects, plan.warnings, plan.problems)
 
 
 def _display(path: Path) -> str:
@@ -122,7 +145,9 @@ def load(*paths: str | os.PathLike[str], variables: Mapping[str, object] | None 
     A directory holding ``*.tf`` files is a Terraform root module, evaluated with
     ``variables`` (plus its ``terraform.tfvars``, ``*.auto.tfvars`` and ``TF_VAR_*``);
     ``repo_root`` (default: the current directory) bounds what ``file()`` and local
-    module sources may read. Raises LoadError listing every problem found.
+    module sources may read. A ``.json`` file holding ``terraform show -json`` output (a
+    plan or a state) is read as Terraform's planned values. Raises LoadError listing
+    every problem found.
     """
     if not paths:
         raise LoadError.single("<arguments>", None, "load() needs at least one file or directory")
@@ -148,7 +173,7 @@ def load(*paths: str | os.PathLike[str], variables: Mapping[str, object] | None 
             objects += found
             resources += cloud
         for path in files:
-            result = _load_file(path, _display(path), namespace, problems)
+            result = _load_file(path, _display(path), namespace, problems, resources)
             if result is None:
                 continue
             objects += result.objects

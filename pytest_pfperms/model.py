@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from .decision import Decision, Explanation
+from .engines.irsa import AwsAccess, decide_many
 from .engines.kubernetes import GrantPath, KubernetesEngine
+from .engines.vault_access import VaultAccess
 from .errors import InvalidArgument, NotFoundError, Problem
 from .explain import explain_rbac
 from .identities import Identity, ServiceAccount, User, parse_username
@@ -119,6 +122,27 @@ class Workload:
                                (note,) if note else ())
 
         return Decision(or3(d.allowed for d in decisions), self, request, explain)
+
+    def aws_can(self, action: str, resource: Str, *,
+                context: Mapping[str, object] | str | None = None) -> Decision:
+        """Whether this workload's pods may make the AWS request with their IRSA credentials.
+
+        ``context``: condition keys laid over the default (a call from inside the
+        cluster; see :mod:`pytest_pfperms.engines.irsa`), or ``"outside-cluster"``.
+        """
+        access = self.model.aws_access
+        decisions = [access.can(account, action, resource, context=context, subject=self)
+                     for account in self.service_accounts]
+        return decisions[0] if len(decisions) == 1 else decide_many(decisions, self, or3)
+
+    def vault_can(self, capability: str, path: str) -> Decision:
+        """Whether this workload's pods, logging in to Vault with their service account, may do it."""
+        access = self.model.vault_access
+        note = self.token_note()
+        decisions = [access.can(account, capability, path, subject=self,
+                                notes=(note,) if note else ())
+                     for account in self.service_accounts]
+        return decisions[0] if len(decisions) == 1 else decide_many(decisions, self, or3)
 
     def __str__(self) -> str:
         return f"{self.kind} {self.namespace}/{self.name}"
@@ -264,6 +288,43 @@ class Model:
         for path in self.kubernetes.who_can(request):
             grants.append(SubjectGrant(str(path.subject), path.allowed, path))
         return grants
+
+    @cached_property
+    def aws_access(self) -> AwsAccess:
+        """The AWS (IRSA) engine over this model's IAM resources, built on first use."""
+        return AwsAccess(self.resources, self.objects("ServiceAccount"))
+
+    @cached_property
+    def vault_access(self) -> VaultAccess:
+        """The Vault engine over this model's Vault resources, built on first use."""
+        return VaultAccess(self.resources, self.objects("Namespace"))
+
+    def _service_account(self, who: Who, system: str) -> ServiceAccount:
+        identity = self.identity(who)
+        if not isinstance(identity, ServiceAccount):
+            raise InvalidArgument(f"{system} access here is a service account's (a workload or "
+                                  f'"system:serviceaccount:<ns>:<name>"), not {identity}')
+        return identity
+
+    def aws_can(self, who: Who, action: str, resource: Str, *,
+                context: Mapping[str, object] | str | None = None) -> Decision:
+        """Whether ``who`` (a workload or service account) may make the AWS request through IRSA.
+
+        ``action``: ``service:ActionName``; ``resource``: the ARN (or ``"*"``).
+        ``context``: condition keys over the default in-cluster context, or
+        ``"outside-cluster"`` (see :mod:`pytest_pfperms.engines.irsa`).
+        """
+        if isinstance(who, Workload):
+            return who.aws_can(action, resource, context=context)
+        return self.aws_access.can(self._service_account(who, "AWS"), action, resource,
+                                   context=context)
+
+    def vault_can(self, who: Who, capability: str, path: str) -> Decision:
+        """Whether ``who`` (a workload or service account), logging in through Vault's
+        Kubernetes auth method, may do ``capability`` on the API ``path``."""
+        if isinstance(who, Workload):
+            return who.vault_can(capability, path)
+        return self.vault_access.can(self._service_account(who, "Vault"), capability, path)
 
     def rules_for(self, who: Who, namespace: Str | None = None) -> list[GrantPath]:
         """Every rule that applies to ``who`` in ``namespace`` (None: cluster scope only)."""

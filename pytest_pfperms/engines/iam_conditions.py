@@ -28,7 +28,7 @@ from typing import Any
 
 from ..errors import InvalidArgument
 from ..values import Str, Symbol, Tri, and3, or3, show, symbols_in
-from .iam_context import Lookup, Presence, RequestContext
+from .iam_context import Lookup, NetworkAddress, Presence, RequestContext
 from .iam_patterns import (
     Resolved,
     Template,
@@ -263,6 +263,8 @@ def _compare(base: BaseOperator, key: Str, pattern: Resolved, value: Str) -> Tri
         return equals_match(pattern, value, ignore_case=test == "equal_ci")
     if family is Family.ARN:
         return arn_match(pattern, value, pad_short=False, segment_case=False)
+    if family is Family.IP and isinstance(value, NetworkAddress):
+        return value.within(pattern)
     if isinstance(value, Symbol) or any(isinstance(part, Symbol) for part in pattern):
         return None
     text = resolved_text(pattern)

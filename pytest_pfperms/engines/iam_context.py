@@ -9,12 +9,13 @@ what a symbolic key turns out to be is ``UNKNOWN``.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
 from ..errors import InvalidArgument
-from ..values import Str, Symbol, eq3
+from ..values import Str, Symbol, Tri, eq3
 
 ContextValue = Str | Sequence[Str]
 """A context value as callers write it: one string, or a list of strings."""
@@ -22,6 +23,41 @@ ContextValue = Str | Sequence[Str]
 ContextInput = (Mapping[str, ContextValue] | Mapping[Symbol, ContextValue]
                 | Mapping[Str, ContextValue])
 """The ``context=`` argument of :func:`~pytest_pfperms.engines.aws.evaluate_iam`."""
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class NetworkAddress(Symbol):
+    """A request's source address, unknown but known to lie inside (or outside) named networks.
+
+    IP conditions compare it with a policy value that is one symbol (a list of
+    CIDRs known only after apply, such as the cluster's subnets): ``True`` when
+    the symbol's key is in ``inside``, ``False`` when it is in ``outside``,
+    unknown otherwise. ``address`` is a literal address to compare with literal
+    CIDRs, when the caller knows it; without it literal CIDRs give unknown.
+    """
+
+    inside: tuple[str, ...] = ()
+    outside: tuple[str, ...] = ()
+    address: str | None = None
+
+    def within(self, pattern: Sequence[object]) -> Tri:
+        """Whether the address is in the network a resolved policy value names."""
+        if len(pattern) == 1 and isinstance(pattern[0], Symbol):
+            key = pattern[0].key
+            if key in self.inside:
+                return True
+            if key in self.outside:
+                return False
+            return None
+        if self.address is None or any(isinstance(part, Symbol) for part in pattern):
+            return None
+        try:
+            network = ipaddress.ip_network("".join(str(part) for part in pattern).strip(),
+                                           strict=False)
+        except ValueError:
+            return False
+        address = ipaddress.ip_address(self.address)
+        return address.version == network.version and address in network
 
 
 class Presence(Enum):

@@ -73,7 +73,11 @@ def explain_iam(identity: Sequence[ParsedPolicy], boundary: Sequence[ParsedPolic
         lines += [f"allowed by {c.statement.where()}" for c in allows]
         lines += [f"within the permissions boundary: {c.statement.where()}" for c in bounds]
     elif allowed is False and denies:
-        lines += [f"explicitly denied by {c.statement.where()}" for c in denies]
+        for c in denies:
+            lines.append(f"explicitly denied by {c.statement.where()}")
+            if not isinstance(c.statement.conditions, Symbol):
+                lines += [f"  when {explain_clause(clause, request.context)}"
+                          for clause in c.statement.conditions]
         lines += [f"(an explicit deny overrides the allow in {c.statement.where()})"
                   for c in allows[:1]]
     elif allowed is False:

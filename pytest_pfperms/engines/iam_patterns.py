@@ -192,7 +192,7 @@ def glob_match(pattern: Resolved, value: Str, *, ignore_case: bool = False) -> T
         if pattern and all(part is Wildcard.STAR for part in pattern):
             return True
         if any(isinstance(part, Wildcard) for part in pattern):
-            return None
+            return _prefix_glob_vs_symbol(pattern, value, ignore_case)
         return _literal_vs_symbol("".join(str(part) for part in pattern), value, ignore_case)
     concrete = cast(tuple[str | Wildcard, ...], pattern)  # no symbols
     return _regex(concrete, ignore_case).fullmatch(value) is not None
@@ -212,6 +212,77 @@ def equals_match(pattern: Resolved, value: Str, *, ignore_case: bool = False) ->
     if ignore_case:
         return text.lower() == value.lower()
     return text == value
+
+
+def _prefix_glob_vs_symbol(pattern: Resolved, value: Symbol, ignore_case: bool) -> Tri:
+    """A glob against a symbol whose possible values all start with a known text.
+
+    ``system:serviceaccount:apps:*`` covers ``system:serviceaccount:apps:${random_id.x.hex}``
+    (True); it cannot match a value that starts with ``system:serviceaccount:web:``
+    (False); anything else depends on the symbol (None).
+    """
+    lead: list[str] = []
+    for part in pattern:
+        if isinstance(part, Wildcard):
+            break
+        lead.append(str(part))
+    rest = pattern[len(lead):]
+    head = "".join(lead)
+    known = regex_literal_prefix(value.pattern)
+    if ignore_case:
+        head, known = head.lower(), known.lower()
+    if known.startswith(head):
+        return True if rest and all(part is Wildcard.STAR for part in rest) else None
+    return None if head.startswith(known) else False
+
+
+_REGEX_SPECIAL = frozenset(".^$*+?{}[]|()")
+
+
+def regex_literal_prefix(regex: str | None) -> str:
+    """The text every match of ``regex`` starts with (``""`` when unsure)."""
+    if not regex or _top_level_alternation(regex):
+        return ""
+    out: list[str] = []
+    index = 0
+    while index < len(regex):
+        char = regex[index]
+        if char == "\\":
+            if index + 1 >= len(regex) or regex[index + 1].isalnum():
+                break
+            literal, step = regex[index + 1], 2
+        elif char in _REGEX_SPECIAL:
+            break
+        else:
+            literal, step = char, 1
+        index += step
+        if index < len(regex) and regex[index] in "*?{":
+            break  # the character may be absent or repeated
+        out.append(literal)
+    return "".join(out)
+
+
+def _top_level_alternation(regex: str) -> bool:
+    depth = 0
+    in_class = False
+    index = 0
+    while index < len(regex):
+        char = regex[index]
+        if char == "\\":
+            index += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            return True
+        index += 1
+    return False
 
 
 def _literal_vs_symbol(text: str, value: Symbol, ignore_case: bool) -> Tri:

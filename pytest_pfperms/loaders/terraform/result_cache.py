@@ -26,7 +26,7 @@ from typing import Any
 from .hcl_cache import cache_dir
 from .hcl_files import FileSandbox
 
-RESULT_VERSION = 1
+RESULT_VERSION = 2
 """Bumped whenever what a load stores changes shape."""
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from ...errors import LoadError, Problem
 from ...objects import CloudResource, KubeObject, SourceRef
-from ...values import Symbol
+from ...values import Symbol, UnknownMap
 from ..kube_objects import InvalidObject, build_object
 from ..schemas import field_path
 from .config import Declared
@@ -89,11 +89,40 @@ def _rule_lines(block: Block) -> list[int] | None:
     return [b.line for b in rules]
 
 
-class TerraformMapper:
-    """Collects model objects from one root module."""
+def is_kubernetes_resource(type_name: str) -> bool:
+    """Resource types that create or patch Kubernetes objects."""
+    return type_name.startswith(("kubernetes_", "kubectl_"))
 
-    def __init__(self, ctx: TerraformContext):
-        self.ctx = ctx
+
+def is_cloud_resource(mode: str, type_name: str) -> bool:
+    """Whether a resource (``mode`` other than ``"data"``) or data source is collected as a
+    :class:`CloudResource` for the AWS and Vault engines."""
+    if mode == "data":
+        return type_name in CLOUD_DATA_TYPES
+    return type_name.startswith(CLOUD_RESOURCE_PREFIXES)
+
+
+def _merged(existing: Mapping[str, Any], added: Mapping[str, Any] | Symbol) -> dict[str, Any]:
+    """Labels or annotations after a server-side apply of ``added``; when the added map is
+    wholly unknown, the known keys stay and any others may appear."""
+    if isinstance(added, Symbol):
+        unknown = UnknownMap(added)
+        unknown.update(existing)
+        return unknown
+    return {**existing, **added}
+
+
+class ObjectMapper:
+    """Turns the evaluated values of resource instances into model objects.
+
+    Shared by HCL evaluation (:class:`TerraformMapper`) and plan JSON
+    (:mod:`.plan_json`), so a resource means the same whichever way it was read.
+    Problems and warnings go to the lists given.
+    """
+
+    def __init__(self, problems: list[Problem], warnings: list[Problem]):
+        self.problems = problems
+        self.warnings = warnings
         self.objects: list[KubeObject] = []
         self.patches: list[tuple[Any, SourceRef]] = []
         self.resources: list[CloudResource] = []
@@ -102,8 +131,9 @@ class TerraformMapper:
                      rule_lines: list[int] | None = None) -> None:
         """Build one object; a malformed one is a problem at the resource's line."""
         if isinstance(manifest, Symbol):
-            self.ctx.warn(f"{source.path}:{source.line}",
-                          f"{source.address}: the object it creates is unknown before apply ({manifest.key})")
+            self.warnings.append(Problem(
+                source.path, source.line,
+                f"{source.address}: the object it creates is unknown before apply ({manifest.key})"))
             return
         manifest = _unknown_blocks_made_uncertain(manifest)
         try:
@@ -111,31 +141,95 @@ class TerraformMapper:
                                  rule_lines=rule_lines)
         except InvalidObject as error:
             where = field_path(error.path)
-            self.ctx.problems.append(Problem(source.path, source.line,
-                                             f"{source.address}: {error.message}", where))
+            self.problems.append(Problem(source.path, source.line,
+                                         f"{source.address}: {error.message}", where))
             return
         self.objects.append(built.obj)
         for warning in built.warnings:
-            self.ctx.warnings.append(Problem(source.path, source.line, warning, built.obj.ref()))
+            self.warnings.append(Problem(source.path, source.line, warning, built.obj.ref()))
+
+    def add_documents(self, documents: list[dict[str, Any]] | Symbol, source: SourceRef,
+                      condition: Symbol | None) -> None:
+        """The objects a ``kubectl_manifest`` applies (:func:`kubectl_manifest_objects`)."""
+        if isinstance(documents, Symbol):
+            self.add_manifest(documents, source, condition)
+            return
+        for document in documents:
+            self.add_manifest(document, source, condition)
+
+    def add_resource(self, type_name: str, values: Mapping[str, Any], source: SourceRef,
+                     condition: Symbol | None, rule_lines: list[int] | None = None) -> None:
+        """Map one evaluated ``kubernetes_*`` resource instance (``kubectl_manifest`` goes
+        through :meth:`add_documents`). Raises ValueError on values the provider refuses."""
+        if type_name == "kubernetes_manifest":
+            self.add_manifest(kubernetes_manifest_object(values.get("manifest")), source, condition)
+            return
+        base = type_name.removesuffix("_v1")
+        if base in PATCH_TYPES:
+            patch = metadata_patch(type_name, dict(values))
+            if patch is not None:
+                self.patches.append((patch, source))
+            return
+        manifest = manifest_for(type_name, dict(values))
+        if manifest is not None:
+            self.add_manifest(manifest, source, condition, rule_lines)
+
+    def add_cloud(self, mode: str, type_name: str, address: str, values: Mapping[str, Any],
+                  source: SourceRef, condition: Symbol | None) -> None:
+        """Collect one AWS IAM or Vault resource or data source instance."""
+        self.resources.append(CloudResource(f"data.{type_name}" if mode == "data" else type_name,
+                                            address, dict(values), source, condition))
+
+    def apply_patches(self) -> None:
+        """Merge kubernetes_annotations / kubernetes_labels into their targets."""
+        for patch, source in self.patches:
+            for index, obj in enumerate(self.objects):
+                if obj.kind == patch.kind and obj.name == patch.name and \
+                        (obj.namespace is None or obj.namespace == patch.namespace):
+                    if patch.annotations:
+                        merged = _merged(obj.annotations, patch.annotations)
+                        self.objects[index] = dataclasses.replace(obj, annotations=merged)
+                    if patch.labels:
+                        merged = _merged(obj.labels, patch.labels)
+                        self.objects[index] = dataclasses.replace(self.objects[index], labels=merged)
+                    break
+            else:
+                if patch.kind == "ServiceAccount" and isinstance(patch.annotations, dict) \
+                        and patch.annotations:
+                    # kept for the AWS engine: IRSA reads the role-arn annotation of a service account
+                    # defined elsewhere (rendered manifests, a Helm chart)
+                    self.resources.append(CloudResource("kubernetes_annotations", str(source.address), {
+                        "kind": patch.kind, "name": patch.name, "namespace": patch.namespace,
+                        "annotations": dict(patch.annotations)}, source))
+                self.warnings.append(Problem(
+                    source.path, source.line,
+                    f"{source.address} annotates {patch.kind} {patch.namespace}/{patch.name}, "
+                    "which this repository does not define (a Helm chart may); the annotation "
+                    "is kept for when it is loaded from rendered manifests"))
+
+
+class TerraformMapper(ObjectMapper):
+    """Collects model objects from one root module."""
+
+    def __init__(self, ctx: TerraformContext):
+        super().__init__(ctx.problems, ctx.warnings)
+        self.ctx = ctx
 
     def cloud(self, module: ModuleInstance) -> None:
         """Collect the AWS IAM and Vault resources (and their policy documents) of one module."""
         tables = (("resource", module.config.resources), ("data", module.config.data))
         for mode, table in tables:
             for (type_name, name), declared in table.items():
-                wanted = type_name in CLOUD_DATA_TYPES if mode == "data" else \
-                    type_name.startswith(CLOUD_RESOURCE_PREFIXES)
-                if not wanted:
+                if not is_cloud_resource(mode, type_name):
                     continue
                 label = f"{'data.' if mode == 'data' else ''}{type_name}.{name}"
                 try:
                     expansion = module.expansion(mode, declared, module.prefix() + label)
                     for instance in expansion.instances:
                         obj = module.instance_object(mode, type_name, declared, instance, expansion.mode)
-                        self.resources.append(CloudResource(
-                            f"data.{type_name}" if mode == "data" else type_name, instance.address,
-                            dict(obj), _source(declared, instance.address),
-                            instance.condition or module.condition))
+                        self.add_cloud(mode, type_name, instance.address, obj,
+                                       _source(declared, instance.address),
+                                       instance.condition or module.condition)
                 except LoadError as error:
                     self.ctx.problems.extend(error.problems)
 
@@ -143,7 +237,7 @@ class TerraformMapper:
         """Map every Kubernetes resource of one module instance."""
         self.cloud(module)
         for (type_name, _name), declared in module.config.resources.items():
-            if not (type_name.startswith("kubernetes_") or type_name.startswith("kubectl_")):
+            if not is_kubernetes_resource(type_name):
                 continue
             label = f"{type_name}.{_name}"
             address = module.prefix() + label
@@ -171,26 +265,10 @@ class TerraformMapper:
                 value: Any = module.eval(expr.args[0], declared, scope)
             else:
                 value = module.eval(expr, declared, scope)
-            documents = kubectl_manifest_objects(value)
-            if isinstance(documents, Symbol):
-                self.add_manifest(documents, source, condition)
-                return
-            for document in documents:
-                self.add_manifest(document, source, condition)
+            self.add_documents(kubectl_manifest_objects(value), source, condition)
             return
         obj = module.instance_object("resource", type_name, declared, instance, mode)
-        if type_name == "kubernetes_manifest":
-            self.add_manifest(kubernetes_manifest_object(obj.get("manifest")), source, condition)
-            return
-        base = type_name.removesuffix("_v1")
-        if base in PATCH_TYPES:
-            patch = metadata_patch(type_name, dict(obj))
-            if patch is not None:
-                self.patches.append((patch, source))
-            return
-        manifest = manifest_for(type_name, dict(obj))
-        if manifest is not None:
-            self.add_manifest(manifest, source, condition, _rule_lines(block))
+        self.add_resource(type_name, obj, source, condition, _rule_lines(block))
 
     def profiled(self) -> None:
         """Objects that Panfactum module profiles create."""
@@ -199,25 +277,15 @@ class TerraformMapper:
             for inner_address, manifest in result.manifests:
                 self.add_manifest(manifest, SourceRef(path, int(line), address=f"{address}.{inner_address}"),
                                   condition)
-
-    def apply_patches(self) -> None:
-        """Merge kubernetes_annotations / kubernetes_labels into their targets."""
-        for patch, source in self.patches:
-            for index, obj in enumerate(self.objects):
-                if obj.kind == patch.kind and obj.name == patch.name and \
-                        (obj.namespace is None or obj.namespace == patch.namespace):
-                    if patch.annotations:
-                        merged = {**obj.annotations, **patch.annotations}
-                        self.objects[index] = dataclasses.replace(obj, annotations=merged)
-                    if patch.labels:
-                        merged = {**obj.labels, **patch.labels}
-                        self.objects[index] = dataclasses.replace(self.objects[index], labels=merged)
-                    break
-            else:
-                self.ctx.warn(f"{source.path}:{source.line}",
-                              f"{source.address} annotates {patch.kind} {patch.namespace}/{patch.name}, "
-                              "which this repository does not define (a Helm chart may); the annotation "
-                              "is kept for when it is loaded from rendered manifests")
+            for inner_address, type_name, values in result.resources:
+                at = SourceRef(path, int(line), address=f"{address}.{inner_address}")
+                self.resources.append(CloudResource(type_name, f"{address}.{inner_address}", values, at,
+                                                    condition))
+            for inner_address, body in result.patches:
+                at = SourceRef(path, int(line), address=f"{address}.{inner_address}")
+                patch = metadata_patch("kubernetes_annotations", body)
+                if patch is not None:
+                    self.patches.append((patch, at))
 
 
 def load_terraform_root(directory: Path, repo_root: Path, variables: Mapping[str, Any],
