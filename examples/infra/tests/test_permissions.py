@@ -89,3 +89,26 @@ def test_without_a_namespace_cross_namespace_answers_are_unknown():
     assert decision.allowed is None
     with pytest.raises(pytest_pfperms.Indeterminate, match=r"var\.namespace"):
         bool(decision)
+
+
+JOBS = "arn:aws:sqs:us-east-2:111122223333:jobs"
+
+
+def test_example_sends_to_the_jobs_queue_from_inside_the_cluster_only(pfperms):
+    example = pfperms.workload("Deployment/example", namespace="apps")
+    assert example.aws_can("sqs:SendMessage", JOBS)
+    assert not example.aws_can("sqs:DeleteQueue", JOBS)
+    assert not example.aws_can("sqs:SendMessage", JOBS, context="outside-cluster")
+
+
+def test_other_workloads_have_no_aws_access(pfperms):
+    report = pfperms.workload("module.nightly_report")
+    assert not report.aws_can("sqs:SendMessage", JOBS)
+
+
+def test_example_reads_its_vault_secrets_but_not_the_root_token(pfperms):
+    example = pfperms.workload("Deployment/example", namespace="apps")
+    assert example.vault_can("read", "secret/data/example/db")
+    assert not example.vault_can("update", "secret/data/example/db")
+    assert not example.vault_can("read", "secret/data/example/root-token")
+    assert not pfperms.workload("module.nightly_report").vault_can("read", "secret/data/example/db")

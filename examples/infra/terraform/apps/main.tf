@@ -90,3 +90,42 @@ resource "kubernetes_role_binding" "config_reader" {
     name      = kubernetes_role.config_reader.metadata[0].name
   }
 }
+
+# AWS through IRSA: the example deployment may send to the jobs queue, from
+# inside the cluster only (kube_sa_auth_aws always attaches an IP-restriction deny).
+data "aws_iam_policy_document" "example" {
+  statement {
+    effect    = "Allow"
+    actions   = ["sqs:SendMessage", "sqs:GetQueueAttributes"]
+    resources = ["arn:aws:sqs:us-east-2:111122223333:jobs"]
+  }
+}
+
+module "example_aws" {
+  source = "${var.pf_module_source}kube_sa_auth_aws${var.pf_module_ref}"
+
+  service_account           = module.example_deployment.service_account_name
+  service_account_namespace = var.namespace
+  iam_policy_json           = data.aws_iam_policy_document.example.json
+}
+
+# Vault through the Kubernetes auth method: read its own secrets, never the root token.
+data "vault_policy_document" "example" {
+  rule {
+    path         = "secret/data/example/*"
+    capabilities = ["read"]
+    description  = "read the example app's secrets"
+  }
+  rule {
+    path         = "secret/data/example/root-token"
+    capabilities = ["deny"]
+  }
+}
+
+module "example_vault" {
+  source = "${var.pf_module_source}kube_sa_auth_vault${var.pf_module_ref}"
+
+  service_account           = module.example_deployment.service_account_name
+  service_account_namespace = var.namespace
+  vault_policy_hcl          = data.vault_policy_document.example.hcl
+}
