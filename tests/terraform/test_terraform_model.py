@@ -598,3 +598,18 @@ def test_problems_are_reported_again_from_the_cache(tmp_path: Path, monkeypatch:
     for _ in range(2):
         with pytest.raises(pfperms.LoadError, match="nope"):
             pfperms.load(repo, repo_root=repo)
+
+
+def test_kubectl_manifest_override_namespace(tmp_path: Path) -> None:
+    repo = tf_repo(tmp_path, {"main.tf": """\
+        resource "kubectl_manifest" "sa" {
+          override_namespace = "moved"
+          yaml_body = yamlencode({
+            apiVersion = "v1"
+            kind       = "ServiceAccount"
+            metadata   = { name = "a", namespace = "original" }
+          })
+        }
+    """})
+    (account,) = pfperms.load(repo, repo_root=repo).objects()
+    assert account.namespace == "moved"

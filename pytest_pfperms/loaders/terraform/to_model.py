@@ -265,7 +265,10 @@ class TerraformMapper(ObjectMapper):
                 value: Any = module.eval(expr.args[0], declared, scope)
             else:
                 value = module.eval(expr, declared, scope)
-            self.add_documents(kubectl_manifest_objects(value), source, condition)
+            override = block.body.attributes.get("override_namespace")
+            namespace = module.eval(override.expr, declared, scope) if override is not None else None
+            documents = kubectl_manifest_objects(value, override_namespace=namespace)
+            self.add_documents(documents, source, condition)
             return
         obj = module.instance_object("resource", type_name, declared, instance, mode)
         self.add_resource(type_name, obj, source, condition, _rule_lines(block))
