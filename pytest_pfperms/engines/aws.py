@@ -96,12 +96,14 @@ def _request(action: str, resource: Str, context: ContextInput | None,
     return IamRequest(action, resource, RequestContext(context), caller)
 
 
-def decide(identity: Sequence[ParsedPolicy], boundary: Sequence[ParsedPolicy] | None,
-           request: IamRequest) -> Tri:
-    """The decision alone: deny wins, then identity allow AND boundary allow, else deny."""
-    deny: Tri = False
+def _scan(policies: Sequence[ParsedPolicy], request: IamRequest, deny: Tri) -> tuple[Tri, Tri]:
+    """``(deny, allow)`` over the statements of ``policies``: whether a Deny statement
+    applies (``deny`` passed in is the answer so far) and whether an Allow statement does.
+
+    Stops at the first certain Deny, with ``deny`` True.
+    """
     allow: Tri = False
-    for policy in identity:
+    for policy in policies:
         for statement in policy.statements:
             applies = statement_applies(statement, request)
             if applies is False:
@@ -109,21 +111,22 @@ def decide(identity: Sequence[ParsedPolicy], boundary: Sequence[ParsedPolicy] | 
             denies = is_deny(statement)
             deny = or3((deny, and3((denies, applies))))
             if deny is True:
-                return False
+                return deny, allow
             allow = or3((allow, and3((not3(denies), applies))))
+    return deny, allow
+
+
+def decide(identity: Sequence[ParsedPolicy], boundary: Sequence[ParsedPolicy] | None,
+           request: IamRequest) -> Tri:
+    """The decision alone: deny wins, then identity allow AND boundary allow, else deny."""
+    deny, allow = _scan(identity, request, False)
+    if deny is True:
+        return False
     bounded: Tri = True
     if boundary is not None:
-        bounded = False
-        for policy in boundary:
-            for statement in policy.statements:
-                applies = statement_applies(statement, request)
-                if applies is False:
-                    continue
-                denies = is_deny(statement)
-                deny = or3((deny, and3((denies, applies))))
-                if deny is True:
-                    return False
-                bounded = or3((bounded, and3((not3(denies), applies))))
+        deny, bounded = _scan(boundary, request, deny)
+        if deny is True:
+            return False
     return and3((not3(deny), allow, bounded))
 
 

@@ -18,32 +18,15 @@ the ServiceAccount objects, and answers :meth:`AwsAccess.can` in three steps
 3. **Permissions.** The role's identity policies (inline, attached, managed) and
    its permissions boundary decide the request (:func:`~.aws.evaluate_iam`).
 
-**The cluster.** Which OIDC provider is the cluster's is rarely written down next to
-the roles. The cluster's provider is an ``aws_iam_openid_connect_provider`` of the
-load whose URL is an EKS issuer (``oidc.eks.…``) or unknown before apply; when there
-is none it is the symbol ``cluster.oidc_provider_arn`` with issuer
-``cluster.oidc_issuer`` (the same symbols the Panfactum profiles use, since
-``kube_sa_auth_aws`` reads them from the cluster the service account lives in).
-With several candidates an answer is known only when it is the same for each.
-Pass ``cluster=`` to say which it is.
-
-**The request context.** By default a call is made by the pod from inside the
-cluster: ``aws:SourceIp`` and ``aws:VpcSourceIp`` are :data:`IN_CLUSTER_ADDRESS`, an
-address unknown but known to lie inside :data:`CLUSTER_EGRESS` (the cluster's subnet
-CIDRs and NAT public IPs, the networks Panfactum's IP-restriction policy allows);
-``aws:ViaAWSService`` is ``false``; ``aws:PrincipalArn`` is the role's ARN. An IP
-condition on a literal CIDR is unknown for that address (the pod's address is not
-known), so it is never guessed. ``context=OUTSIDE_CLUSTER`` (or
-:func:`outside_cluster`) puts the call outside the cluster's networks, with no VPC
-endpoint. A ``context=`` mapping is laid over the in-cluster default: when it names
-any network key (``aws:SourceIp``, ``aws:VpcSourceIp``, ``aws:SourceVpc``,
-``aws:SourceVpce``) none of the default network keys is kept, and a key mapped to
-``None`` is removed.
+Which OIDC provider is the cluster's, and the request context a call is made in
+(inside the cluster by default), are defined in :mod:`.aws_cluster`; with several
+candidate providers an answer is known only when it is the same for each (pass
+``cluster=`` to say which it is). The helpers that read and rewrite policy
+documents are in :mod:`.iam_documents`.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -55,167 +38,51 @@ from ..identities import ServiceAccount
 from ..objects import CloudResource, KubeObject
 from ..values import Str, Symbol, Tri, UnknownMap, and3, eq3, show, symbols_in
 from .aws import PolicyDocument, evaluate_iam
+from .aws_cluster import (
+    CLUSTER_EGRESS,
+    CLUSTER_OIDC_ISSUER,
+    CLUSTER_OIDC_PROVIDER_ARN,
+    DEFAULT_CLUSTER,
+    IN_CLUSTER,
+    IN_CLUSTER_ADDRESS,
+    OUTSIDE_CLUSTER,
+    AwsRequest,
+    ClusterOidc,
+    ContextArgument,
+    claim_key,
+    cluster_from_provider,
+    computed_attribute,
+    context_overlay,
+    context_text,
+    identity_context,
+    is_cluster_provider,
+    outside_cluster,
+    put_context_key,
+    service_account_subject,
+)
 from .aws_policy_document import render_policy_document
-from .iam_context import NetworkAddress
+from .iam_documents import (
+    MAYBE_KEY,
+    claim_keys,
+    conditional,
+    decode_jsonencode,
+    federated_principals,
+    open_trust_notes,
+    substitute,
+)
 
 ROLE_ARN_ANNOTATION = "eks.amazonaws.com/role-arn"
 AUDIENCE_ANNOTATION = "eks.amazonaws.com/audience"
 DEFAULT_AUDIENCE = "sts.amazonaws.com"
 WEB_IDENTITY = "sts:AssumeRoleWithWebIdentity"
-MAYBE_KEY = "pfperms:PolicyMayNotApply"
-"""The condition key of the clause added to a policy that may not apply to the role."""
-
-NETWORK_KEYS = frozenset({"aws:sourceip", "aws:vpcsourceip", "aws:sourcevpc", "aws:sourcevpce"})
 
 _MANAGED = re.compile(r"arn:aws[a-z-]*:iam::aws:policy/.+")
 _ROLE_ARN = re.compile(r"arn:(aws[a-z-]*):iam::(\d{12}|[^:]*):role(/.*)")
 _POLICY_ARN = re.compile(r"arn:(aws[a-z-]*):iam::([^:]*):policy(/.*)")
 _OIDC_ARN = re.compile(r"arn:aws[a-z-]*:iam::(\d{12}):oidc-provider/.+")
-_CLAIM_SYMBOL = re.compile(r'"\$\{(.*)\}:(sub|aud)"', re.DOTALL)
-
-CLUSTER_OIDC_PROVIDER_ARN = Symbol(
-    key="cluster.oidc_provider_arn",
-    expression="arn:aws:iam::<account>:oidc-provider/<cluster OIDC issuer>",
-    reason="the ARN of the IAM OIDC provider of the EKS cluster the service accounts run in; "
-           "the sources do not define it",
-    hint="load the Terraform that defines the cluster's aws_iam_openid_connect_provider, or "
-         "pass cluster=ClusterOidc(...) to AwsAccess",
-)
-CLUSTER_OIDC_ISSUER = Symbol(
-    key="cluster.oidc_issuer",
-    expression="<cluster OIDC issuer URL without https://>",
-    reason="the OIDC issuer of the EKS cluster the service accounts run in (host and path, "
-           "without https://); known only from the cluster",
-    hint=CLUSTER_OIDC_PROVIDER_ARN.hint,
-)
-CLUSTER_EGRESS = Symbol(
-    key="cluster.egress_networks",
-    expression="cluster subnet CIDRs + NAT public IPs",
-    reason="the networks the cluster's pods reach AWS from (the cluster subnets' CIDR blocks "
-           "and their panfactum.com/public-ip NAT addresses), known only from AWS at apply",
-)
-IN_CLUSTER_ADDRESS = NetworkAddress(
-    key="cluster.pod_source_address",
-    expression="the source address of a call from a pod",
-    reason="a call from a pod comes from inside cluster.egress_networks; which address "
-           "exactly is not known",
-    hint='pass context={"aws:SourceIp": "<address>"} to ask about one address',
-    inside=(CLUSTER_EGRESS.key,),
-)
-OUTSIDE_ADDRESS = NetworkAddress(
-    key="outside.source_address",
-    expression="a source address outside the cluster",
-    reason="a call from outside the cluster's networks (cluster.egress_networks); which "
-           "address exactly is not known",
-    hint="pass outside_cluster(address) to compare one address with literal CIDRs",
-    outside=(CLUSTER_EGRESS.key,),
-)
-
-IN_CLUSTER = "in-cluster"
-"""``context=IN_CLUSTER``: a call made by the pod from inside the cluster (the default)."""
-OUTSIDE_CLUSTER = "outside-cluster"
-"""``context=OUTSIDE_CLUSTER``: the same credentials used from outside the cluster's networks."""
-
-ContextArgument = Mapping[str, object] | str | None
-"""What ``context=`` takes: None or ``IN_CLUSTER``, ``OUTSIDE_CLUSTER``, or condition keys."""
-
-
-def outside_cluster(address: str | None = None) -> dict[str, object]:
-    """A context for a call from outside the cluster's networks (no VPC endpoint).
-
-    ``address``, when given, is the caller's literal address, compared with
-    literal CIDRs in IP conditions (it is still taken to be outside the cluster's
-    networks).
-    """
-    source: object = OUTSIDE_ADDRESS
-    if address is not None:
-        source = NetworkAddress(key=f"outside.source_address {address}", expression=address,
-                                reason=OUTSIDE_ADDRESS.reason, address=address,
-                                outside=OUTSIDE_ADDRESS.outside)
-    return {"aws:SourceIp": source, "aws:VpcSourceIp": None, "aws:ViaAWSService": "false"}
-
-
-def service_account_subject(namespace: Str, name: Str) -> Str:
-    """``system:serviceaccount:<ns>:<name>`` (a symbol when either part is one)."""
-    return _join(("system:serviceaccount:", namespace, ":", name), "service account subject")
-
-
-def claim_key(issuer: Str, claim: str) -> Str:
-    """The condition key ``<issuer>:<claim>`` (``sub`` or ``aud``)."""
-    return _join((issuer, f":{claim}"), f"OIDC {claim} condition key")
-
-
-def _join(parts: Sequence[Str], what: str) -> Str:
-    from ..loaders.terraform.hcl_symbols import join_pieces
-
-    return join_pieces(parts, expression=what, source="")
-
-
-# --------------------------------------------------------------------------- the cluster
-
-
-@dataclass(frozen=True)
-class ClusterOidc:
-    """The cluster's IAM OIDC provider: its ARN, its issuer (host/path, no ``https://``),
-    the audiences it accepts (``client_id_list``, None when unknown) and where it is defined.
-
-    ``spellings`` are the symbol keys that denote the issuer inside symbolic
-    condition keys (``replace(<url>, "https://", "")`` and the like).
-    """
-
-    provider_arn: Str
-    issuer: Str
-    client_ids: tuple[str, ...] | None = None
-    source: str = ""
-    spellings: tuple[str, ...] = ()
-
-    def __str__(self) -> str:
-        where = f" ({self.source})" if self.source else ""
-        return f"OIDC provider {show(self.provider_arn)}{where}"
-
-
-DEFAULT_CLUSTER = ClusterOidc(CLUSTER_OIDC_PROVIDER_ARN, CLUSTER_OIDC_ISSUER)
-
-
-def cluster_from_provider(resource: CloudResource) -> ClusterOidc:
-    """The cluster an ``aws_iam_openid_connect_provider`` resource stands for."""
-    values = resource.values
-    url = values.get("url")
-    arn = values.get("arn")
-    if not isinstance(arn, (str, Symbol)):
-        arn = _computed(resource, "arn")
-    spellings: list[str] = []
-    issuer: Str
-    if isinstance(url, str):
-        issuer = url.removeprefix("https://")
-    elif isinstance(url, Symbol):
-        spellings = [f'replace({url.key}, "https://", "")', f'trimprefix({url.key}, "https://")',
-                     url.key]
-        issuer = Symbol(key=spellings[0], expression=f"{resource.address}.url without https://",
-                        source=url.source, reason=url.reason, hint=url.hint)
-    else:
-        issuer = _computed(resource, "url")
-        spellings = [issuer.key]
-    clients = values.get("client_id_list")
-    client_ids = tuple(clients) if isinstance(clients, (list, tuple)) and all(
-        isinstance(c, str) for c in clients) else None
-    return ClusterOidc(arn, issuer, client_ids, str(resource.source), tuple(spellings))
-
-
-def _is_cluster_provider(resource: CloudResource) -> bool:
-    url = resource.values.get("url")
-    return not isinstance(url, str) or "oidc.eks." in url
 
 
 # --------------------------------------------------------------------------- roles and policies
-
-
-def _computed(resource: CloudResource, attribute: str, *, pattern: str | None = None,
-              group: str | None = None) -> Symbol:
-    key = f"{resource.address}.{attribute}"
-    return Symbol(key=key, expression=key, source=f"{resource.source.path}:{resource.source.line}",
-                  reason="a computed attribute, known only after terraform apply",
-                  pattern=pattern, distinct_group=group)
 
 
 @dataclass
@@ -239,13 +106,13 @@ def _role(resource: CloudResource) -> _Role:
     if not isinstance(name, (str, Symbol)):
         prefix = values.get("name_prefix")
         pattern = re.escape(prefix) + ".+" if isinstance(prefix, str) else None
-        name = _computed(resource, "name", pattern=pattern, group="aws_iam_role name")
+        name = computed_attribute(resource, "name", pattern=pattern, group="aws_iam_role name")
     path = values.get("path")
     if not isinstance(path, (str, Symbol)):
         path = "/"
     arn = values.get("arn")
     if not isinstance(arn, (str, Symbol)):
-        arn = _computed(resource, "arn")
+        arn = computed_attribute(resource, "arn")
     return _Role(resource, name, path, arn)
 
 
@@ -274,23 +141,6 @@ class _Outcome:
     lines: list[str]
     unknowns: list[Symbol]
     notes: list[str]
-
-
-@dataclass(frozen=True, slots=True)
-class AwsRequest:
-    """An AWS API request made with a workload's IRSA credentials."""
-
-    action: str
-    resource: Str
-    where: str = IN_CLUSTER
-
-    def describe(self) -> str:
-        """``AWS s3:GetObject on arn:aws:s3:::bucket/key``."""
-        target = show(self.resource) if isinstance(self.resource, Symbol) else self.resource
-        text = f"AWS {self.action} on {target}"
-        if self.where != IN_CLUSTER:
-            text += f" ({self.where})"
-        return text
 
 
 class AwsAccess:
@@ -323,7 +173,7 @@ class AwsAccess:
         self._texts: dict[str, CloudResource] | None = None
         if cluster is None:
             providers = [r for r in by_type.get("aws_iam_openid_connect_provider", [])
-                         if _is_cluster_provider(r)]
+                         if is_cluster_provider(r)]
             self.clusters = [cluster_from_provider(p) for p in providers] or [DEFAULT_CLUSTER]
         elif isinstance(cluster, ClusterOidc):
             self.clusters = [cluster]
@@ -503,7 +353,7 @@ class AwsAccess:
                 continue
             policy_arn = attachment.values.get("policy_arn")
             if not isinstance(policy_arn, (str, Symbol)):
-                policy_arn = _computed(attachment, "policy_arn")
+                policy_arn = computed_attribute(attachment, "policy_arn")
             document, is_policy, note = self._policy_by_arn(policy_arn, attachment.address,
                                                             attachment)
             sources.append(self._maybe(document, and3([linked, is_policy]), attachment,
@@ -532,7 +382,7 @@ class AwsAccess:
             maybe.append(resource.condition)
         if not maybe:
             return _Source(document, note=note)
-        return _Source(_conditional(document, maybe[0], self), maybe, note)
+        return _Source(conditional(document, maybe[0]), maybe, note)
 
     # -- service accounts ------------------------------------------------------------------------
 
@@ -609,13 +459,7 @@ class AwsAccess:
             trust = self.document(role.resource.values.get("assume_role_policy"), "", role.resource)
         except InvalidArgument:
             return None
-        document = trust.document
-        if isinstance(document, str):
-            try:
-                document = json.loads(document)
-            except json.JSONDecodeError:
-                return None
-        accounts = {m.group(1) for value in _federated(document)
+        accounts = {m.group(1) for value in federated_principals(trust.document)
                     if isinstance(value, str) and (m := _OIDC_ARN.fullmatch(value))}
         return accounts.pop() if len(accounts) == 1 else None
 
@@ -629,7 +473,7 @@ class AwsAccess:
             raise InvalidArgument(f'action must look like "service:ActionName", not {action!r}')
         if not isinstance(resource, (str, Symbol)) or resource == "":
             raise InvalidArgument(f'resource must be an ARN or "*", not {resource!r}')
-        where, overlay = _context_overlay(context)
+        where, overlay = context_overlay(context)
         request = AwsRequest(action, resource, where)
         annotations, sa_lines, sa_unknowns = self.annotations(account)
         outcome = self._decide(account, request, overlay, annotations, sa_lines, sa_unknowns)
@@ -737,12 +581,12 @@ class AwsAccess:
                 literal = f"arn:aws:iam::{owner}:oidc-provider/{cluster.issuer}"
                 substitutions[caller.key] = literal
                 caller = literal
-        trust_document = _substitute(trust_source.document, substitutions)
+        trust_document = substitute(trust_source.document, substitutions)
         trust_context: dict[Str, object] = {}
-        for key in (claim_key(cluster.issuer, "sub"), *_claim_keys(trust_document, cluster, "sub")):
-            _put(trust_context, key, subject)
-        for key in (claim_key(cluster.issuer, "aud"), *_claim_keys(trust_document, cluster, "aud")):
-            _put(trust_context, key, audience)
+        for key in (claim_key(cluster.issuer, "sub"), *claim_keys(trust_document, cluster, "sub")):
+            put_context_key(trust_context, key, subject)
+        for key in (claim_key(cluster.issuer, "aud"), *claim_keys(trust_document, cluster, "aud")):
+            put_context_key(trust_context, key, audience)
         trust = evaluate_iam(PolicyDocument(trust_document, trust_source.name, trust_source.source),
                              WEB_IDENTITY, role_arn, context=trust_context,  # type: ignore[arg-type]
                              principal={"Federated": caller})
@@ -767,9 +611,9 @@ class AwsAccess:
         lines.append(f"trust: {role.address} {verdict} {who} assume it "
                      f"({WEB_IDENTITY} from {show(caller)}, aud {show(audience)}):")
         lines += ["  " + line for line in evidence.lines]
-        lines += _open_trust_notes(trust_document, cluster)
+        lines += open_trust_notes(trust_document, cluster)
         identity, boundary = self.identity_sources(role)
-        context = _identity_context(role_arn, overlay)
+        context = identity_context(role_arn, overlay)
         documents = [source.document for source in identity]
         decision = evaluate_iam(documents, request.action, request.resource,
                                 context=context,  # type: ignore[arg-type]
@@ -781,7 +625,7 @@ class AwsAccess:
             lines.append(f"permissions of {role.address} ({len(identity)} "
                          f"polic{'y' if len(identity) == 1 else 'ies'}"
                          f"{', with a permissions boundary' if boundary else ''}):")
-        lines.append("  request context: " + _context_text(context))
+        lines.append("  request context: " + context_text(context))
         lines += ["  " + line for line in iam.lines]
         unknowns += iam.unknowns
         notes += [n for n in iam.notes if MAYBE_KEY not in n]
@@ -799,54 +643,6 @@ class AwsAccess:
 # --------------------------------------------------------------------------- helpers
 
 
-class _ReferenceScope:
-    """Every reference is the symbol of that name (the evaluator spells the steps after it)."""
-
-    def resolve(self, root: str, steps: tuple[object, ...], node: object) -> tuple[Symbol, int]:
-        return Symbol(key=root, expression=root), 0
-
-
-def decode_jsonencode(symbol: Symbol) -> Mapping[str, Any] | None:
-    """The object a ``jsonencode({...})`` holding values known only after apply encodes.
-
-    Such a call evaluates to a symbol whose key spells the call over the keys of the
-    symbols inside it; evaluating that spelling again, each reference a symbol of the
-    same key, gives the object with those symbols in place (their descriptions taken
-    from the symbols the call was derived from). None when it is not such a call.
-    """
-    from ..errors import LoadError
-    from ..loaders.terraform.hcl_errors import ScopeError
-    from ..loaders.terraform.hcl_eval import evaluate
-    from ..loaders.terraform.hcl_parse import parse_expression
-    from ..loaders.terraform.hcl_symbols import roots_of
-
-    key = symbol.key
-    if not (key.startswith("jsonencode(") and key.endswith(")")):
-        return None
-    try:
-        value = evaluate(parse_expression(key[len("jsonencode("):-1]), _ReferenceScope())
-    except (LoadError, ScopeError, ValueError, TypeError, KeyError):
-        return None
-    if not isinstance(value, Mapping):
-        return None
-    known = {root.key: root for root in roots_of(symbol)}
-
-    def restore(item: object) -> object:
-        if isinstance(item, Symbol):
-            return known.get(item.key, item)
-        if isinstance(item, Mapping):
-            return {restore(k): restore(v) for k, v in item.items()}
-        if isinstance(item, (list, tuple)):
-            return [restore(v) for v in item]
-        if isinstance(item, (str, bool)) or item is None:
-            return item
-        return str(item)
-
-    restored = restore(value)
-    assert isinstance(restored, Mapping)
-    return restored
-
-
 def _template_text(value: Str) -> str:
     """A string for messages; a template symbol as its template (``a:${random_id.x.hex}``)."""
     if isinstance(value, Symbol):
@@ -859,176 +655,6 @@ def _blocks(value: object) -> list[Mapping[str, Any]]:
     if isinstance(value, list):
         return [item for item in value if isinstance(item, Mapping)]
     return []
-
-
-def _federated(document: object) -> list[object]:
-    found: list[object] = []
-    if not isinstance(document, Mapping):
-        return found
-    statements = document.get("Statement")
-    for statement in statements if isinstance(statements, (list, tuple)) else [statements]:
-        if not isinstance(statement, Mapping):
-            continue
-        principal = statement.get("Principal")
-        if isinstance(principal, Mapping):
-            value = principal.get("Federated")
-            found += list(value) if isinstance(value, (list, tuple)) else [value]
-    return found
-
-
-def _substitute(document: object, substitutions: Mapping[str, Str]) -> Any:
-    """The document with symbols the cluster candidate resolves replaced by their values."""
-    if isinstance(document, Symbol):
-        return substitutions.get(document.key, document)
-    if isinstance(document, Mapping):
-        return {_substitute(k, substitutions): _substitute(v, substitutions)
-                for k, v in document.items()}
-    if isinstance(document, (list, tuple)):
-        return [_substitute(item, substitutions) for item in document]
-    return document
-
-
-def _claim_keys(document: object, cluster: ClusterOidc, claim: str) -> list[Str]:
-    """The condition keys of a trust document that are certainly ``<cluster issuer>:<claim>``."""
-    keys: list[Str] = []
-    if isinstance(document, str):
-        try:
-            document = json.loads(document)
-        except json.JSONDecodeError:
-            return keys
-    if not isinstance(document, Mapping):
-        return keys
-    statements = document.get("Statement")
-    for statement in statements if isinstance(statements, (list, tuple)) else [statements]:
-        condition = statement.get("Condition") if isinstance(statement, Mapping) else None
-        if not isinstance(condition, Mapping):
-            continue
-        for block in condition.values():
-            if isinstance(block, Mapping):
-                keys += [key for key in block if _is_claim_key(key, cluster, claim) is True]
-    return keys
-
-
-def _is_claim_key(key: object, cluster: ClusterOidc, claim: str) -> Tri:
-    if isinstance(key, str):
-        head, sep, tail = key.rpartition(":")
-        if not sep or tail.lower() != claim:
-            return False
-        if isinstance(cluster.issuer, str):
-            return head.lower() == cluster.issuer.lower()
-        return None
-    if isinstance(key, Symbol):
-        match = _CLAIM_SYMBOL.fullmatch(key.key)
-        if match is None or match.group(2) != claim:
-            return None
-        inner = match.group(1)
-        spellings = {*cluster.spellings, CLUSTER_OIDC_ISSUER.key}
-        if isinstance(cluster.issuer, Symbol):
-            spellings.add(cluster.issuer.key)
-        return True if inner in spellings else None
-    return False
-
-
-def _put(context: dict[Str, object], key: Str, value: object) -> None:
-    if isinstance(key, str):
-        if any(isinstance(k, str) and k.lower() == key.lower() for k in context):
-            return
-    elif key in context:
-        return
-    context[key] = value
-
-
-def _open_trust_notes(document: object, cluster: ClusterOidc) -> list[str]:
-    """A note when an allowing web-identity statement has no ``:sub`` condition."""
-    notes: list[str] = []
-    if not isinstance(document, Mapping):
-        return notes
-    statements = document.get("Statement")
-    for index, statement in enumerate(statements if isinstance(statements, (list, tuple))
-                                      else [statements]):
-        if not isinstance(statement, Mapping) or statement.get("Effect") != "Allow":
-            continue
-        condition = statement.get("Condition")
-        keys = [key for block in (condition or {}).values() if isinstance(block, Mapping)
-                for key in block] if isinstance(condition, Mapping) else []
-        if not any(_is_claim_key(key, cluster, "sub") is not False for key in keys):
-            notes.append(f"  note: Statement[{index}] has no :sub condition, so it admits every "
-                         "service account of the cluster")
-    return notes
-
-
-def _context_overlay(context: ContextArgument) -> tuple[str, Mapping[str, object]]:
-    if context is None or context == IN_CLUSTER:
-        return IN_CLUSTER, {}
-    if context == OUTSIDE_CLUSTER:
-        return OUTSIDE_CLUSTER, outside_cluster()
-    if isinstance(context, str):
-        raise InvalidArgument(f"context must be a mapping of condition keys, {IN_CLUSTER!r} or "
-                              f"{OUTSIDE_CLUSTER!r}, not {context!r}")
-    if not isinstance(context, Mapping):
-        raise InvalidArgument(f"context must be a mapping of condition keys, not "
-                              f"{type(context).__name__}")
-    network = any(isinstance(k, str) and k.lower() in NETWORK_KEYS for k in context)
-    source = context.get("aws:SourceIp")
-    outside = isinstance(source, NetworkAddress) and bool(source.outside)
-    label = OUTSIDE_CLUSTER if outside else ("with the given context" if network else IN_CLUSTER)
-    return label, context
-
-
-def _identity_context(role_arn: Str, overlay: Mapping[str, object]) -> dict[str, object]:
-    context: dict[str, object] = {
-        "aws:SourceIp": IN_CLUSTER_ADDRESS,
-        "aws:VpcSourceIp": IN_CLUSTER_ADDRESS,
-        "aws:ViaAWSService": "false",
-        "aws:PrincipalArn": role_arn,
-    }
-    if any(isinstance(k, str) and k.lower() in NETWORK_KEYS for k in overlay):
-        context = {k: v for k, v in context.items() if k.lower() not in NETWORK_KEYS}
-    for key, value in overlay.items():
-        for existing in [k for k in context if k.lower() == str(key).lower()]:
-            del context[existing]
-        if value is not None:
-            context[key] = value
-    return context
-
-
-def _context_text(context: Mapping[str, object]) -> str:
-    parts = []
-    for key, value in context.items():
-        if isinstance(value, NetworkAddress):
-            where = "inside" if value.inside else "outside"
-            shown = value.address or "an address"
-            parts.append(f"{key} = {shown} {where} {CLUSTER_EGRESS}")
-        else:
-            parts.append(f"{key} = {show(value)}")
-    return ", ".join(parts)
-
-
-def _conditional(document: PolicyDocument, maybe: Symbol, access: AwsAccess) -> PolicyDocument:
-    """The document with every statement made to depend on ``maybe`` (it may not apply)."""
-    content: object = document.document
-    if isinstance(content, Symbol):
-        return document
-    if isinstance(content, str):
-        try:
-            content = json.loads(content)
-        except json.JSONDecodeError:
-            return document
-    if not isinstance(content, Mapping):
-        return document
-    statements = content.get("Statement")
-    items = statements if isinstance(statements, (list, tuple)) else [statements]
-    changed: list[object] = []
-    for statement in items:
-        if not isinstance(statement, Mapping):
-            changed.append(statement)
-            continue
-        condition = dict(statement.get("Condition") or {})
-        null = dict(condition.get("Null") or {})
-        null[MAYBE_KEY] = maybe
-        condition["Null"] = null
-        changed.append({**statement, "Condition": condition})
-    return PolicyDocument({**content, "Statement": changed}, document.name, document.source)
 
 
 def decide_many(decisions: Sequence[Decision], subject: object,
@@ -1063,6 +689,7 @@ __all__ = [
     "AwsRequest",
     "ClusterOidc",
     "claim_key",
+    "decode_jsonencode",
     "outside_cluster",
     "service_account_subject",
 ]
