@@ -1552,3 +1552,29 @@ def test_request_attributes(build: Build, resource: str, kwargs: dict[str, str],
 def test_request_errors(build: Build, resource: str, kwargs: dict[str, str]) -> None:
     with pytest.raises(pfperms.InvalidArgument):
         build(EXPLAIN).can(TESTER, "get", resource, **kwargs)
+
+
+def test_a_symbolic_request_name_against_resource_names_is_unknown(build: Build) -> None:
+    """Found by the three-valued soundness property: the compiled fast path must not
+    compare a name known only after apply as a literal."""
+    from pytest_pfperms.requests import ResourceRequest
+    from pytest_pfperms.values import Symbol
+
+    model = build("""\
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: ClusterRole
+        metadata: {name: one-secret}
+        rules: [{apiGroups: [""], resources: [secrets], resourceNames: [db-password], verbs: [get]}]
+        ---
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: ClusterRoleBinding
+        metadata: {name: one-secret}
+        subjects: [{kind: User, name: alice}]
+        roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: one-secret}
+        """)
+    alice = pfperms.User("alice")
+    unknown = Symbol("var.secret_name", reason="input variable secret_name has no value")
+    request = ResourceRequest("get", "", "secrets", "", "apps", unknown)
+    assert model.decide(alice, request).allowed is None
+    hexed = Symbol("random_id.x.hex", pattern="[0-9a-f]{16}")
+    assert model.decide(alice, ResourceRequest("get", "", "secrets", "", "apps", hexed)).allowed is False

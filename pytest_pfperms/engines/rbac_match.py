@@ -45,8 +45,9 @@ class CompiledRule:
         self.url_exact = frozenset(urls)
         self.url_prefixes = tuple(url.rstrip("*") for url in urls if url.endswith("*"))
 
-    def allows(self, request: Request) -> bool:
-        """Whether this rule matches the request, exactly as ``RuleAllows``."""
+    def allows(self, request: Request) -> Tri:
+        """Whether this rule matches the request, exactly as ``RuleAllows`` (unknown only
+        when the request's name is a symbol and the rule lists resourceNames)."""
         if not (self.all_verbs or request.verb in self.verbs):
             return False
         if isinstance(request, NonResourceRequest):
@@ -61,7 +62,13 @@ class CompiledRule:
                     return False
             elif request.resource not in self.resources:
                 return False
-        return not self.names or request.name in self.names
+        if not self.names:
+            return True
+        name = request.name
+        if name.__class__ is str:
+            return name in self.names
+        assert isinstance(name, Symbol)  # a name known only after apply
+        return None if any(name.could_be(str(listed)) for listed in self.names) else False
 
 
 def compile_rule(rule: PolicyRule) -> CompiledRule | None:
