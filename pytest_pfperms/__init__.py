@@ -16,22 +16,29 @@ from .errors import (
     Problem,
 )
 from .identities import ServiceAccount, User
+from .invariants import Checked, ForAll, InvariantViolation, forall
 from .loading import load
 from .model import Model, SubjectGrant, Workload
 from .objects import SourceRef
+from .requests import NonResourceRequest, ResourceRequest
 from .values import Symbol
 
 __all__ = [
+    "Checked",
     "Decision",
     "Explanation",
+    "ForAll",
     "Indeterminate",
     "InvalidArgument",
+    "InvariantViolation",
     "LoadError",
     "Model",
+    "NonResourceRequest",
     "NotFoundError",
     "PermissionAssertionError",
     "PfpermsError",
     "Problem",
+    "ResourceRequest",
     "ServiceAccount",
     "SourceRef",
     "SubjectGrant",
@@ -42,5 +49,6 @@ __all__ = [
     "assert_cannot",
     "evaluate_iam",
     "evaluate_vault",
+    "forall",
     "load",
 ]

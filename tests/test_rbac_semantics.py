@@ -1578,3 +1578,31 @@ def test_a_symbolic_request_name_against_resource_names_is_unknown(build: Build)
     assert model.decide(alice, request).allowed is None
     hexed = Symbol("random_id.x.hex", pattern="[0-9a-f]{16}")
     assert model.decide(alice, ResourceRequest("get", "", "secrets", "", "apps", hexed)).allowed is False
+
+
+def test_symbolic_verb_group_and_resource_are_unknown_not_denied(build: Build) -> None:
+    """Found by the soundness property: the fast path compared symbols as literals."""
+    from pytest_pfperms.requests import ResourceRequest
+    from pytest_pfperms.values import Symbol
+
+    model = build("""\
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: ClusterRole
+        metadata: {name: pod-reader}
+        rules: [{apiGroups: [""], resources: [pods, pods/log], verbs: [get]}]
+        ---
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: ClusterRoleBinding
+        metadata: {name: pod-reader}
+        subjects: [{kind: User, name: alice}]
+        roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: pod-reader}
+        """)
+    alice = pfperms.User("alice")
+    verb, group, resource, sub = (Symbol(f"var.{n}") for n in ("verb", "group", "resource", "sub"))
+    assert model.decide(alice, ResourceRequest(verb, "", "pods", "", "a", "")).allowed is None
+    assert model.decide(alice, ResourceRequest("get", group, "pods", "", "a", "")).allowed is None
+    assert model.decide(alice, ResourceRequest("get", "", resource, "", "a", "")).allowed is None
+    assert model.decide(alice, ResourceRequest("get", "", "pods", sub, "a", "")).allowed is None
+    # still definite where the symbol cannot matter
+    assert model.decide(alice, ResourceRequest(verb, "apps", "pods", "", "a", "")).allowed is False
+    assert model.decide(alice, ResourceRequest("get", "", resource, "exec", "a", "")).allowed is False

@@ -103,11 +103,15 @@ class _Plan:
     def decide(self, request: ResourceRequest) -> Tri:
         """Whether one of these rules allows a resource request."""
         index = self.by_resource
+        if request.resource.__class__ is not str or request.subresource.__class__ is not str:
+            # a resource known only after apply may be any of them: check every rule
+            every = {id(entry): entry for entries in index.values() for entry in entries}
+            return _first_allow([*every.values(), *self.symbolic], request)
         result: Tri = False
         sub = request.subresource
         keys = (f"{request.resource}/{sub}", f"*/{sub}", "*") if sub else (request.resource, "*")
         for key in keys:
-            entries = index.get(key)  # type: ignore[arg-type]
+            entries = index.get(key)
             if entries:
                 found = _first_allow(entries, request)
                 if found is True:

@@ -26,10 +26,11 @@ SA_NAMESPACE_GROUP_PREFIX = "system:serviceaccounts:"
 class CompiledRule:
     """A rule with only literal strings, as sets, for fast exact matching."""
 
-    __slots__ = ("all_groups", "all_resources", "all_verbs", "groups", "names", "resources",
+    __slots__ = ("all_groups", "all_resources", "all_verbs", "groups", "names", "resources", "rule",
                  "url_exact", "url_prefixes", "verbs")
 
     def __init__(self, rule: PolicyRule):
+        self.rule = rule
         verbs, groups, resources = rule.verbs, rule.api_groups, rule.resources
         assert isinstance(verbs, tuple) and isinstance(groups, tuple)
         assert isinstance(resources, tuple) and isinstance(rule.resource_names, tuple)
@@ -47,7 +48,12 @@ class CompiledRule:
 
     def allows(self, request: Request) -> Tri:
         """Whether this rule matches the request, exactly as ``RuleAllows`` (unknown only
-        when the request's name is a symbol and the rule lists resourceNames)."""
+        when a part of the request is a symbol that the rule may or may not match)."""
+        if request.verb.__class__ is not str or (
+                isinstance(request, ResourceRequest) and not (
+                    request.api_group.__class__ is str and request.resource.__class__ is str
+                    and request.subresource.__class__ is str)):
+            return rule_allows(self.rule, request)
         if not (self.all_verbs or request.verb in self.verbs):
             return False
         if isinstance(request, NonResourceRequest):
@@ -96,7 +102,25 @@ def group_matches(rule: PolicyRule, group: Str) -> Tri:
     return or3(_star_or_equal(item, group) for item in rule.api_groups)
 
 
+def _symbolic_resource_matches(item: str, request: ResourceRequest) -> Tri:
+    """A literal rule resource against a request whose resource or subresource is a symbol."""
+    if item == "*":
+        return True
+    sub = request.subresource
+    if isinstance(sub, str):
+        if sub and item == f"*/{sub}":
+            return True
+        if ("/" in item) != bool(sub):
+            return False  # "pods" never matches "x/y", nor "pods/log" a request without subresource
+        if sub and not item.endswith("/" + sub):
+            return False
+    return None
+
+
 def _resource_item_matches(item: Str, request: ResourceRequest) -> Tri:
+    if not isinstance(item, Symbol) and (isinstance(request.resource, Symbol)
+                                         or isinstance(request.subresource, Symbol)):
+        return _symbolic_resource_matches(item, request)
     combined = request.combined
     if isinstance(item, Symbol):
         return None if (item.could_be("*") or item.could_be(combined)

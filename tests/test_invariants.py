@@ -1,0 +1,219 @@
+"""``forall``: invariants over a whole repo, checked exhaustively or by Hypothesis, failing with the
+counterexample's explanation."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+import pytest_pfperms as pfperms
+from pytest_pfperms import ResourceRequest, ServiceAccount, forall
+from pytest_pfperms import strategies as pst
+from pytest_pfperms.space import OUTSIDER
+
+pytest_plugins = ["pytester"]
+
+REPO = textwrap.dedent("""\
+    apiVersion: v1
+    kind: ServiceAccount
+    metadata: {name: vault, namespace: vault}
+    ---
+    apiVersion: v1
+    kind: ServiceAccount
+    metadata: {name: deployer, namespace: ci}
+    ---
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: web, namespace: apps}
+    spec:
+      template:
+        spec: {serviceAccountName: web}
+    ---
+    apiVersion: rbac.authorization.k8s.io/v1
+    kind: Role
+    metadata: {name: secret-reader, namespace: vault}
+    rules:
+    - {apiGroups: [""], resources: [secrets], verbs: [get, list, watch]}
+    ---
+    apiVersion: rbac.authorization.k8s.io/v1
+    kind: RoleBinding
+    metadata: {name: vault-reads-secrets, namespace: vault}
+    roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: secret-reader}
+    subjects: [{kind: ServiceAccount, name: vault}]
+    ---
+    apiVersion: rbac.authorization.k8s.io/v1
+    kind: RoleBinding
+    metadata: {name: ci-reads-secrets, namespace: vault}
+    roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: secret-reader}
+    subjects: [{kind: ServiceAccount, name: deployer, namespace: ci}]
+    ---
+    apiVersion: rbac.authorization.k8s.io/v1
+    kind: ClusterRole
+    metadata: {name: pod-viewer}
+    rules:
+    - {apiGroups: [""], resources: [pods], verbs: [get, list]}
+    ---
+    apiVersion: rbac.authorization.k8s.io/v1
+    kind: ClusterRoleBinding
+    metadata: {name: everyone-views-pods}
+    roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: pod-viewer}
+    subjects: [{kind: Group, name: system:serviceaccounts}]
+    """)
+
+READS = ["get", "list", "watch"]
+
+
+def outside_vault(who: object) -> bool:
+    return isinstance(who, ServiceAccount) and who.namespace != "vault"
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory: pytest.TempPathFactory) -> pfperms.Model:
+    directory = tmp_path_factory.mktemp("repo")
+    (directory / "rbac.yaml").write_text(REPO, encoding="utf-8")
+    return pfperms.load(directory, cluster_defaults=False)
+
+
+def test_a_small_space_is_checked_case_by_case(model: pfperms.Model) -> None:
+    space = forall(model, subjects=outside_vault, verbs=READS, resources=["secrets"], namespaces=["vault"])
+    assert space.size == 15 and space.exhaustive
+    with pytest.raises(pfperms.InvariantViolation) as raised:
+        space.cannot()
+    lines = str(raised.value).splitlines()
+    assert lines[0] == ("invariant violated: expected every case to be denied; "
+                        "3 of 15 cases (checked exhaustively) are not:")
+    assert lines[1] == "ServiceAccount ci/deployer CAN get secrets in namespace vault"
+    assert lines[2].startswith("  RoleBinding vault/ci-reads-secrets (subject ServiceAccount ci/deployer)")
+    assert lines[2].endswith("rbac.yaml:28")
+    assert lines[3].startswith("  └─ Role vault/secret-reader")
+    assert lines[4].startswith('     └─ rule 0: apiGroups [""] resources ["secrets"] verbs ["get", "list", '
+                               '"watch"]')
+    assert lines[5:] == [
+        "  to fix: narrow the rule or remove the binding named above",
+        "  (expected: cannot)",
+        "other counterexamples:",
+        "  ServiceAccount ci/deployer CAN list secrets in namespace vault",
+        "  ServiceAccount ci/deployer CAN watch secrets in namespace vault",
+        "the space: 5 subjects (filtered from 8) x 3 requests (3 verbs x 1 resource x 1 namespace x "
+        "1 name)",
+    ]
+    violation = raised.value
+    assert violation.who == ServiceAccount("ci", "deployer")
+    assert violation.request == ResourceRequest("get", "", "secrets", "", "vault", "")
+    assert violation.checked == pfperms.Checked(15, 15, True, 3)
+    assert isinstance(violation, AssertionError)
+
+
+def test_a_holding_invariant_says_how_it_was_checked(model: pfperms.Model) -> None:
+    checked = forall(model, subjects=lambda who: outside_vault(who) and who.namespace != "ci",
+                     verbs=READS, resources=["secrets"], namespaces=["vault"]).cannot()
+    assert checked == pfperms.Checked(9, 9, True, 0)
+    assert str(checked) == "checked exhaustively: 9 cases"
+    assert forall(model, subjects=[ServiceAccount("vault", "vault")], verbs=READS,
+                  resources=["secrets"], namespaces=["vault"]).can().cases == 3
+
+
+def test_the_default_space_is_what_the_repo_mentions_plus_outsiders(model: pfperms.Model) -> None:
+    space = forall(model)
+    subjects = space.subjects()
+    assert subjects[:2] == [ServiceAccount("apps", "default"), ServiceAccount("apps", "web")]
+    assert ServiceAccount(OUTSIDER, OUTSIDER) in subjects
+    assert {r.namespace for r in space.requests() if isinstance(r, ResourceRequest)} == \
+        {"apps", "ci", "vault", OUTSIDER, ""}
+    assert repr(space) == ("<ForAll 8 subjects x 31 requests (3 verbs x 2 resources x 5 namespaces "
+                           "(one of them cluster scope) x 1 name, plus 1 non-resource request)>")
+
+
+def test_a_large_space_is_left_to_hypothesis_which_shrinks_to_the_simplest_case(model: pfperms.Model) -> None:
+    space = forall(model, subjects=outside_vault, verbs=READS, resources=["secrets"], namespaces=["vault"],
+                   exhaustive_limit=10)
+    assert not space.exhaustive
+    with pytest.raises(pfperms.InvariantViolation) as raised:
+        space.cannot()
+    lines = str(raised.value).splitlines()
+    assert lines[0].startswith("invariant violated: expected every case to be denied; Hypothesis found a "
+                               "case that is not, after ")
+    assert lines[0].endswith(" cases drawn from 15 cases, and shrank it to the simplest:")
+    assert lines[1] == "ServiceAccount ci/deployer CAN get secrets in namespace vault"
+    assert not raised.value.checked.exhaustive
+
+
+def test_a_predicate_can_state_any_invariant(model: pfperms.Model) -> None:
+    space = forall(model, subjects=lambda who: isinstance(who, ServiceAccount), resources=["pods"])
+
+    def only_pods_are_shared(who: object, request: object, decision: pfperms.Decision) -> bool:
+        return decision.allowed is (request.verb in ("get", "list"))  # type: ignore[attr-defined]
+
+    assert space.check(only_pods_are_shared).exhaustive
+    with pytest.raises(pfperms.InvariantViolation, match=r"^invariant violated: expected nobody to list pods"):
+        space.check(lambda who, request, decision: not decision.allowed, "nobody to list pods")
+
+
+def test_workloads_and_strategies_can_form_the_space(model: pfperms.Model) -> None:
+    web = model.workload("Deployment/web")
+    assert forall(model, subjects=[web], resources=["secrets"]).cannot().exhaustive
+    checked = forall(model, subjects=pst.subjects(model=model), requests=pst.requests(model=model),
+                     max_examples=50).check(lambda who, request, decision: decision.allowed is not None)
+    assert not checked.exhaustive and checked.space is None and checked.cases == 50
+
+
+def test_an_unknown_answer_is_not_a_proof() -> None:
+    binding = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+               "metadata": {"name": "reads", "namespace": pst.HclExpression("var.namespace")},
+               "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "reader"},
+               "subjects": [{"kind": "ServiceAccount", "name": "web", "namespace": "apps"}]}
+    reader = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": "reader"},
+              "rules": [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"]}]}
+    symbolic = pst.load_manifests([reader, binding], format="hcl")
+    with pytest.raises(pfperms.InvariantViolation) as raised:
+        forall(symbolic, subjects=[ServiceAccount("apps", "web")], verbs=["get"], resources=["secrets"],
+               namespaces=["vault"]).cannot()
+    lines = str(raised.value).splitlines()
+    assert lines[1] == ("cannot tell whether ServiceAccount apps/web can get secrets in namespace vault: "
+                        "the answer depends on values not known here")
+    assert lines[2].startswith("  var.namespace: input variable namespace has no value")
+
+
+@pytest.mark.parametrize(("arguments", "message"), [
+    ({"subjects": lambda who: False}, "no subject is left in the space: the subjects= filter rejects every one"),
+    ({"requests": [], "verbs": ["get"]}, "requests= given as a list or strategy replaces the model's requests"),
+    ({"resources": ["widgets"]}, "resources: resource 'widgets' is not a core resource"),
+    ({"namespaces": "vault"}, "namespaces must be a list of namespace names"),
+    ({"exhaustive_limit": -1}, "exhaustive_limit must be at least 0, not -1"),
+    ({"requests": ["get pods"]}, "requests must hold ResourceRequest or NonResourceRequest objects"),
+])
+def test_bad_arguments(model: pfperms.Model, arguments: dict[str, object], message: str) -> None:
+    with pytest.raises(pfperms.InvalidArgument) as raised:
+        forall(model, **arguments)  # type: ignore[arg-type]
+    assert message in str(raised.value)
+
+
+def test_forall_needs_a_model() -> None:
+    with pytest.raises(pfperms.InvalidArgument, match=r"model must be a Model from pytest_pfperms\.load"):
+        forall("k8s/")  # type: ignore[arg-type]
+
+
+def test_a_users_invariant_fails_with_the_explanation(pytester: pytest.Pytester) -> None:
+    (pytester.path / "rbac.yaml").write_text(REPO, encoding="utf-8")
+    pytester.makeini("[pytest]\npfperms_paths = rbac.yaml\npfperms_cluster_defaults = false\n")
+    pytester.makepyfile(test_my_repo_invariants=textwrap.dedent("""\
+        from pytest_pfperms import ServiceAccount, forall
+
+        def test_no_one_outside_vault_reads_its_secrets(pfperms):
+            forall(pfperms, subjects=lambda who: isinstance(who, ServiceAccount) and who.namespace != "vault",
+                   verbs=["get", "list", "watch"], resources=["secrets"], namespaces=["vault"]).cannot()
+        """))
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([
+        ">*).cannot()",
+        "E *InvariantViolation: invariant violated: expected every case to be denied; 3 of 15 cases "
+        "(checked exhaustively) are not:",
+        "E *ServiceAccount ci/deployer CAN get secrets in namespace vault",
+        "E *  RoleBinding vault/ci-reads-secrets (subject ServiceAccount ci/deployer)  rbac.yaml:28",
+        "E *(expected: cannot)",
+        "E *the space: 5 subjects (filtered from 8) x 3 requests*",
+        "",
+        "test_my_repo_invariants.py:5: InvariantViolation",
+    ])
