@@ -5,6 +5,7 @@ The public API; see the README for a tour.
 
 from .assertions import PermissionAssertionError, assert_can, assert_cannot
 from .decision import Decision, Explanation
+from .dumping import dump, dumps
 from .engines.aws import evaluate_iam
 from .engines.vault import evaluate_vault
 from .errors import (
@@ -47,6 +48,8 @@ __all__ = [
     "Workload",
     "assert_can",
     "assert_cannot",
+    "dump",
+    "dumps",
     "evaluate_iam",
     "evaluate_vault",
     "forall",

@@ -469,3 +469,19 @@ def test_cluster_defaults_answer_but_are_never_listed(tmp_path: Path) -> None:
 
 def test_loader_module_uses_libyaml() -> None:
     assert manifests._Parser.__module__ == "yaml._yaml"
+
+
+def test_dump_makes_namespaces_explicit_and_refuses_unknowns(tmp_path: Path) -> None:
+    path = write(tmp_path, "in/sa.yaml", "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: a}\n")
+    model = pfperms.load(path, default_namespace="team")
+    text = pfperms.dumps(model)
+    assert text.startswith(f"# from {path}:1\napiVersion: v1\nkind: ServiceAccount\n")
+    assert "namespace: team" in text
+    again = pfperms.load(pfperms.dump(model, tmp_path / "out.yaml"), default_namespace="other")
+    assert [(o.namespace, o.name) for o in again.objects()] == [("team", "a")]
+    tf = tmp_path / "tf"
+    tf.mkdir()
+    (tf / "main.tf").write_text('variable "ns" {}\nresource "kubernetes_service_account" "a" {\n'
+                                '  metadata {\n    name = "a"\n    namespace = var.ns\n  }\n}\n')
+    with pytest.raises(pfperms.InvalidArgument, match="known only after apply: var.ns"):
+        pfperms.dumps(pfperms.load(tf, repo_root=tf))

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -199,3 +201,17 @@ def test_a_known_answer_about_an_unknown_value_holds_for_every_value(manifests: 
             assert ask(value, request) is known, (
                 f"{where} unknown: {known} for {request.describe()}, {ask(value, request)} when it is "
                 f"{value!r}")
+
+
+# ---------------------------------------------------------------------------------------------
+# load(dump(model)) round-trips
+# ---------------------------------------------------------------------------------------------
+
+@given(MANIFESTS)
+def test_load_of_dump_answers_as_the_model_does(manifests: list[Manifest]) -> None:
+    model = load(manifests, format="yaml")
+    with tempfile.TemporaryDirectory() as directory:
+        path = pfperms.dump(model, Path(directory) / "dumped.yaml")
+        again = pfperms.load(path, cluster_defaults=False, default_namespace="elsewhere")
+    assert _content(again) == _content(model)
+    assert first_difference(answers(model), answers(again)) is None
