@@ -483,5 +483,5 @@ def test_dump_makes_namespaces_explicit_and_refuses_unknowns(tmp_path: Path) -> 
     tf.mkdir()
     (tf / "main.tf").write_text('variable "ns" {}\nresource "kubernetes_service_account" "a" {\n'
                                 '  metadata {\n    name = "a"\n    namespace = var.ns\n  }\n}\n')
-    with pytest.raises(pfperms.InvalidArgument, match="known only after apply: var.ns"):
+    with pytest.raises(pfperms.InvalidArgument, match=r"known only after apply: var\.ns"):
         pfperms.dumps(pfperms.load(tf, repo_root=tf))
