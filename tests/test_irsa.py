@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from repo_support import load
 
 import pytest_pfperms as pfperms
 from pytest_pfperms.engines.irsa import (
@@ -125,21 +126,6 @@ resource "kubernetes_deployment" "reader" {
   }
 }
 """ + service_account("reader") + service_account("intruder") + service_account("reader", "web")
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
-    return root
-
-
-def load(tmp_path: Path, files: dict[str, str], **kwargs: Any) -> pfperms.Model:
-    root = write(tmp_path / "repo", files)
-    paths = sorted({(root / name).parent if name.endswith(".tf") else root / name for name in files
-                    if name.endswith((".tf", ".yaml"))})
-    return pfperms.load(*paths, repo_root=root, **kwargs)
 
 
 def line_of(text: str, needle: str) -> int:

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
-from typing import Any
 
 import pytest
+from repo_support import load
 
 import pytest_pfperms as pfperms
 from pytest_pfperms.engines.vault_access import VaultAccess
@@ -21,21 +21,6 @@ from pytest_pfperms.errors import Indeterminate, InvalidArgument, LoadError
 from pytest_pfperms.identities import ServiceAccount
 
 PANFACTUM = "github.com/Panfactum/stack.git//packages/infrastructure"
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
-    return root
-
-
-def load(tmp_path: Path, files: dict[str, str], **kwargs: Any) -> pfperms.Model:
-    root = write(tmp_path / "repo", files)
-    paths = sorted({(root / name).parent if name.endswith(".tf") else root / name for name in files
-                    if name.endswith((".tf", ".yaml"))})
-    return pfperms.load(*paths, repo_root=root, **kwargs)
 
 
 def sa(name: str, namespace: str = "apps") -> ServiceAccount:
