@@ -25,16 +25,15 @@ from typing import Any
 from ...errors import LoadError, Problem
 from ...values import Symbol
 from .config import Declared, ModuleConfig, read_module
-from .hcl_ast import Attribute, Block, Body, Call, Expr, Literal, Reference, Template, source_text
+from .data_sources import has_symbol, render_vault_policy_document
+from .hcl_ast import Attribute, Block, Body, Call, Expr, Reference, source_text
 from .hcl_errors import ScopeError
 from .hcl_eval import ChildScope, Evaluator, GetAttr, GetIndex, Scope, TraversalStep
 from .hcl_values import TfSet, Value
-from .panfactum import PROFILES, ModuleCall, ProfileResult, module_name_from_source
+from .module_sources import META_ARGUMENTS, ProfiledModule, make_child, read_installed_modules
+from .panfactum import ProfileResult
 from .result_cache import Recorder, RecordingSandbox
 from .tf_types import TypeConstraintError, convert, parse_type
-
-META_ARGUMENTS = frozenset({"count", "for_each", "depends_on", "provider", "providers", "lifecycle",
-                            "source", "version", "connection", "provisioner"})
 
 
 class ResourceObject(dict[str, Any]):
@@ -122,29 +121,6 @@ class TerraformContext:
             self.warnings.append(Problem(path, int(line), message))
         else:
             self.warnings.append(Problem(where, None, message))
-
-
-def read_installed_modules(root_dir: Path, recorder: Recorder | None = None) -> dict[str, Path]:
-    """``.terraform/modules/modules.json`` (written by ``terraform init``): module key -> directory."""
-    manifest = root_dir / ".terraform" / "modules" / "modules.json"
-    try:
-        raw = manifest.read_bytes()
-    except OSError:
-        if recorder is not None:
-            recorder.file(manifest, None)
-        return {}
-    if recorder is not None:
-        recorder.file(manifest, raw)
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except ValueError:
-        return {}
-    found: dict[str, Path] = {}
-    for entry in data.get("Modules", []) if isinstance(data, dict) else []:
-        if isinstance(entry, dict) and isinstance(entry.get("Key"), str) \
-                and isinstance(entry.get("Dir"), str):
-            found[entry["Key"]] = (root_dir / entry["Dir"]).resolve()
-    return found
 
 
 class ModuleInstance:
@@ -521,7 +497,7 @@ class ModuleInstance:
             key = f"{obj.address}.json"
             self.ctx.policy_documents[key] = rendered
             obj["rendered"] = rendered
-            if _has_symbol(rendered):
+            if has_symbol(rendered):
                 obj["json"] = Symbol(key=key, expression=key, source=obj.where,
                                      reason="a policy document holding values known only after apply")
             else:
@@ -610,6 +586,10 @@ class ModuleInstance:
                 yield self.child(declared, instance, expansion.mode), instance
 
 
+ModuleNode = ModuleInstance | ProfiledModule
+"""What a module call resolves to: evaluated code, or a profile / unknown outputs."""
+
+
 class UnknownBlock(dict[str, Any]):
     """A block produced by a ``dynamic`` block over a collection unknown before apply:
     its content with symbolic iterator values; it may stand for any number of blocks."""
@@ -617,84 +597,6 @@ class UnknownBlock(dict[str, Any]):
     def __init__(self, content: Mapping[str, Any], collection: Symbol):
         super().__init__(content)
         self.collection = collection
-
-
-class ProfiledModule:
-    """A Panfactum module call answered by its built-in profile, or an unavailable module."""
-
-    def __init__(self, address: str, result: ProfileResult, where: str, reason: str | None = None):
-        self.address = address
-        self.result = result
-        self.where = where
-        self.reason = reason
-
-    def output(self, name: str) -> Value:
-        """An output of the profile, or a symbol saying why it is unknown."""
-        if name in self.result.outputs:
-            return self.result.outputs[name]  # type: ignore[no-any-return]
-        return Symbol(key=f"{self.address}.{name}", expression=f"{self.address}.{name}", source=self.where,
-                      reason=self.reason or "an output the built-in profile does not model",
-                      hint="run terraform init so that the module's code is on disk")
-
-    def all_outputs(self) -> dict[str, Value]:
-        """Every output the profile knows."""
-        return dict(self.result.outputs)
-
-
-ModuleNode = ModuleInstance | ProfiledModule
-
-
-def _hcl_string(value: Any) -> str:
-    return json.dumps(value) if isinstance(value, str) else json.dumps(str(value))
-
-
-def render_vault_policy_document(obj: Mapping[str, Any]) -> str | Symbol:
-    """The policy text ``data "vault_policy_document"`` renders from its ``rule`` blocks
-    (``path``, ``capabilities``, ``description``, parameters); a symbol when any rule part is
-    unknown before apply."""
-    rules = obj.get("rule") or []
-    if _has_symbol(rules) or not isinstance(rules, list):
-        return Symbol(key=f"{getattr(obj, 'address', 'vault_policy_document')}.hcl",
-                      expression=f"{getattr(obj, 'address', 'vault_policy_document')}.hcl",
-                      source=getattr(obj, "where", ""),
-                      reason="a Vault policy whose rules hold values known only after apply")
-    lines: list[str] = []
-    for rule in rules:
-        if not isinstance(rule, Mapping):
-            continue
-        if rule.get("description"):
-            lines.append(f"# {rule['description']}")
-        lines.append(f"path {_hcl_string(rule.get('path', ''))} {{")
-        capabilities = ", ".join(_hcl_string(c) for c in rule.get("capabilities") or [])
-        lines.append(f"  capabilities = [{capabilities}]")
-        for block_name, key in (("allowed_parameter", "allowed_parameters"),
-                                ("denied_parameter", "denied_parameters")):
-            parameters = rule.get(block_name) or []
-            if parameters:
-                lines.append(f"  {key} = {{")
-                for parameter in parameters:
-                    values = ", ".join(_hcl_string(v) for v in parameter.get("value") or [])
-                    lines.append(f"    {_hcl_string(parameter.get('key', ''))} = [{values}]")
-                lines.append("  }")
-        if rule.get("required_parameters"):
-            required = ", ".join(_hcl_string(v) for v in rule["required_parameters"])
-            lines.append(f"  required_parameters = [{required}]")
-        for ttl in ("min_wrapping_ttl", "max_wrapping_ttl"):
-            if rule.get(ttl):
-                lines.append(f"  {ttl} = {_hcl_string(rule[ttl])}")
-        lines.append("}")
-        lines.append("")
-    return "\n".join(lines)
-
-
-def _has_symbol(value: Any) -> bool:
-    if isinstance(value, Symbol):
-        return True
-    if isinstance(value, dict):
-        return any(_has_symbol(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return any(_has_symbol(v) for v in value)
-    return False
 
 
 def random_hex_symbol(address: str, obj: Mapping[str, Any], where: str) -> Symbol:
@@ -714,80 +616,6 @@ class _EmptyScope:
 
 
 _EMPTY_SCOPE = _EmptyScope()
-
-
-def module_source_text(block: Block) -> str | None:
-    """The text of a module call's ``source`` (templates kept as written)."""
-    attribute = block.body.attributes.get("source")
-    if attribute is None:
-        return None
-    expr = attribute.expr
-    if isinstance(expr, Literal) and isinstance(expr.value, str):
-        return expr.value
-    if isinstance(expr, Template):
-        return "".join(part if isinstance(part, str) else "${" + source_text(part) + "}"  # type: ignore[arg-type]
-                       for part in expr.parts)
-    return source_text(expr)
-
-
-def make_child(parent: ModuleInstance, declared: Declared, instance: Instance, mode: str) -> ModuleNode:
-    """Resolve a module call's source: local directory, ``terraform init`` copy, profile, or unknown."""
-    block = declared.node
-    assert isinstance(block, Block)
-    ctx = parent.ctx
-    name = block.labels[0]
-    source = module_source_text(block)
-    call_scope = parent.instance_scope(instance, mode)
-    key_path = f"{parent.key_path}.{name}" if parent.key_path else name
-    if source is None:
-        raise LoadError.single(declared.file.path, block.line, f'module "{name}" has no source')
-    directory: Path | None = None
-    if source.startswith(("./", "../")):
-        directory = (parent.config.directory / source).resolve()
-        if not directory.is_relative_to(ctx.repo_root):
-            raise LoadError.single(declared.file.path, block.line,
-                                   f'module "{name}": source {source} is outside the repository '
-                                   f"{ctx.repo_root}; pytest-pfperms reads nothing outside it")
-        if not directory.is_dir():
-            ctx.recorder.listings[str(directory)] = None
-            raise LoadError.single(declared.file.path, block.line,
-                                   f'module "{name}": source directory {source} does not exist')
-    elif key_path in ctx.installed and ctx.installed[key_path].is_dir():
-        directory = ctx.installed[key_path]
-        if not directory.is_relative_to(ctx.repo_root):
-            directory = None
-    if directory is not None:
-        config = ctx.config(directory)
-        return ModuleInstance(ctx, config, instance.address, parent=parent, call=declared,
-                              call_scope=call_scope, key_path=key_path,
-                              condition=instance.condition or parent.condition)
-    inputs = {}
-    for argument_name, attribute in block.body.attributes.items():
-        if argument_name in META_ARGUMENTS:
-            continue
-        try:
-            inputs[argument_name] = parent.eval(attribute.expr, declared, call_scope)
-        except LoadError as error:
-            ctx.problems.extend(error.problems)
-    module_name = module_name_from_source(source)
-    where = f"{declared.file.path}:{block.line}"
-    if module_name is not None:
-        result = PROFILES[module_name](ModuleCall(instance.address, inputs, where))
-        ctx.profiled.append((instance.condition or parent.condition, instance.address, result, where))
-        for note in result.notes:
-            ctx.warn(where, note)
-        node = ProfiledModule(instance.address, result, where)
-        node.instance = instance  # type: ignore[attr-defined]
-        return node
-    reason = (f"module {instance.address} (source {source}) is not on disk; run terraform init "
-              "(its .terraform/modules directory is read) to evaluate it")
-    ctx.warn(where, reason)
-    return ProfiledModule(instance.address, ProfileResult(), where, reason)
-
-
-def instance_condition(instance: Instance) -> Symbol | None:
-    """Why an instance may not exist (unknown count or for_each), if so."""
-    return instance.condition
 
 
 __all__ = ["Call", "ModuleInstance", "ProfiledModule", "ResourceObject", "TerraformContext",
