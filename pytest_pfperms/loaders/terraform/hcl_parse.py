@@ -2,11 +2,12 @@
 
 We use only python-hcl2's parser (``hcl2.parses_to_tree``) and convert the raw
 lark tree ourselves: that skips python-hcl2's rule transformer and serializer
-(about 45% of ``hcl2.loads``) and keeps every node's line. Heredoc bodies,
-``*.tf.json`` strings and template files are template-parsed here, with each
-``${...}`` expression handed back to the same grammar. Terraform's JSON syntax
-is read by :mod:`.hcl_json`; :func:`parse_hcl_json` and :func:`parse_tfvars`
-hand it this module's expression and template parsers.
+(about 45% of ``hcl2.loads``) and keeps every node's line. Template text
+(heredoc bodies, ``*.tf.json`` strings, template files) is parsed by
+:mod:`.hcl_template`, which hands each ``${...}`` expression back to
+:func:`parse_expression`. Terraform's JSON syntax is read by :mod:`.hcl_json`;
+:func:`parse_hcl_json` and :func:`parse_tfvars` hand it this module's
+expression and template parsers.
 
 Public: :func:`parse_hcl`, :func:`parse_hcl_json`, :func:`parse_tfvars`,
 :func:`parse_file` (chooses by file name), :func:`parse_expression` and
@@ -16,10 +17,8 @@ Public: :func:`parse_hcl`, :func:`parse_hcl_json`, :func:`parse_tfvars`,
 from __future__ import annotations
 
 import gc
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 import hcl2
@@ -48,14 +47,11 @@ from .hcl_ast import (
     Reference,
     Splat,
     Step,
-    Template,
-    TemplateFor,
-    TemplateIf,
-    TemplatePart,
     TupleExpr,
     Unary,
 )
 from .hcl_json import parse_number, parse_tf_json, parse_tfvars_json
+from .hcl_template import FlatPart, heredoc_body, nest_template, parse_template_text, template_node, unescape
 
 LarkTree: TypeAlias = "Tree[Any]"
 
@@ -196,164 +192,6 @@ def _lark_parse(path: str, text: str, line_offset: int = 0, column_offset: int =
         return hcl2.parses_to_tree(text)
     except UnexpectedInput as error:
         raise _syntax_error(path, error, line_offset, column_offset) from None
-
-
-# --------------------------------------------------------------------------- templates
-
-_TEMPLATE_START = re.compile(r"\$\$\{|%%\{|\$\{|%\{")
-_DIRECTIVE = re.compile(r"\s*(if|else|endif|for|endfor)\b(.*)\Z", re.DOTALL)
-_FOR_INTRO = re.compile(
-    r"\s*([A-Za-z_][A-Za-z0-9_-]*)\s*(?:,\s*([A-Za-z_][A-Za-z0-9_-]*)\s*)?in\b(.*)\Z", re.DOTALL
-)
-
-
-@dataclass(slots=True)
-class _Flat:
-    """One flat template part before ``%{ if }``/``%{ for }`` are nested."""
-
-    kind: str  # lit | expr | if | else | endif | for | endfor
-    line: int
-    text: str = ""
-    expr: Expr | None = None
-    key_var: str | None = None
-    value_var: str = ""
-    strip_left: bool = False
-    strip_right: bool = False
-
-
-def _skip_comment(text: str, i: int) -> int:
-    if text.startswith("/*", i):
-        end = text.find("*/", i + 2)
-        return len(text) if end < 0 else end + 2
-    end = text.find("\n", i)
-    return len(text) if end < 0 else end
-
-
-def _skip_string(text: str, i: int) -> int:
-    """Index just after the quoted string whose body starts at ``i``."""
-    n = len(text)
-    while i < n:
-        char = text[i]
-        if char == "\\":
-            i += 2
-        elif char == '"':
-            return i + 1
-        elif char in "$%" and text.startswith("{", i + 1):
-            close = _find_close(text, i + 2)
-            if close < 0:
-                return n
-            i = close + 1
-        elif char in "$%" and text.startswith(char + "{", i + 1):
-            i += 3
-        else:
-            i += 1
-    return n
-
-
-def _find_close(text: str, i: int) -> int:
-    """Index of the ``}`` closing a ``${``/``%{`` whose expression starts at ``i``, or -1."""
-    n = len(text)
-    depth = 0
-    while i < n:
-        char = text[i]
-        if char == '"':
-            i = _skip_string(text, i + 1)
-            continue
-        if char == "{":
-            depth += 1
-        elif char == "}":
-            if depth == 0:
-                return i
-            depth -= 1
-        elif char == "#" or (char == "/" and text.startswith(("//", "/*"), i)):
-            i = _skip_comment(text, i)
-            continue
-        i += 1
-    return -1
-
-
-def _strip_flags(inner: str) -> tuple[str, bool, bool]:
-    stripped = inner.strip()
-    left = stripped.startswith("~")
-    if left:
-        stripped = stripped[1:]
-    right = stripped.endswith("~")
-    if right:
-        stripped = stripped[:-1]
-    return stripped, left, right
-
-
-def _nest_template(path: str, flat: list[_Flat], line: int) -> tuple[TemplatePart, ...]:
-    """Apply ``~`` strip markers, then nest if/for directives; raise on unbalanced ones."""
-    for index, part in enumerate(flat):
-        if part.kind == "lit":
-            continue
-        if part.strip_left and index > 0 and flat[index - 1].kind == "lit":
-            flat[index - 1].text = flat[index - 1].text.rstrip(" \t\r\n")
-        if part.strip_right and index + 1 < len(flat) and flat[index + 1].kind == "lit":
-            flat[index + 1].text = flat[index + 1].text.lstrip(" \t\r\n")
-    position = 0
-
-    def sequence(stop: tuple[str, ...]) -> tuple[tuple[TemplatePart, ...], _Flat | None]:
-        nonlocal position
-        out: list[TemplatePart] = []
-        while position < len(flat):
-            part = flat[position]
-            position += 1
-            if part.kind in stop:
-                return _merge_literals(out), part
-            if part.kind == "lit":
-                if part.text:
-                    out.append(part.text)
-            elif part.kind == "expr":
-                assert part.expr is not None
-                out.append(part.expr)
-            elif part.kind == "if":
-                assert part.expr is not None
-                then, end = sequence(("else", "endif"))
-                else_: tuple[TemplatePart, ...] = ()
-                if end is not None and end.kind == "else":
-                    else_, end = sequence(("endif",))
-                if end is None or end.kind != "endif":
-                    raise LoadError.single(
-                        path, part.line, "template %{ if } directive has no matching %{ endif }"
-                    )
-                out.append(TemplateIf(part.expr, then, else_, part.line))
-            elif part.kind == "for":
-                assert part.expr is not None
-                body, end = sequence(("endfor",))
-                if end is None:
-                    raise LoadError.single(
-                        path, part.line, "template %{ for } directive has no matching %{ endfor }"
-                    )
-                out.append(TemplateFor(part.key_var, part.value_var, part.expr, body, part.line))
-            else:
-                raise LoadError.single(
-                    path, part.line, f"template %{{ {part.kind} }} directive without its opening"
-                )
-        return _merge_literals(out), None
-
-    parts, end = sequence(())
-    assert end is None
-    return parts
-
-
-def _merge_literals(parts: list[TemplatePart]) -> tuple[TemplatePart, ...]:
-    merged: list[TemplatePart] = []
-    for part in parts:
-        if isinstance(part, str) and merged and isinstance(merged[-1], str):
-            merged[-1] = merged[-1] + part
-        elif not (isinstance(part, str) and not part):
-            merged.append(part)
-    return tuple(merged)
-
-
-def _template_node(parts: tuple[TemplatePart, ...], line: int) -> Expr:
-    if not parts:
-        return Literal("", line)
-    if len(parts) == 1 and isinstance(parts[0], str):
-        return Literal(parts[0], line)
-    return Template(parts, line)
 
 
 # --------------------------------------------------------------------------- the converter
@@ -626,20 +464,7 @@ class _Converter:
     # ----------------------------------------------------------------- strings
 
     def unescape(self, raw: str, line: int) -> str:
-        if "\\" not in raw:
-            return raw
-        return _ESCAPE_RE.sub(lambda m: self._escape(m, line), raw)
-
-    def _escape(self, match: re.Match[str], line: int) -> str:
-        text = match.group()
-        simple = _SIMPLE_ESCAPES.get(text)
-        if simple is not None:
-            return simple
-        if text[1] in "uU" and len(text) > 2:
-            return chr(int(text[2:], 16))
-        raise self.error(
-            line, f"invalid escape sequence {text!r} in string; use \\\\ for a literal backslash"
-        )
+        return unescape(raw, self.path, line)
 
     def string(self, tree: LarkTree) -> Expr:
         line = self.line(tree)
@@ -650,7 +475,7 @@ class _Converter:
                 return Literal(self.unescape(str(token), line), line)
         if len(children) == 2:
             return Literal("", line)
-        flat: list[_Flat] = []
+        flat: list[FlatPart] = []
         for part in children[1:-1]:
             content = part.children[0]
             if isinstance(content, Token):
@@ -660,17 +485,17 @@ class _Converter:
                     text = self.unescape(text, content.line + self.offset if content.line else line)
                 else:  # $${ or %%{ escapes
                     text = text[1:]
-                flat.append(_Flat("lit", line, text))
+                flat.append(FlatPart("lit", line, text))
             else:
                 flat.append(self.string_directive(content))
-        return _template_node(_nest_template(self.path, flat, line), line)
+        return template_node(nest_template(self.path, flat, line), line)
 
-    def string_directive(self, tree: LarkTree) -> _Flat:
+    def string_directive(self, tree: LarkTree) -> FlatPart:
         data = tree.data
         line = self.line(tree)
         if data == "interpolation":
             inner = tree.children[1]
-            return _Flat("expr", line, expr=self.expr(inner))
+            return FlatPart("expr", line, expr=self.expr(inner))
         strip = [i for i, c in enumerate(tree.children) if isinstance(c, Token) and c.type == "STRIP_MARKER"]
         keyword_index = next(
             i
@@ -686,7 +511,7 @@ class _Converter:
             "template_for_start": "for",
             "template_endfor": "endfor",
         }[data]
-        part = _Flat(kind, line, strip_left=left, strip_right=right)
+        part = FlatPart(kind, line, strip_left=left, strip_right=right)
         subtrees = [c for c in tree.children if isinstance(c, Tree)]
         if kind == "if":
             part.expr = self.expr(subtrees[0])
@@ -697,19 +522,9 @@ class _Converter:
         return part
 
     def heredoc(self, tree: LarkTree) -> Expr:
-        token = tree.children[0]
         line = self.line(tree)
-        text = str(token)
-        first_newline = text.index("\n")
-        marker = text[2:first_newline].rstrip("\r")
-        trim = marker.startswith("-")
-        marker = marker.lstrip("-")
-        rest = text[first_newline + 1 :]
-        body = rest[: rest.rstrip("\r\n").rfind(marker)]
-        body = body.rstrip(" \t")
-        if trim:
-            body = _dedent(body)
-        return _parse_template(body, self.path, line + 1, line)
+        body = heredoc_body(str(tree.children[0]))
+        return parse_template_text(body, self.path, line + 1, line, parse_expression)
 
 
 def _is_separator(child: LarkTree | Token) -> bool:
@@ -729,20 +544,6 @@ def _ends_with_newline(tree: LarkTree) -> bool:
             return False
         node = node.children[-1]
     return node.type.startswith(("HEREDOC", "NL_OR_COMMENT"))
-
-
-_SIMPLE_ESCAPES = {"\\n": "\n", "\\r": "\r", "\\t": "\t", '\\"': '"', "\\\\": "\\"}
-_ESCAPE_RE = re.compile(r"\\(?:u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)", re.DOTALL)
-
-
-def _dedent(body: str) -> str:
-    """``<<-`` heredocs: remove the smallest indentation of the non-blank lines from each."""
-    lines = body.splitlines(keepends=True)
-    widths = [len(line) - len(line.lstrip(" \t")) for line in lines if line.strip(" \t\r\n")]
-    if not widths:
-        return body
-    cut = min(widths)
-    return "".join(line[cut:] if line.strip(" \t\r\n") else line for line in lines)
 
 
 # --------------------------------------------------------------------------- public: HCL
@@ -790,68 +591,7 @@ def parse_template(text: str, path: str = "<template>", line: int = 1) -> Expr:
     Plain text becomes a :class:`Literal`; text with ``${...}`` or ``%{...}`` a
     :class:`Template`. ``$${`` and ``%%{`` are escapes for literal ``${`` and ``%{``.
     """
-    return _parse_template(text, path, line, line)
-
-
-def _parse_template(text: str, path: str, text_line: int, node_line: int) -> Expr:
-    if "{" not in text:
-        return Literal(text, node_line)
-    flat: list[_Flat] = []
-    position = 0
-    current_line = text_line
-    counted = 0
-    while True:
-        match = _TEMPLATE_START.search(text, position)
-        if match is None:
-            flat.append(_Flat("lit", current_line, text[position:]))
-            break
-        start = match.start()
-        current_line += text.count("\n", counted, start)
-        counted = start
-        flat.append(_Flat("lit", current_line, text[position:start]))
-        opener = match.group()
-        if len(opener) == 3:  # $${ or %%{
-            flat.append(_Flat("lit", current_line, opener[1:]))
-            position = match.end()
-            continue
-        close = _find_close(text, match.end())
-        if close < 0:
-            raise LoadError.single(path, current_line, f"template sequence {opener} is never closed with }}")
-        raw = text[match.end() : close]
-        inner, left, right = _strip_flags(raw)
-        leading = raw[: len(raw) - len(raw.lstrip(" \t\r\n~"))]
-        expr_line = current_line + leading.count("\n")
-        if opener == "${":
-            expr = parse_expression(inner, path, expr_line)
-            flat.append(_Flat("expr", current_line, expr=expr, strip_left=left, strip_right=right))
-        else:
-            flat.append(_directive(path, inner, expr_line, left, right))
-        position = close + 1
-    return _template_node(_nest_template(path, flat, node_line), node_line)
-
-
-def _directive(path: str, inner: str, line: int, left: bool, right: bool) -> _Flat:
-    match = _DIRECTIVE.match(inner)
-    if match is None:
-        raise LoadError.single(
-            path, line, f"invalid template directive %{{{inner}}}: expected if, else, endif, for or endfor"
-        )
-    keyword, rest = match.group(1), match.group(2)
-    part = _Flat(keyword, line, strip_left=left, strip_right=right)
-    if keyword == "if":
-        part.expr = parse_expression(rest, path, line)
-    elif keyword == "for":
-        intro = _FOR_INTRO.match(rest)
-        if intro is None:
-            raise LoadError.single(
-                path, line, f"invalid template directive %{{{inner}}}: expected for NAME in EXPRESSION"
-            )
-        first, second, collection = intro.groups()
-        part.key_var, part.value_var = (first, second) if second else (None, first)
-        part.expr = parse_expression(collection, path, line)
-    elif rest.strip():
-        raise LoadError.single(path, line, f"unexpected text after %{{ {keyword} }}: {rest.strip()!r}")
-    return part
+    return parse_template_text(text, path, line, line, parse_expression)
 
 
 def parse_tfvars(path: str, text: str) -> HclFile:
