@@ -41,6 +41,9 @@ class Symbol:
     hint: str = ""
     pattern: str | None = None
     distinct_group: str | None = None
+    label: str = ""
+    """How messages show it when its key would be long and its meaning plain
+    (``example-<generated>`` for a name generated from ``generate_name``)."""
     _compiled: re.Pattern[str] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -54,7 +57,10 @@ class Symbol:
         return hash(("Symbol", self.key))
 
     def __str__(self) -> str:
-        """``${...}`` around the reference it was written as when that is short, else its key."""
+        """Its label, else ``${...}`` around the reference it was written as when that is short,
+        else around its key."""
+        if self.label:
+            return self.label
         shown = self.expression if _REFERENCE.fullmatch(self.expression or "") else self.key
         return f"${{{shown}}}"
 

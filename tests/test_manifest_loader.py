@@ -485,3 +485,20 @@ def test_dump_makes_namespaces_explicit_and_refuses_unknowns(tmp_path: Path) -> 
                                 '  metadata {\n    name = "a"\n    namespace = var.ns\n  }\n}\n')
     with pytest.raises(pfperms.InvalidArgument, match=r"known only after apply: var\.ns"):
         pfperms.dumps(pfperms.load(tf, repo_root=tf))
+
+
+def test_generated_names_read_plainly_and_stay_distinct(tmp_path: Path) -> None:
+    path = write(tmp_path, "gen.yaml", """\
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: Role
+        metadata: {generateName: reader-, namespace: apps}
+        rules: []
+        ---
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: Role
+        metadata: {generateName: reader-, namespace: apps}
+        rules: []
+        """)
+    first, second = pfperms.load(path).objects("Role")
+    assert first.ref() == "Role apps/reader-<generated>"
+    assert first.name != second.name  # two objects, two generated names
