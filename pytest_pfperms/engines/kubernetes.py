@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ..identities import AUTHENTICATED, Identity, ServiceAccount, User
+from ..identities import Identity, ServiceAccount, User
 from ..objects import (
     AnyRole,
     Binding,
@@ -549,11 +549,4 @@ class KubernetesEngine:
         return paths
 
 
-def groups_of(who: Identity) -> tuple[str, ...]:
-    """The groups an identity carries, for messages."""
-    if isinstance(who, ServiceAccount):
-        return who.groups
-    return who.groups or ()
-
-
-__all__ = ["AUTHENTICATED", "GrantPath", "KubernetesEngine", "ResourceRequest"]
+__all__ = ["GrantPath", "KubernetesEngine", "RoleResolution"]

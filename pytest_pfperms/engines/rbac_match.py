@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from ..identities import AUTHENTICATED, SERVICE_ACCOUNT_PREFIX, Identity, ServiceAccount, User
 from ..objects import LabelSelector, PolicyRule, Subject
 from ..requests import NonResourceRequest, Request, ResourceRequest
-from ..values import Str, Symbol, Tri, UnknownMap, and3, eq3, is_concrete, or3
+from ..values import Str, Symbol, Tri, UnknownMap, and3, eq3, is_concrete, or3, show
 
 UNKNOWN_KIND = "<unknown before apply>"
 """Kind of a subject or roleRef unknown before apply (set by the object builder)."""
@@ -179,8 +179,6 @@ def mismatches(rule: PolicyRule, request: Request) -> list[str]:
             found.append(words)
         elif result is None:
             found.append(words.replace("do not", "may not").replace("does not", "may not"))
-
-    from ..values import show
 
     check(verb_matches(rule, request.verb), f"verbs {show(rule.verbs)} do not include {show(request.verb)}")
     if isinstance(request, NonResourceRequest):

@@ -26,11 +26,11 @@ from ...errors import LoadError, Problem
 from ...values import Symbol
 from .config import Declared, ModuleConfig, read_module
 from .data_sources import has_symbol, render_vault_policy_document
-from .hcl_ast import Attribute, Block, Body, Call, Expr, Reference, source_text
+from .hcl_ast import Attribute, Block, Body, Expr, Reference, source_text
 from .hcl_errors import ScopeError
 from .hcl_eval import ChildScope, Evaluator, GetAttr, GetIndex, Scope, TraversalStep
 from .hcl_values import TfSet, Value
-from .module_sources import META_ARGUMENTS, ProfiledModule, make_child, read_installed_modules
+from .module_sources import META_ARGUMENTS, ProfiledModule, make_child
 from .panfactum import ProfileResult
 from .result_cache import Recorder, RecordingSandbox
 from .tf_types import TypeConstraintError, convert, parse_type
@@ -618,5 +618,4 @@ class _EmptyScope:
 _EMPTY_SCOPE = _EmptyScope()
 
 
-__all__ = ["Call", "ModuleInstance", "ProfiledModule", "ResourceObject", "TerraformContext",
-           "UnknownBlock", "read_installed_modules"]
+__all__ = ["Instance", "ModuleInstance", "ModuleNode", "ResourceObject", "TerraformContext", "UnknownBlock"]

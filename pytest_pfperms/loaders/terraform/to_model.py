@@ -21,14 +21,7 @@ from ...values import Symbol, UnknownMap
 from ..kube_objects import InvalidObject, build_object
 from ..schemas import field_path
 from .config import Declared
-from .graph import (
-    Instance,
-    ModuleInstance,
-    ProfiledModule,
-    TerraformContext,
-    UnknownBlock,
-    read_installed_modules,
-)
+from .graph import Instance, ModuleInstance, TerraformContext, UnknownBlock
 from .hcl_ast import Block, Call
 from .kubernetes_resources import (
     kubectl_manifest_objects,
@@ -36,6 +29,7 @@ from .kubernetes_resources import (
     manifest_for,
     metadata_patch,
 )
+from .module_sources import ProfiledModule, read_installed_modules
 from .result_cache import Recorder, load_result, result_key, store_result
 
 PROVIDER_NAMESPACE = "default"
@@ -297,7 +291,8 @@ def load_terraform_root(directory: Path, repo_root: Path, variables: Mapping[str
     """Evaluate one root module directory: the Kubernetes objects it creates, and its
     AWS IAM and Vault resources. A stored result is reused while every input it read
     is unchanged (see :mod:`.result_cache`)."""
-    given_variables = {**tf_var_environment(), **variables}
+    environment = tf_var_environment()
+    given_variables = {**environment, **variables}  # the cache key; tfvars files are recorded inputs
     key = result_key(directory, repo_root, given_variables)
     stored = load_result(key)
     if stored is not None:
@@ -307,7 +302,8 @@ def load_terraform_root(directory: Path, repo_root: Path, variables: Mapping[str
         return objects, resources
     recorder = Recorder()
     local_problems: list[Problem] = []
-    given = {**tf_var_environment(), **_tfvars_files(directory, local_problems, recorder), **variables}
+    # Terraform's order: TF_VAR_*, then tfvars files, then explicit values.
+    given = {**environment, **_tfvars_files(directory, local_problems, recorder), **variables}
     ctx = TerraformContext(repo_root=repo_root.resolve(), root_dir=directory.resolve(), variables=given,
                            recorder=recorder)
     ctx.problems.extend(local_problems)
