@@ -25,8 +25,8 @@ from pathlib import Path
 
 import hcl2
 
-from pytest_pfperms.loaders.terraform.hcl_cache import cached_parse
-from pytest_pfperms.loaders.terraform.hcl_parse import parse_file
+from pytest_pfperms.sources.hcl.native_syntax import parse_file
+from pytest_pfperms.sources.hcl.parse_cache import cached_parse
 
 _ROLE = """
 resource "kubernetes_role" "{name}" {{

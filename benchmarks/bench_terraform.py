@@ -160,7 +160,7 @@ def generate(root: Path, modules: int) -> list[Path]:
 CHILD = textwrap.dedent("""\
     import json, sys, time
     import pytest_pfperms as pfperms
-    import pytest_pfperms.loaders.terraform.to_model  # imports outside the timing, as for hcl2
+    import pytest_pfperms.sources.terraform.model_building  # imports outside the timing, as for hcl2
     start = time.perf_counter()
     model = pfperms.load(sys.argv[1], repo_root=sys.argv[1])
     elapsed = time.perf_counter() - start

@@ -3,11 +3,8 @@
 The public API; see the README for a tour.
 """
 
-from .assertions import PermissionAssertionError, assert_can, assert_cannot
-from .decision import Decision, Explanation
+from .aws.evaluation import evaluate_iam
 from .dumping import dump, dumps
-from .engines.aws import evaluate_iam
-from .engines.vault import evaluate_vault
 from .errors import (
     Indeterminate,
     InvalidArgument,
@@ -16,13 +13,21 @@ from .errors import (
     PfpermsError,
     Problem,
 )
-from .identities import ServiceAccount, User
-from .invariants import Checked, ForAll, InvariantViolation, forall
-from .loading import load
-from .model import Model, SubjectGrant, Workload
-from .objects import SourceRef
-from .requests import NonResourceRequest, ResourceRequest
+from .model.decision import Decision, Explanation
+from .model.identities import ServiceAccount, User
+from .model.objects import SourceRef
+from .model.requests import NonResourceRequest, ResourceRequest
+from .query.model import Model, SubjectGrant, Workload
+from .sources.loading import load
+from .testing.assertions import PermissionAssertionError, assert_can, assert_cannot
+from .testing.invariants import (
+    Checked,
+    ForAll,
+    InvariantViolation,
+    forall,
+)
 from .values import Symbol
+from .vault.acl import evaluate_vault
 
 __all__ = [
     "Checked",

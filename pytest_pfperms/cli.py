@@ -18,8 +18,8 @@ import sys
 from collections.abc import Sequence
 
 from .errors import PfpermsError
-from .loading import load
-from .model import Model, Who, Workload
+from .query.model import Model, Who, Workload
+from .sources.loading import load
 
 EXIT_YES, EXIT_NO, EXIT_UNKNOWN, EXIT_ERROR = 0, 1, 2, 3
 

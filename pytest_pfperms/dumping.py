@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from .errors import InvalidArgument
-from .model import Model
+from .query.model import Model
 from .values import Symbol, symbols_in
 
 

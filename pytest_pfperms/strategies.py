@@ -21,8 +21,8 @@ small readable examples: one verb, one resource, names like ``ns0``, ``sa0`` and
 ``role0``. Manifests are plain dicts as ``kubectl`` reads them;
 :func:`write_manifests` and :func:`load_manifests` turn a drawn set into files in
 any representation (YAML, JSON, a ``List``, Terraform HCL, a plan) and into a Model.
-Requests are :class:`~pytest_pfperms.requests.ResourceRequest` or
-:class:`~pytest_pfperms.requests.NonResourceRequest`; ask the model with
+Requests are :class:`~pytest_pfperms.model.requests.ResourceRequest` or
+:class:`~pytest_pfperms.model.requests.NonResourceRequest`; ask the model with
 ``model.decide(who, request)``.
 
 For invariants over a whole repo, checked exhaustively when the space is small,
@@ -36,25 +36,32 @@ from typing import TYPE_CHECKING, Any
 
 from hypothesis import strategies as st
 
-from ._strategies import pools, validation
-from ._strategies import rbac as _rbac
-from ._strategies.cloud import IamQuery, IamSpec, VaultQuery
-from ._strategies.cloud import iam_policies as _iam_policies
-from ._strategies.cloud import iam_requests as _iam_requests
-from ._strategies.cloud import vault_policies as _vault_policies
-from ._strategies.cloud import vault_requests as _vault_requests
-from ._strategies.writing import FORMATS, Format, HclExpression, Manifest, load_manifests, write_manifests
-from .engines.vault_policy import CAPABILITIES
 from .errors import InvalidArgument
-from .identities import Identity
-from .requests import Request
-from .space import vocabulary
+from .model.identities import Identity
+from .model.requests import Request
+from .testing.question_space import vocabulary
+from .testing.strategies import pools, validation
+from .testing.strategies import rbac as _rbac
+from .testing.strategies.cloud import IamQuery, IamSpec, VaultQuery
+from .testing.strategies.cloud import iam_policies as _iam_policies
+from .testing.strategies.cloud import iam_requests as _iam_requests
+from .testing.strategies.cloud import vault_policies as _vault_policies
+from .testing.strategies.cloud import vault_requests as _vault_requests
+from .testing.strategies.writing import (
+    FORMATS,
+    Format,
+    HclExpression,
+    Manifest,
+    load_manifests,
+    write_manifests,
+)
 from .values import Str
+from .vault.policy_parsing import CAPABILITIES
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
 
-    from .model import Model
+    from .query.model import Model
 
 __all__ = [
     "FORMATS",
@@ -495,7 +502,7 @@ def vault_requests(
     """Vault requests (:class:`VaultQuery`): an operation (``read``, ``list``, ``update+sudo``, ...)
     from ``operations`` on an API path from ``paths``."""
     operation_pool = validation.pool(operations, "operations", pools.VAULT_OPERATIONS)
-    from .engines.vault import parse_request
+    from .vault.acl import parse_request
 
     for operation in operation_pool:
         parse_request(operation, "x")  # raises InvalidArgument with the list of operations

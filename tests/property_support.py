@@ -19,7 +19,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import pytest_pfperms as pfperms
-from pytest_pfperms import NonResourceRequest, ResourceRequest, ServiceAccount, User, strategies
+from pytest_pfperms import (
+    NonResourceRequest,
+    ResourceRequest,
+    ServiceAccount,
+    User,
+    strategies,
+)
 
 Manifest = dict[str, Any]
 Identity = User | ServiceAccount

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from pytest_pfperms.engines.aws import evaluate_iam
-from pytest_pfperms.engines.aws_policy_document import render_policy_document
+from pytest_pfperms.aws.evaluation import evaluate_iam
 from pytest_pfperms.errors import LoadError
+from pytest_pfperms.sources.terraform.providers.aws_iam_policy_document import render_policy_document
 from pytest_pfperms.values import Symbol
 
 V12 = "2012-10-17"

@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from pytest_pfperms.cli import EXIT_ERROR, EXIT_NO, EXIT_UNKNOWN, EXIT_YES, main
+from pytest_pfperms.cli import (
+    EXIT_ERROR,
+    EXIT_NO,
+    EXIT_UNKNOWN,
+    EXIT_YES,
+    main,
+)
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "infra"
 

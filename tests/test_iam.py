@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from pytest_pfperms.engines.aws import PolicyDocument, evaluate_iam
+from pytest_pfperms.aws.evaluation import PolicyDocument, evaluate_iam
 from pytest_pfperms.errors import Indeterminate, InvalidArgument, LoadError
 from pytest_pfperms.values import Symbol
 

@@ -10,7 +10,7 @@ import pytest
 import pytest_pfperms as pfperms
 from pytest_pfperms import ResourceRequest, ServiceAccount, forall
 from pytest_pfperms import strategies as pst
-from pytest_pfperms.space import OUTSIDER
+from pytest_pfperms.testing.question_space import OUTSIDER
 
 pytest_plugins = ["pytester"]
 

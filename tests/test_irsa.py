@@ -16,7 +16,7 @@ import pytest
 from repo_support import load
 
 import pytest_pfperms as pfperms
-from pytest_pfperms.engines.irsa import (
+from pytest_pfperms.aws.irsa import (
     CLUSTER_EGRESS,
     OUTSIDE_CLUSTER,
     AwsAccess,
@@ -24,8 +24,8 @@ from pytest_pfperms.engines.irsa import (
     outside_cluster,
 )
 from pytest_pfperms.errors import Indeterminate, InvalidArgument
-from pytest_pfperms.identities import ServiceAccount
-from pytest_pfperms.objects import CloudResource, SourceRef
+from pytest_pfperms.model.identities import ServiceAccount
+from pytest_pfperms.model.objects import CloudResource, SourceRef
 
 ISSUER = "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLE0123"
 ACCOUNT = "111122223333"

@@ -10,8 +10,13 @@ from pathlib import Path
 import pytest
 
 import pytest_pfperms as pfperms
-from pytest_pfperms.loaders import manifests
-from pytest_pfperms.objects import ClusterRole, Role, ServiceAccountObject, WorkloadObject
+from pytest_pfperms.model.objects import (
+    ClusterRole,
+    Role,
+    ServiceAccountObject,
+    WorkloadObject,
+)
+from pytest_pfperms.sources.manifests import documents as manifests
 
 
 def write(directory: Path, name: str, text: str) -> Path:
@@ -439,7 +444,7 @@ def test_missing_path_non_utf8_and_too_large(tmp_path: Path, monkeypatch: pytest
     binary.write_bytes(b"kind: \xff\xfe\n")
     assert "is not UTF-8 text" in str(load_error(binary))
     big = write(tmp_path, "big.yaml", ROLE)
-    monkeypatch.setattr("pytest_pfperms.loading.MAX_FILE_BYTES", 10)
+    monkeypatch.setattr("pytest_pfperms.sources.loading.MAX_FILE_BYTES", 10)
     assert "more than the 10-byte limit; split it into smaller files" in str(load_error(big))
 
 

@@ -36,10 +36,15 @@ from property_support import (
     subject_dict,
 )
 
-from pytest_pfperms import NonResourceRequest, ResourceRequest, ServiceAccount, User
+from pytest_pfperms import (
+    NonResourceRequest,
+    ResourceRequest,
+    ServiceAccount,
+    User,
+)
 from pytest_pfperms import strategies as pst
-from pytest_pfperms.engines.bootstrap_policy import BOOTSTRAP_MANIFESTS, SYSTEM_COMPONENT_MANIFESTS
-from pytest_pfperms.identities import parse_username
+from pytest_pfperms.kubernetes.bootstrap_policy import BOOTSTRAP_MANIFESTS, SYSTEM_COMPONENT_MANIFESTS
+from pytest_pfperms.model.identities import parse_username
 
 MANIFESTS = pst.manifests()
 

@@ -1557,7 +1557,7 @@ def test_request_errors(build: Build, resource: str, kwargs: dict[str, str]) -> 
 def test_a_symbolic_request_name_against_resource_names_is_unknown(build: Build) -> None:
     """Found by the three-valued soundness property: the compiled fast path must not
     compare a name known only after apply as a literal."""
-    from pytest_pfperms.requests import ResourceRequest
+    from pytest_pfperms.model.requests import ResourceRequest
     from pytest_pfperms.values import Symbol
 
     model = build("""\
@@ -1582,7 +1582,7 @@ def test_a_symbolic_request_name_against_resource_names_is_unknown(build: Build)
 
 def test_symbolic_verb_group_and_resource_are_unknown_not_denied(build: Build) -> None:
     """Found by the soundness property: the fast path compared symbols as literals."""
-    from pytest_pfperms.requests import ResourceRequest
+    from pytest_pfperms.model.requests import ResourceRequest
     from pytest_pfperms.values import Symbol
 
     model = build("""\

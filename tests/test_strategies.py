@@ -14,9 +14,14 @@ from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 
 import pytest_pfperms as pfperms
-from pytest_pfperms import NonResourceRequest, ResourceRequest, ServiceAccount, User
+from pytest_pfperms import (
+    NonResourceRequest,
+    ResourceRequest,
+    ServiceAccount,
+    User,
+)
 from pytest_pfperms import strategies as pst
-from pytest_pfperms.space import OUTSIDER, vocabulary
+from pytest_pfperms.testing.question_space import OUTSIDER, vocabulary
 
 REPO = textwrap.dedent("""\
     apiVersion: v1

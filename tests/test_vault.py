@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_pfperms.engines.vault import VaultRequest, evaluate_vault, kv_v2_path
-from pytest_pfperms.engines.vault_auth import (
+from pytest_pfperms.errors import Indeterminate, InvalidArgument, LoadError
+from pytest_pfperms.values import Symbol
+from pytest_pfperms.vault.acl import VaultRequest, evaluate_vault, kv_v2_path
+from pytest_pfperms.vault.kubernetes_auth import (
     VaultKubernetesRole,
     policies_for_role,
     roles_for_service_account,
     vault_decision,
 )
-from pytest_pfperms.engines.vault_policy import VaultPolicy, VaultRule, parse_vault_policy
-from pytest_pfperms.errors import Indeterminate, InvalidArgument, LoadError
-from pytest_pfperms.values import Symbol
+from pytest_pfperms.vault.policy_parsing import VaultPolicy, VaultRule, parse_vault_policy
 
 
 def rules(*pairs: tuple[str, str]) -> str:

@@ -16,9 +16,9 @@ import pytest
 from repo_support import load
 
 import pytest_pfperms as pfperms
-from pytest_pfperms.engines.vault_access import VaultAccess
 from pytest_pfperms.errors import Indeterminate, InvalidArgument, LoadError
-from pytest_pfperms.identities import ServiceAccount
+from pytest_pfperms.model.identities import ServiceAccount
+from pytest_pfperms.vault.access import VaultAccess
 
 PANFACTUM = "github.com/Panfactum/stack.git//packages/infrastructure"
 

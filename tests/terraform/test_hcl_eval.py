@@ -9,14 +9,7 @@ from pathlib import Path
 import pytest
 
 from pytest_pfperms.errors import LoadError
-from pytest_pfperms.loaders.terraform.hcl_ast import Reference, references
-from pytest_pfperms.loaders.terraform.hcl_errors import (
-    EvalError,
-    FileAccessError,
-    ScopeError,
-    UndeclaredReference,
-)
-from pytest_pfperms.loaders.terraform.hcl_eval import (
+from pytest_pfperms.sources.hcl.evaluation import (
     ChildScope,
     DictScope,
     Evaluator,
@@ -25,9 +18,16 @@ from pytest_pfperms.loaders.terraform.hcl_eval import (
     TraversalStep,
     evaluate,
 )
-from pytest_pfperms.loaders.terraform.hcl_files import FileSandbox
-from pytest_pfperms.loaders.terraform.hcl_parse import parse_expression, parse_hcl
-from pytest_pfperms.loaders.terraform.hcl_values import TfSet, Value, equals
+from pytest_pfperms.sources.hcl.evaluation_errors import (
+    EvalError,
+    FileAccessError,
+    ScopeError,
+    UndeclaredReference,
+)
+from pytest_pfperms.sources.hcl.file_sandbox import FileSandbox
+from pytest_pfperms.sources.hcl.native_syntax import parse_expression, parse_hcl
+from pytest_pfperms.sources.hcl.syntax_tree import Reference, references
+from pytest_pfperms.sources.hcl.values import TfSet, Value, equals
 from pytest_pfperms.values import Symbol, eq3
 
 FIXTURES = Path(__file__).parent / "hcl_fixtures"

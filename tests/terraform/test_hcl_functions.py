@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_pfperms.loaders.terraform.hcl_errors import FunctionCallError
-from pytest_pfperms.loaders.terraform.hcl_eval import DictScope, evaluate
-from pytest_pfperms.loaders.terraform.hcl_functions import FUNCTIONS
-from pytest_pfperms.loaders.terraform.hcl_parse import parse_expression
-from pytest_pfperms.loaders.terraform.hcl_values import TfSet, Value
+from pytest_pfperms.sources.hcl.evaluation import DictScope, evaluate
+from pytest_pfperms.sources.hcl.evaluation_errors import FunctionCallError
+from pytest_pfperms.sources.hcl.functions.table import FUNCTIONS
+from pytest_pfperms.sources.hcl.native_syntax import parse_expression
+from pytest_pfperms.sources.hcl.values import TfSet, Value
 from pytest_pfperms.values import Symbol
 
 X = Symbol("var.x", reason="not set")

@@ -10,8 +10,23 @@ from pathlib import Path
 import pytest
 
 from pytest_pfperms.errors import LoadError
-from pytest_pfperms.loaders.terraform import hcl_cache, hcl_parse
-from pytest_pfperms.loaders.terraform.hcl_ast import (
+from pytest_pfperms.sources.hcl import native_syntax as hcl_parse
+from pytest_pfperms.sources.hcl import parse_cache as hcl_cache
+from pytest_pfperms.sources.hcl.native_syntax import (
+    parse_expression,
+    parse_file,
+    parse_hcl,
+    parse_hcl_json,
+    parse_template,
+    parse_tfvars,
+)
+from pytest_pfperms.sources.hcl.parse_cache import (
+    cache_dir,
+    cache_key,
+    cached_parse,
+    load_file,
+)
+from pytest_pfperms.sources.hcl.syntax_tree import (
     Access,
     AttrStep,
     Binary,
@@ -34,15 +49,6 @@ from pytest_pfperms.loaders.terraform.hcl_ast import (
     Unary,
     references,
     source_text,
-)
-from pytest_pfperms.loaders.terraform.hcl_cache import cache_dir, cache_key, cached_parse, load_file
-from pytest_pfperms.loaders.terraform.hcl_parse import (
-    parse_expression,
-    parse_file,
-    parse_hcl,
-    parse_hcl_json,
-    parse_template,
-    parse_tfvars,
 )
 
 FIXTURES = Path(__file__).parent / "hcl_fixtures"

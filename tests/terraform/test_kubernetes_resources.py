@@ -6,9 +6,18 @@ from typing import Any
 
 import pytest
 
-from pytest_pfperms.loaders.kube_objects import build_object
-from pytest_pfperms.loaders.terraform.hcl_values import TfSet
-from pytest_pfperms.loaders.terraform.kubernetes_resources import (
+from pytest_pfperms.model.objects import (
+    ClusterRole,
+    ClusterRoleBinding,
+    Role,
+    RoleBinding,
+    ServiceAccountObject,
+    SourceRef,
+    WorkloadObject,
+)
+from pytest_pfperms.sources.hcl.values import TfSet
+from pytest_pfperms.sources.manifests.object_building import build_object
+from pytest_pfperms.sources.terraform.providers.kubernetes import (
     METADATA_PATCH_TYPES,
     RESOURCE_TYPES,
     MetadataPatch,
@@ -18,15 +27,6 @@ from pytest_pfperms.loaders.terraform.kubernetes_resources import (
     kubernetes_manifest_object,
     manifest_for,
     metadata_patch,
-)
-from pytest_pfperms.objects import (
-    ClusterRole,
-    ClusterRoleBinding,
-    Role,
-    RoleBinding,
-    ServiceAccountObject,
-    SourceRef,
-    WorkloadObject,
 )
 from pytest_pfperms.values import Symbol
 

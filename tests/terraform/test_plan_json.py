@@ -19,13 +19,13 @@ import pytest
 
 import pytest_pfperms as pfperms
 from pytest_pfperms.errors import LoadError
-from pytest_pfperms.loaders.terraform.plan_json import (
+from pytest_pfperms.model.objects import KubeObject
+from pytest_pfperms.sources.terraform.plan_json import (
     PLAN_REASON,
     SENSITIVE_REASON,
     is_plan_json,
     load_plan_json,
 )
-from pytest_pfperms.objects import KubeObject
 from pytest_pfperms.values import Symbol
 
 FIXTURES = Path(__file__).parent / "plan_fixtures"

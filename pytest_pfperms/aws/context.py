@@ -1,0 +1,156 @@
+"""The request context of an IAM evaluation: condition keys and their values.
+
+Keys are case-insensitive (``aws:SourceIp`` is ``AWS:sourceip``). A value is a
+string (a single-valued key) or a list of strings (a multivalued key such as
+``aws:TagKeys``); an empty list counts as an absent key. Keys and values may be
+:class:`~pytest_pfperms.values.Symbol`\\ s; a lookup whose answer depends on
+what a symbolic key turns out to be is ``UNKNOWN``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
+
+from ..errors import InvalidArgument
+from ..values import (
+    Str,
+    Symbol,
+    Tri,
+    eq3,
+)
+
+ContextValue = Str | Sequence[Str]
+"""A context value as callers write it: one string, or a list of strings."""
+
+ContextInput = (Mapping[str, ContextValue] | Mapping[Symbol, ContextValue]
+                | Mapping[Str, ContextValue])
+"""The ``context=`` argument of :func:`~pytest_pfperms.aws.evaluation.evaluate_iam`."""
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class NetworkAddress(Symbol):
+    """A request's source address, unknown but known to lie inside (or outside) named networks.
+
+    IP conditions compare it with a policy value that is one symbol (a list of
+    CIDRs known only after apply, such as the cluster's subnets): ``True`` when
+    the symbol's key is in ``inside``, ``False`` when it is in ``outside``,
+    unknown otherwise. ``address`` is a literal address to compare with literal
+    CIDRs, when the caller knows it; without it literal CIDRs give unknown.
+    """
+
+    inside: tuple[str, ...] = ()
+    outside: tuple[str, ...] = ()
+    address: str | None = None
+
+    def within(self, pattern: Sequence[object]) -> Tri:
+        """Whether the address is in the network a resolved policy value names."""
+        if len(pattern) == 1 and isinstance(pattern[0], Symbol):
+            key = pattern[0].key
+            if key in self.inside:
+                return True
+            if key in self.outside:
+                return False
+            return None
+        if self.address is None or any(isinstance(part, Symbol) for part in pattern):
+            return None
+        try:
+            network = ipaddress.ip_network("".join(str(part) for part in pattern).strip(),
+                                           strict=False)
+        except ValueError:
+            return False
+        address = ipaddress.ip_address(self.address)
+        return address.version == network.version and address in network
+
+
+class Presence(Enum):
+    """Whether a condition key is in the request context."""
+
+    FOUND = "found"
+    MISSING = "missing"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """The answer to "what does the request say for this key?"."""
+
+    presence: Presence
+    values: tuple[Str, ...] = ()
+    multivalued: bool = False
+    symbols: tuple[Symbol, ...] = ()
+    """For an ``UNKNOWN`` lookup: the symbolic keys it might be."""
+
+
+MISSING = Lookup(Presence.MISSING)
+
+
+def _value_items(key: Str, value: object) -> tuple[tuple[Str, ...], bool]:
+    if isinstance(value, (str, Symbol)):
+        return (value,), False
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            if not isinstance(item, (str, Symbol)):
+                raise InvalidArgument(
+                    f"context key {key}: list items must be strings, not {type(item).__name__}")
+        return tuple(value), True
+    raise InvalidArgument(
+        f"context key {key}: value must be a string or a list of strings, "
+        f"not {type(value).__name__}")
+
+
+class RequestContext:
+    """Condition keys of one request, looked up case-insensitively."""
+
+    __slots__ = ("_concrete", "_symbolic")
+
+    def __init__(self, context: ContextInput | None = None) -> None:
+        self._concrete: dict[str, tuple[str, tuple[Str, ...], bool]] = {}
+        self._symbolic: list[tuple[Symbol, tuple[Str, ...], bool]] = []
+        if context is None:
+            return
+        if not isinstance(context, Mapping):
+            raise InvalidArgument(f"context must be a mapping, not {type(context).__name__}")
+        for key, value in context.items():
+            values, multivalued = _value_items(key, value)
+            if isinstance(key, Symbol):
+                self._symbolic.append((key, values, multivalued))
+                continue
+            if not isinstance(key, str) or not key:
+                raise InvalidArgument(f"context keys must be non-empty strings, not {key!r}")
+            folded = key.lower()
+            if folded in self._concrete:
+                raise InvalidArgument(
+                    f"context keys {self._concrete[folded][0]!r} and {key!r} are the same key "
+                    "(condition keys are case-insensitive)")
+            self._concrete[folded] = (key, values, multivalued)
+
+    def lookup(self, key: Str) -> Lookup:
+        """What the request holds for ``key``."""
+        if isinstance(key, Symbol):
+            return self._lookup_symbol(key)
+        entry = self._concrete.get(key.lower())
+        if entry is not None:
+            return _found(entry[1], entry[2])
+        maybe = tuple(sym for sym, _, _ in self._symbolic if eq3(sym, key) is not False)
+        return Lookup(Presence.UNKNOWN, symbols=maybe) if maybe else MISSING
+
+    def _lookup_symbol(self, key: Symbol) -> Lookup:
+        for symbol, values, multivalued in self._symbolic:
+            if symbol == key:
+                return _found(values, multivalued)
+        maybe = [sym for sym, _, _ in self._symbolic if eq3(sym, key) is None]
+        if any(eq3(key, name) is not False for name, _, _ in self._concrete.values()):
+            maybe.insert(0, key)
+        return Lookup(Presence.UNKNOWN, symbols=tuple(maybe)) if maybe else MISSING
+
+    def __bool__(self) -> bool:
+        return bool(self._concrete or self._symbolic)
+
+
+def _found(values: tuple[Str, ...], multivalued: bool) -> Lookup:
+    if not values:
+        return MISSING
+    return Lookup(Presence.FOUND, values, multivalued)

@@ -1,0 +1,208 @@
+"""Reading and rewriting IAM policy documents as the sources hold them.
+
+A policy from Terraform is a decoded object, JSON text, or a symbol (a
+``jsonencode({...})`` of values known only after apply: :func:`decode_jsonencode`).
+The helpers here look inside such documents (their statements, ``Federated``
+principals, OIDC claim condition keys) and rewrite them (:func:`substitute` a
+cluster candidate's values, make every statement :func:`conditional` on a policy
+that may not apply), for :mod:`.irsa`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from ..values import Str, Symbol, Tri
+from .cluster import CLUSTER_OIDC_ISSUER, ClusterOidc
+from .evaluation import PolicyDocument
+
+MAYBE_KEY = "pfperms:PolicyMayNotApply"
+"""The condition key of the clause added to a policy that may not apply to the role."""
+
+_CLAIM_SYMBOL = re.compile(r'"\$\{(.*)\}:(sub|aud)"', re.DOTALL)
+
+
+class _ReferenceScope:
+    """Every reference is the symbol of that name (the evaluator spells the steps after it)."""
+
+    def resolve(self, root: str, steps: tuple[object, ...], node: object) -> tuple[Symbol, int]:
+        return Symbol(key=root, expression=root), 0
+
+
+def decode_jsonencode(symbol: Symbol) -> Mapping[str, Any] | None:
+    """The object a ``jsonencode({...})`` holding values known only after apply encodes.
+
+    Such a call evaluates to a symbol whose key spells the call over the keys of the
+    symbols inside it; evaluating that spelling again, each reference a symbol of the
+    same key, gives the object with those symbols in place (their descriptions taken
+    from the symbols the call was derived from). None when it is not such a call.
+    """
+    from ..errors import LoadError
+    from ..sources.hcl.evaluation import evaluate
+    from ..sources.hcl.evaluation_errors import ScopeError
+    from ..sources.hcl.native_syntax import parse_expression
+    from ..sources.hcl.symbols import roots_of
+
+    key = symbol.key
+    if not (key.startswith("jsonencode(") and key.endswith(")")):
+        return None
+    try:
+        value = evaluate(parse_expression(key[len("jsonencode("):-1]), _ReferenceScope())
+    except (LoadError, ScopeError, ValueError, TypeError, KeyError):
+        return None
+    if not isinstance(value, Mapping):
+        return None
+    known = {root.key: root for root in roots_of(symbol)}
+
+    def restore(item: object) -> object:
+        if isinstance(item, Symbol):
+            return known.get(item.key, item)
+        if isinstance(item, Mapping):
+            return {restore(k): restore(v) for k, v in item.items()}
+        if isinstance(item, (list, tuple)):
+            return [restore(v) for v in item]
+        if isinstance(item, (str, bool)) or item is None:
+            return item
+        return str(item)
+
+    restored = restore(value)
+    assert isinstance(restored, Mapping)
+    return restored
+
+
+def json_object(document: object) -> Mapping[str, Any] | None:
+    """The document as an object: itself when it is one, decoded when it is JSON text of one;
+    None otherwise (a symbol, text that is not JSON, JSON that is not an object)."""
+    if isinstance(document, str):
+        try:
+            document = json.loads(document)
+        except json.JSONDecodeError:
+            return None
+    return document if isinstance(document, Mapping) else None
+
+
+def statements_of(document: Mapping[str, Any]) -> list[object]:
+    """The document's ``Statement`` as a list (a single statement, or None, as a list of one)."""
+    statements = document.get("Statement")
+    return list(statements) if isinstance(statements, (list, tuple)) else [statements]
+
+
+def federated_principals(document: object) -> list[object]:
+    """Every ``Principal.Federated`` value of a document (decoded or JSON text)."""
+    found: list[object] = []
+    content = json_object(document)
+    if content is None:
+        return found
+    for statement in statements_of(content):
+        if not isinstance(statement, Mapping):
+            continue
+        principal = statement.get("Principal")
+        if isinstance(principal, Mapping):
+            value = principal.get("Federated")
+            found += list(value) if isinstance(value, (list, tuple)) else [value]
+    return found
+
+
+def substitute(document: object, substitutions: Mapping[str, Str]) -> Any:
+    """The document with symbols the cluster candidate resolves replaced by their values."""
+    if isinstance(document, Symbol):
+        return substitutions.get(document.key, document)
+    if isinstance(document, Mapping):
+        return {substitute(k, substitutions): substitute(v, substitutions)
+                for k, v in document.items()}
+    if isinstance(document, (list, tuple)):
+        return [substitute(item, substitutions) for item in document]
+    return document
+
+
+def claim_keys(document: object, cluster: ClusterOidc, claim: str) -> list[Str]:
+    """The condition keys of a trust document that are certainly ``<cluster issuer>:<claim>``."""
+    keys: list[Str] = []
+    content = json_object(document)
+    if content is None:
+        return keys
+    for statement in statements_of(content):
+        condition = statement.get("Condition") if isinstance(statement, Mapping) else None
+        if not isinstance(condition, Mapping):
+            continue
+        for block in condition.values():
+            if isinstance(block, Mapping):
+                keys += [key for key in block if is_claim_key(key, cluster, claim) is True]
+    return keys
+
+
+def is_claim_key(key: object, cluster: ClusterOidc, claim: str) -> Tri:
+    """Whether a condition key is ``<cluster issuer>:<claim>`` (None when that is unknown)."""
+    if isinstance(key, str):
+        head, sep, tail = key.rpartition(":")
+        if not sep or tail.lower() != claim:
+            return False
+        if isinstance(cluster.issuer, str):
+            return head.lower() == cluster.issuer.lower()
+        return None
+    if isinstance(key, Symbol):
+        match = _CLAIM_SYMBOL.fullmatch(key.key)
+        if match is None or match.group(2) != claim:
+            return None
+        inner = match.group(1)
+        spellings = {*cluster.spellings, CLUSTER_OIDC_ISSUER.key}
+        if isinstance(cluster.issuer, Symbol):
+            spellings.add(cluster.issuer.key)
+        return True if inner in spellings else None
+    return False
+
+
+def open_trust_notes(document: object, cluster: ClusterOidc) -> list[str]:
+    """A note when an allowing web-identity statement has no ``:sub`` condition.
+
+    ``document`` is a decoded trust document; for anything else (JSON text
+    included) there are no notes.
+    """
+    notes: list[str] = []
+    if not isinstance(document, Mapping):
+        return notes
+    for index, statement in enumerate(statements_of(document)):
+        if not isinstance(statement, Mapping) or statement.get("Effect") != "Allow":
+            continue
+        condition = statement.get("Condition")
+        keys = [key for block in (condition or {}).values() if isinstance(block, Mapping)
+                for key in block] if isinstance(condition, Mapping) else []
+        if not any(is_claim_key(key, cluster, "sub") is not False for key in keys):
+            notes.append(f"  note: Statement[{index}] has no :sub condition, so it admits every "
+                         "service account of the cluster")
+    return notes
+
+
+def conditional(document: PolicyDocument, maybe: Symbol) -> PolicyDocument:
+    """The document with every statement made to depend on ``maybe`` (it may not apply)."""
+    content = json_object(document.document)
+    if content is None:
+        return document
+    changed: list[object] = []
+    for statement in statements_of(content):
+        if not isinstance(statement, Mapping):
+            changed.append(statement)
+            continue
+        condition = dict(statement.get("Condition") or {})
+        null = dict(condition.get("Null") or {})
+        null[MAYBE_KEY] = maybe
+        condition["Null"] = null
+        changed.append({**statement, "Condition": condition})
+    return PolicyDocument({**content, "Statement": changed}, document.name, document.source)
+
+
+__all__ = [
+    "MAYBE_KEY",
+    "claim_keys",
+    "conditional",
+    "decode_jsonencode",
+    "federated_principals",
+    "is_claim_key",
+    "json_object",
+    "open_trust_notes",
+    "statements_of",
+    "substitute",
+]

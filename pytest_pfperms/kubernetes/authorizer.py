@@ -1,0 +1,566 @@
+"""The Kubernetes RBAC authorizer over the model's objects.
+
+Decision order as kube-apiserver (``reference/k8s-rbac.md`` section 2): every
+ClusterRoleBinding, then, for a namespaced request only, every RoleBinding in
+the request's namespace; the first rule that matches allows; no opinion means
+forbidden. Bindings whose role is missing grant nothing and are reported.
+
+Answers are three-valued over symbolic values: one certain grant path allows,
+and only a path that depends on a symbol can turn a denial into "unknown".
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from ..model.identities import Identity, ServiceAccount, User
+from ..model.objects import (
+    AnyRole,
+    Binding,
+    ClusterRole,
+    ClusterRoleBinding,
+    KubeObject,
+    PolicyRule,
+    Role,
+    RoleBinding,
+    Subject,
+)
+from ..model.requests import NonResourceRequest, Request, ResourceRequest
+from ..values import (
+    Str,
+    Symbol,
+    Tri,
+    UnknownMap,
+    and3,
+    eq3,
+    symbols_in,
+)
+from .aggregation import EffectiveRule, aggregate
+from .rule_matching import (
+    UNKNOWN_KIND,
+    CompiledRule,
+    compile_rule,
+    rule_allows,
+    subject_applies,
+)
+
+IndexKey = tuple[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class GrantPath:
+    """One way a request is granted: binding -> role -> rule, and how certain it is."""
+
+    binding: Binding
+    subject: Subject
+    role: AnyRole
+    rule: EffectiveRule
+    allowed: Tri
+    unknowns: tuple[Symbol, ...] = ()
+
+    def __repr__(self) -> str:
+        return (f"<GrantPath {self.binding.ref()} -> {self.role.ref()} rule {self.rule.rule.index}"
+                f" ({self.rule.rule.source}) allowed={self.allowed}>")
+
+
+@dataclass(frozen=True, slots=True)
+class RoleResolution:
+    """What a binding's roleRef resolves to: the roles it may name, or why none."""
+
+    roles: tuple[tuple[AnyRole, Tri], ...]
+    error: str | None = None
+
+
+@dataclass(slots=True)
+class _Candidate:
+    """A binding that applies (or may apply) to one identity in one namespace."""
+
+    binding: Binding
+    subject: Subject
+    base: Tri
+    rules: list[tuple[AnyRole, EffectiveRule, CompiledRule | None, Tri]] = field(default_factory=list)
+    unknowns: tuple[Symbol, ...] = ()
+
+
+_PlanEntry = tuple[CompiledRule | None, PolicyRule, Tri]
+
+
+class _Plan:
+    """Every rule that applies to one identity in one namespace, indexed by the resources it names.
+
+    A resource request only needs the rules naming its ``resource[/subresource]``,
+    ``*/<subresource>`` or ``*``; rules holding symbols are always checked.
+    """
+
+    __slots__ = ("by_resource", "symbolic", "url_rules")
+
+    def __init__(self, candidates: list[_Candidate]):
+        self.by_resource: dict[str, list[_PlanEntry]] = defaultdict(list)
+        self.symbolic: list[_PlanEntry] = []
+        self.url_rules: list[_PlanEntry] = []
+        for candidate in candidates:
+            for _role, effective, compiled, certain in candidate.rules:
+                rule = effective.rule
+                entry = (compiled, rule, certain)
+                if rule.non_resource_urls:
+                    self.url_rules.append(entry)
+                if compiled is None:
+                    self.symbolic.append(entry)
+                    continue
+                assert isinstance(rule.resources, tuple)
+                for resource in dict.fromkeys(rule.resources):
+                    self.by_resource[str(resource)].append(entry)
+        self.by_resource.default_factory = None
+
+    def decide(self, request: ResourceRequest) -> Tri:
+        """Whether one of these rules allows a resource request."""
+        index = self.by_resource
+        if request.resource.__class__ is not str or request.subresource.__class__ is not str:
+            # a resource known only after apply may be any of them: check every rule
+            every = {id(entry): entry for entries in index.values() for entry in entries}
+            return _first_allow([*every.values(), *self.symbolic], request)
+        result: Tri = False
+        sub = request.subresource
+        keys = (f"{request.resource}/{sub}", f"*/{sub}", "*") if sub else (request.resource, "*")
+        for key in keys:
+            entries = index.get(key)
+            if entries:
+                found = _first_allow(entries, request)
+                if found is True:
+                    return True
+                if found is None:
+                    result = None
+        if self.symbolic:
+            found = _first_allow(self.symbolic, request)
+            if found is True:
+                return True
+            if found is None:
+                result = None
+        return result
+
+    def decide_url(self, request: NonResourceRequest) -> Tri:
+        """Whether one of these rules allows a non-resource request."""
+        return _first_allow(self.url_rules, request)
+
+
+_EMPTY_PLAN = _Plan([])
+
+
+def _first_allow(entries: Iterable[_PlanEntry], request: Request) -> Tri:
+    result: Tri = False
+    for compiled, rule, certain in entries:
+        matched: Tri = compiled.allows(request) if compiled is not None else rule_allows(rule, request)
+        if matched is False:
+            continue
+        if matched is True and certain is True:
+            return True
+        result = None
+    return result
+
+
+def _subject_key(subject: Subject, binding_namespace: Str) -> IndexKey | None:
+    """The exact index key a concrete subject matches, or None if it matches nobody."""
+    if subject.kind == "User" and isinstance(subject.name, str):
+        return ("u", subject.name)
+    if subject.kind == "Group" and isinstance(subject.name, str):
+        return ("g", subject.name)
+    if subject.kind == "ServiceAccount":
+        namespace = subject.namespace if subject.namespace else binding_namespace
+        if namespace == "":
+            return None
+        return ("u", f"system:serviceaccount:{namespace}:{subject.name}")
+    return None
+
+
+def _is_symbolic_subject(subject: Subject) -> bool:
+    return isinstance(subject.name, Symbol) or isinstance(subject.namespace, Symbol)
+
+
+def identity_keys(who: Identity) -> tuple[IndexKey, ...] | None:
+    """Index keys of a concrete identity (its user name and groups); None when symbolic."""
+    if isinstance(who, User):
+        return (("u", who.name), *(("g", group) for group in who.groups))
+    if isinstance(who.namespace, Symbol) or isinstance(who.name, Symbol):
+        return None
+    return (("u", who.username), *(("g", group) for group in who.groups))
+
+
+class _BindingIndex:
+    """Bindings of one scope (all ClusterRoleBindings, or the RoleBindings of one namespace)."""
+
+    __slots__ = ("all", "by_key", "uncertain")
+
+    def __init__(self) -> None:
+        self.all: list[Binding] = []
+        self.by_key: dict[IndexKey, list[tuple[Binding, Subject]]] = defaultdict(list)
+        self.uncertain: list[Binding] = []
+
+    def add(self, binding: Binding) -> None:
+        self.all.append(binding)
+        namespace: Str = binding.namespace if binding.namespace is not None else ""
+        symbolic = False
+        for subject in binding.subjects:
+            if _is_symbolic_subject(subject) or (
+                    subject.kind == "ServiceAccount" and not subject.namespace
+                    and isinstance(namespace, Symbol)):
+                symbolic = True
+                continue
+            key = _subject_key(subject, namespace)
+            if key is not None:
+                self.by_key[key].append((binding, subject))
+        if symbolic:
+            self.uncertain.append(binding)
+
+
+class KubernetesEngine:
+    """Answers RBAC questions over a fixed set of objects (immutable once built)."""
+
+    def __init__(self, objects: Iterable[KubeObject]):
+        self.roles: dict[tuple[Str, Str], Role] = {}
+        self.cluster_roles: dict[Str, ClusterRole] = {}
+        self.cluster_bindings = _BindingIndex()
+        self.bindings_by_namespace: dict[Str, _BindingIndex] = defaultdict(_BindingIndex)
+        self.symbolic_namespace_bindings: list[RoleBinding] = []
+        for obj in objects:
+            if isinstance(obj, Role):
+                assert obj.namespace is not None
+                self.roles[(obj.namespace, obj.name)] = obj
+            elif isinstance(obj, ClusterRole):
+                self.cluster_roles[obj.name] = obj
+            elif isinstance(obj, ClusterRoleBinding):
+                self.cluster_bindings.add(obj)
+            elif isinstance(obj, RoleBinding):
+                assert obj.namespace is not None
+                self.bindings_by_namespace[obj.namespace].add(obj)
+                if isinstance(obj.namespace, Symbol):
+                    self.symbolic_namespace_bindings.append(obj)
+        self.bindings_by_namespace.default_factory = None
+        self.effective_cluster_rules = aggregate(self.cluster_roles)
+        self._compiled: dict[int, CompiledRule | None] = {}
+        self._resolutions: dict[int, RoleResolution] = {}
+        self._candidates: dict[tuple[Identity, Str | None], list[_Candidate]] = {}
+        self._plans: dict[tuple[object, Str], _Plan] = {}
+
+    # -- structure -------------------------------------------------------------------------
+
+    def all_bindings(self) -> list[Binding]:
+        """Every ClusterRoleBinding, then every RoleBinding."""
+        result: list[Binding] = list(self.cluster_bindings.all)
+        for index in self.bindings_by_namespace.values():
+            result.extend(index.all)
+        return result
+
+    def effective_rules(self, role: AnyRole) -> tuple[EffectiveRule, ...]:
+        """A role's rules after aggregation, each with the role that lists it."""
+        if isinstance(role, ClusterRole):
+            return self.effective_cluster_rules[role.name]
+        return tuple(EffectiveRule(rule, None) for rule in role.rules)
+
+    def resolve(self, binding: Binding) -> RoleResolution:
+        """``GetRoleReferenceRules``: the roles a binding's roleRef names (cached)."""
+        cached = self._resolutions.get(id(binding))
+        if cached is None:
+            cached = self._resolve(binding)
+            self._resolutions[id(binding)] = cached
+        return cached
+
+    def _resolve(self, binding: Binding) -> RoleResolution:
+        ref = binding.role_ref
+        if ref.kind == "ClusterRole":
+            found = self.cluster_roles.get(ref.name)
+            if found is not None:
+                return RoleResolution(((found, None if found.condition is not None else True),))
+            maybe = tuple((role, eq3(name, ref.name)) for name, role in self.cluster_roles.items()
+                          if eq3(name, ref.name) is None)
+            if maybe:
+                return RoleResolution(maybe)
+            return RoleResolution((), f"{binding.ref()} references ClusterRole {ref.name}, "
+                                      "which is not defined: it grants nothing")
+        if ref.kind == "Role":
+            if isinstance(binding, ClusterRoleBinding):
+                return RoleResolution((), f"{binding.ref()} references Role {ref.name}: a ClusterRoleBinding "
+                                          "can only use a ClusterRole, so it grants nothing")
+            assert binding.namespace is not None
+            role = self.roles.get((binding.namespace, ref.name))
+            if role is not None:
+                return RoleResolution(((role, None if role.condition is not None else True),))
+            maybe_roles = tuple(
+                (role, and3((eq3(namespace, binding.namespace), eq3(name, ref.name))))
+                for (namespace, name), role in self.roles.items()
+                if and3((eq3(namespace, binding.namespace), eq3(name, ref.name))) is None)
+            if maybe_roles:
+                return RoleResolution(maybe_roles)
+            return RoleResolution((), f"{binding.ref()} references Role {binding.namespace}/{ref.name}, "
+                                      "which is not defined: it grants nothing")
+        if ref.kind == UNKNOWN_KIND:
+            maybe_any: list[tuple[AnyRole, Tri]] = []
+            for name, cluster_role in self.cluster_roles.items():
+                if eq3(name, ref.name) is not False:
+                    maybe_any.append((cluster_role, None))
+            if isinstance(binding, RoleBinding) and binding.namespace is not None:
+                binding_namespace = binding.namespace
+                for (namespace, name), role in self.roles.items():
+                    if and3((eq3(namespace, binding_namespace), eq3(name, ref.name))) is not False:
+                        maybe_any.append((role, None))
+            if maybe_any:
+                return RoleResolution(tuple(maybe_any))
+            return RoleResolution((), f"{binding.ref()} references a role unknown before apply "
+                                      "that matches no role here")
+        return RoleResolution((), f"{binding.ref()} has roleRef kind {ref.kind!r}; only 'Role' and "
+                                  "'ClusterRole' (exact case) are valid, so it grants nothing")
+
+    def resolution_errors(self) -> list[tuple[Binding, str]]:
+        """Every binding whose role cannot be found, with the reason."""
+        found = []
+        for binding in self.all_bindings():
+            error = self.resolve(binding).error
+            if error:
+                found.append((binding, error))
+        return found
+
+    # -- deciding --------------------------------------------------------------------------
+
+    def _compiled_rule(self, effective: EffectiveRule) -> CompiledRule | None:
+        key = id(effective.rule)
+        if key not in self._compiled:
+            self._compiled[key] = compile_rule(effective.rule)
+        return self._compiled[key]
+
+    def applies(self, binding: Binding, who: Identity, namespace: Str) -> tuple[Tri, Subject | None]:
+        """Whether a binding applies to ``who`` for a request in ``namespace``, and by which subject."""
+        if isinstance(binding, RoleBinding):
+            assert binding.namespace is not None
+            scope = eq3(binding.namespace, namespace)
+            if scope is False:
+                return False, None
+            binding_namespace: Str = binding.namespace
+        else:
+            scope, binding_namespace = True, ""
+        best: Tri = False
+        chosen: Subject | None = None
+        for subject in binding.subjects:
+            applies = subject_applies(subject, binding_namespace, who)
+            if applies is True:
+                best, chosen = True, subject
+                break
+            if applies is None and best is False:
+                best, chosen = None, subject
+        return and3((scope, best)), chosen
+
+    @staticmethod
+    def _uncertain_symbols(binding: Binding, subject: Subject, who: Identity,
+                           namespace: Str | None) -> list[Symbol]:
+        """The symbols that make a binding's applying unknown: its namespace against the
+        request's, or its subject against the identity, whichever is uncertain."""
+        found: list[Symbol] = []
+        if isinstance(binding, RoleBinding) and namespace is not None:
+            assert binding.namespace is not None
+            if eq3(binding.namespace, namespace) is None:
+                found += symbols_in((binding.namespace, namespace))
+        binding_namespace: Str = binding.namespace if isinstance(binding, RoleBinding) and \
+            binding.namespace is not None else ""
+        if subject_applies(subject, binding_namespace, who) is None:
+            found += symbols_in((subject.name, subject.namespace or binding_namespace))
+            if isinstance(who, ServiceAccount):
+                found += symbols_in((who.namespace, who.name))
+        return found
+
+    def scope_bindings(self, who: Identity, namespace: Str | None) -> list[Binding]:
+        """Bindings that might apply: index hits plus everything symbolic.
+
+        ``namespace=None`` asks for ClusterRoleBindings; a namespace for the
+        RoleBindings of that namespace (none for ``""``).
+        """
+        keys = identity_keys(who)
+        scopes: list[_BindingIndex] = []
+        extra: list[Binding] = []
+        if namespace is None:
+            scopes.append(self.cluster_bindings)
+        elif namespace != "":
+            if isinstance(namespace, Symbol):
+                keys = None
+                extra = [b for index in self.bindings_by_namespace.values() for b in index.all]
+            else:
+                local = self.bindings_by_namespace.get(namespace)
+                if local is not None:
+                    scopes.append(local)
+                extra = list(self.symbolic_namespace_bindings)
+        if keys is None:
+            return [b for scope in scopes for b in scope.all] + extra
+        seen: set[int] = set()
+        result: list[Binding] = []
+
+        def add(binding: Binding) -> None:
+            if id(binding) not in seen:
+                seen.add(id(binding))
+                result.append(binding)
+
+        for scope in scopes:
+            for key in keys:
+                for binding, _ in scope.by_key.get(key, ()):
+                    add(binding)
+            for binding in scope.uncertain:
+                add(binding)
+        for binding in extra:
+            add(binding)
+        return result
+
+    def candidates(self, who: Identity, namespace: Str) -> list[_Candidate]:
+        """Bindings that apply or may apply to ``who`` for a request in ``namespace``, with their rules:
+        the ClusterRoleBindings, then the RoleBindings of that namespace."""
+        return [*self._scoped_candidates(who, None), *self._scoped_candidates(who, namespace)]
+
+    def _scoped_candidates(self, who: Identity, namespace: Str | None) -> list[_Candidate]:
+        if namespace == "":
+            return []
+        cache_key = (who, namespace)
+        cached = self._candidates.get(cache_key)
+        if cached is not None:
+            return cached
+        result: list[_Candidate] = []
+        for binding in self.scope_bindings(who, namespace):
+            applies, subject = self.applies(binding, who, "" if namespace is None else namespace)
+            if applies is False or subject is None:
+                continue
+            if binding.condition is not None:
+                applies = and3((applies, None))
+            candidate = _Candidate(binding, subject, applies)
+            unknowns: list[Symbol] = []
+            if binding.condition is not None:
+                unknowns.append(binding.condition)
+            if applies is None:
+                unknowns += self._uncertain_symbols(binding, subject, who, namespace)
+            for role, role_certain in self.resolve(binding).roles:
+                if role_certain is None:
+                    unknowns += symbols_in((binding.role_ref.name, role.name, role.namespace))
+                    if role.condition is not None:
+                        unknowns.append(role.condition)
+                for effective in self.effective_rules(role):
+                    candidate.rules.append((role, effective, self._compiled_rule(effective),
+                                            and3((applies, role_certain, effective.certain))))
+            candidate.unknowns = tuple(dict.fromkeys(unknowns))
+            result.append(candidate)
+        # Keep the cache bounded: identities drawn at random must not grow it without end.
+        if len(self._candidates) > 50_000:
+            self._candidates.clear()
+        self._candidates[cache_key] = result
+        return result
+
+    def plan(self, who: Identity, namespace: Str) -> _Plan:
+        """The rules that apply to ``who`` for a request in ``namespace`` (``""``: cluster scope),
+        ClusterRoleBindings and that namespace's RoleBindings, indexed for fast matching (cached)."""
+        cache_key = (who.username if isinstance(who, ServiceAccount) and identity_keys(who) else who,
+                     namespace)
+        cached = self._plans.get(cache_key)
+        if cached is None:
+            local = self._scoped_candidates(who, namespace)
+            if local:
+                cached = _Plan([*self._scoped_candidates(who, None), *local])
+            else:
+                cached = self._plans.get((cache_key[0], ""))
+                if cached is None:
+                    cached = _Plan(self._scoped_candidates(who, None))
+                    self._plans[(cache_key[0], "")] = cached
+            if len(self._plans) > 50_000:
+                self._plans.clear()
+            self._plans[cache_key] = cached
+        return cached
+
+    def allowed(self, who: Identity, request: Request) -> Tri:
+        """The decision alone: True, False or None; as the authorizer's loop."""
+        if isinstance(request, NonResourceRequest):
+            return self.plan(who, "").decide_url(request)
+        return self.plan(who, request.namespace).decide(request)
+
+    def grant_paths(self, who: Identity, request: Request) -> list[GrantPath]:
+        """Every path that grants (allowed True) or may grant (None) the request."""
+        namespace = "" if isinstance(request, NonResourceRequest) else request.namespace
+        paths: list[GrantPath] = []
+        for candidate in self.candidates(who, namespace):
+            for role, effective, _compiled, certain in candidate.rules:
+                matched = rule_allows(effective.rule, request)
+                if matched is False:
+                    continue
+                allowed = and3((matched, certain))
+                unknowns = list(candidate.unknowns)
+                if matched is None:
+                    unknowns += symbols_in(effective.rule.content())
+                if effective.certain is None and effective.origin is not None:
+                    labels = effective.origin.labels
+                    unknowns += ([labels.symbol] if isinstance(labels, UnknownMap)
+                                 else symbols_in(dict(labels)))
+                paths.append(GrantPath(candidate.binding, candidate.subject, role, effective,
+                                       allowed, tuple(dict.fromkeys(unknowns))))
+        return paths
+
+    def who_can(self, request: Request) -> list[GrantPath]:
+        """Every binding subject that can (or may) make the request, with the path that grants it.
+
+        Like the API server's ``AllowedSubjects``: ClusterRoleBindings, then the
+        RoleBindings of the request's namespace. ServiceAccount subjects that omit
+        their namespace are shown with the binding's namespace filled in.
+        """
+        namespace: Str = "" if isinstance(request, NonResourceRequest) else request.namespace
+        scoped: list[tuple[Binding, Tri]] = [(b, True) for b in self.cluster_bindings.all]
+        if namespace != "":
+            for index_namespace, index in self.bindings_by_namespace.items():
+                in_scope = eq3(index_namespace, namespace)
+                if in_scope is not False:
+                    scoped.extend((b, in_scope) for b in index.all)
+        role_match: dict[int, tuple[EffectiveRule, Tri] | None] = {}
+        results: list[GrantPath] = []
+        for binding, in_scope in scoped:
+            for role, role_certain in self.resolve(binding).roles:
+                key = id(role)
+                if key not in role_match:
+                    role_match[key] = self._first_match(role, request)
+                match = role_match[key]
+                if match is None:
+                    continue
+                effective, matched = match
+                certain = and3((in_scope, role_certain, matched,
+                                None if binding.condition is not None else True))
+                for subject in binding.subjects:
+                    if subject.kind not in ("User", "Group", "ServiceAccount", UNKNOWN_KIND):
+                        continue
+                    if subject.kind == "ServiceAccount" and not subject.namespace:
+                        if isinstance(binding, ClusterRoleBinding):
+                            continue  # matches nobody
+                        subject = Subject(subject.kind, subject.name, binding.namespace,
+                                          subject.api_group)
+                    unknowns = symbols_in((binding.namespace, role.name, effective.rule.content()))
+                    subject_certain = certain
+                    if subject.kind == UNKNOWN_KIND:
+                        subject_certain = and3((certain, None))
+                        unknowns += symbols_in(subject.name)
+                    results.append(GrantPath(binding, subject, role, effective, subject_certain,
+                                             tuple(unknowns) if subject_certain is None else ()))
+                break
+        return results
+
+    def _first_match(self, role: AnyRole, request: Request) -> tuple[EffectiveRule, Tri] | None:
+        maybe: tuple[EffectiveRule, Tri] | None = None
+        for effective in self.effective_rules(role):
+            compiled = self._compiled_rule(effective)
+            matched: Tri = compiled.allows(request) if compiled is not None else rule_allows(
+                effective.rule, request)
+            matched = and3((matched, effective.certain))
+            if matched is True:
+                return effective, True
+            if matched is None and maybe is None:
+                maybe = (effective, None)
+        return maybe
+
+    def rules_for(self, who: Identity, namespace: Str) -> list[GrantPath]:
+        """Every rule that applies to ``who`` for requests in ``namespace`` (``""``: cluster scope)."""
+        paths: list[GrantPath] = []
+        for candidate in self.candidates(who, namespace):
+            for role, effective, _compiled, certain in candidate.rules:
+                paths.append(GrantPath(candidate.binding, candidate.subject, role, effective,
+                                       certain, candidate.unknowns))
+        return paths
+
+
+__all__ = ["GrantPath", "KubernetesEngine", "RoleResolution"]

@@ -1,0 +1,356 @@
+"""The permission model users query: objects from every source, and the engines over them."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+from ..aws.irsa import AwsAccess, decide_many
+from ..errors import InvalidArgument, NotFoundError, Problem
+from ..explain.kubernetes import explain_rbac
+from ..kubernetes.authorizer import GrantPath, KubernetesEngine
+from ..model.decision import Decision, Explanation
+from ..model.identities import (
+    Identity,
+    ServiceAccount,
+    User,
+    parse_username,
+)
+from ..model.objects import (
+    BUILTIN_SOURCE,
+    CloudResource,
+    KubeObject,
+    ServiceAccountObject,
+    WorkloadObject,
+)
+from ..model.requests import Request, build_request
+from ..values import (
+    Str,
+    Symbol,
+    Tri,
+    or3,
+)
+from ..vault.access import VaultAccess
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectGrant:
+    """One answer of ``who_can``: a subject, whether it can (True) or may (None), and how."""
+
+    subject: str
+    allowed: Tri
+    path: GrantPath
+
+    @property
+    def builtin(self) -> bool:
+        """True when the grant comes from the cluster's default (bootstrap) bindings."""
+        return self.path.binding.source is BUILTIN_SOURCE
+
+    def __str__(self) -> str:
+        prefix = "" if self.allowed is True else "(maybe) "
+        return f"{prefix}{self.subject} via {self.path.binding.ref()} -> {self.path.role.ref()}"
+
+    def __repr__(self) -> str:
+        return f"<SubjectGrant {self}>"
+
+
+class Workload:
+    """A workload in the model (Deployment, CronJob, Argo Workflow, ...), bound to the model."""
+
+    __slots__ = ("model", "obj")
+
+    def __init__(self, model: Model, obj: WorkloadObject):
+        self.model = model
+        self.obj = obj
+
+    @property
+    def kind(self) -> str:
+        """The workload's kind, e.g. ``Deployment``."""
+        return self.obj.kind
+
+    @property
+    def name(self) -> Str:
+        """The workload's name."""
+        return self.obj.name
+
+    @property
+    def namespace(self) -> Str:
+        """The namespace its pods run in."""
+        assert self.obj.namespace is not None
+        return self.obj.namespace
+
+    @property
+    def service_account(self) -> ServiceAccount:
+        """The service account its pods run as (``default`` when the pod spec names none)."""
+        return ServiceAccount(self.namespace, self.obj.service_account_name)
+
+    @property
+    def service_accounts(self) -> tuple[ServiceAccount, ...]:
+        """Every account its pods may run as (Argo templates can override the workflow's)."""
+        names = (self.obj.service_account_name, *self.obj.extra_service_accounts)
+        return tuple(ServiceAccount(self.namespace, name) for name in names)
+
+    def token_note(self) -> str | None:
+        """Why the pods may hold no API token, if automount is off for them."""
+        mounted = self.obj.automount_token
+        where = f"{self.obj.ref()} ({self.obj.source})"
+        if mounted is None:
+            account = self.model.service_account_object(self.service_account)
+            if isinstance(account, ServiceAccountObject) and account.automount_token is False:
+                return (f"the pods mount no token by default: {account.ref()} sets "
+                        f"automountServiceAccountToken: false ({account.source})")
+            return None
+        if mounted is False:
+            return (f"the pods mount no token: {where} sets automountServiceAccountToken: false; "
+                    "the grants exist but the pods cannot use them without a projected token")
+        return None
+
+    def can(self, verb: str, resource: str, *, namespace: Str | None = "",
+            name: str | None = None, api_group: str | None = None,
+            subresource: str | None = None) -> Decision:
+        """Whether this workload's pods may make the request; in its own namespace by default.
+
+        Pass ``namespace=None`` for a cluster-scoped request, or another namespace.
+        """
+        target = self.namespace if namespace == "" else namespace
+        note = self.token_note()
+        accounts = self.service_accounts
+        if len(accounts) == 1:
+            return self.model.can(accounts[0], verb, resource, namespace=target, name=name,
+                                  api_group=api_group, subresource=subresource,
+                                  _notes=(note,) if note else (), _subject=self)
+        decisions = [self.model.can(account, verb, resource, namespace=target, name=name,
+                                    api_group=api_group, subresource=subresource)
+                     for account in accounts]
+        request = decisions[0].request
+
+        def explain(_decision: Decision) -> Explanation:
+            lines: list[str] = []
+            unknowns: list[Symbol] = []
+            for decision in decisions:
+                lines.append(decision.summary())
+                evidence = decision.explanation()
+                lines += ["  " + line for line in evidence.lines]
+                unknowns += evidence.unknowns
+            return Explanation(tuple(lines), tuple(dict.fromkeys(unknowns)),
+                               (note,) if note else ())
+
+        return Decision(or3(d.allowed for d in decisions), self, request, explain)
+
+    def aws_can(self, action: str, resource: Str, *,
+                context: Mapping[str, object] | str | None = None) -> Decision:
+        """Whether this workload's pods may make the AWS request with their IRSA credentials.
+
+        ``context``: condition keys laid over the default (a call from inside the
+        cluster; see :mod:`pytest_pfperms.aws.irsa`), or ``"outside-cluster"``.
+        """
+        access = self.model.aws_access
+        decisions = [access.can(account, action, resource, context=context, subject=self)
+                     for account in self.service_accounts]
+        return decisions[0] if len(decisions) == 1 else decide_many(decisions, self, or3)
+
+    def vault_can(self, capability: str, path: str) -> Decision:
+        """Whether this workload's pods, logging in to Vault with their service account, may do it."""
+        access = self.model.vault_access
+        note = self.token_note()
+        decisions = [access.can(account, capability, path, subject=self,
+                                notes=(note,) if note else ())
+                     for account in self.service_accounts]
+        return decisions[0] if len(decisions) == 1 else decide_many(decisions, self, or3)
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.namespace}/{self.name}"
+
+    def __repr__(self) -> str:
+        return f"<Workload {self} at {self.obj.source}>"
+
+
+Who = User | ServiceAccount | Workload | str
+
+
+class Model:
+    """Everything loaded, ready to answer questions. Immutable; build it with ``pfperms.load``."""
+
+    def __init__(self, objects: Sequence[KubeObject], *, defaults: Sequence[KubeObject] = (),
+                 warnings: Sequence[Problem] = (), resources: Sequence[CloudResource] = ()):
+        self._objects = tuple(objects)
+        self.resources: tuple[CloudResource, ...] = tuple(resources)
+        """AWS IAM and Vault resources from Terraform, for the AWS and Vault engines."""
+        self._defaults = tuple(defaults)
+        self.warnings: tuple[Problem, ...] = tuple(warnings)
+        self.kubernetes = KubernetesEngine((*self._defaults, *self._objects))
+        self._workloads = [obj for obj in self._objects if isinstance(obj, WorkloadObject)]
+        self._service_accounts = {(obj.namespace, obj.name): obj for obj in self._objects
+                                  if obj.kind == "ServiceAccount"}
+
+    # -- listing ---------------------------------------------------------------------------
+
+    def objects(self, kind: str | None = None, *, namespace: Str | None = None) -> list[KubeObject]:
+        """Objects the sources define (never the cluster defaults), optionally by kind/namespace."""
+        return [obj for obj in self._objects
+                if (kind is None or obj.kind == kind)
+                and (namespace is None or obj.namespace == namespace)]
+
+    def service_account_object(self, account: ServiceAccount) -> KubeObject | None:
+        """The ServiceAccount object behind an identity, if the sources define it."""
+        return self._service_accounts.get((account.namespace, account.name))
+
+    def workloads(self) -> list[Workload]:
+        """Every workload in the sources."""
+        return [Workload(self, obj) for obj in self._workloads]
+
+    def workload(self, ref: str, namespace: Str | None = None) -> Workload:
+        """Find a workload by ``Kind/name`` (optionally in a namespace).
+
+        Raises NotFoundError with close matches when there is none, and when the
+        name is ambiguous across namespaces.
+        """
+        if "/" not in ref and "." in ref:
+            return self._workload_at_address(ref, namespace)
+        kind, sep, name = ref.partition("/")
+        if not sep or not kind or not name:
+            raise InvalidArgument(f"name a workload as 'Kind/name' (e.g. 'Deployment/web') or by its "
+                                  f"Terraform address (e.g. 'module.web'), not {ref!r}")
+        found = [obj for obj in self._workloads
+                 if obj.kind == kind and obj.name == name
+                 and (namespace is None or obj.namespace == namespace)]
+        if len(found) == 1:
+            return Workload(self, found[0])
+        if len(found) > 1:
+            places = ", ".join(f"{obj.namespace} ({obj.source})" for obj in found)
+            raise NotFoundError(f"workload {ref!r} exists in several namespaces: {places}; "
+                                "pass namespace=...")
+        where = f" in namespace {namespace}" if namespace is not None else ""
+        known = sorted({f"{obj.kind}/{obj.name}" for obj in self._workloads
+                        if namespace is None or obj.namespace == namespace})
+        close = difflib.get_close_matches(ref, known, n=3, cutoff=0.6)
+        message = f"no workload {ref!r}{where}"
+        if close:
+            message += "; did you mean " + " or ".join(repr(c) for c in close) + "?"
+        elif namespace is not None:
+            elsewhere = sorted({str(obj.namespace) for obj in self._workloads
+                                if obj.kind == kind and obj.name == name})
+            if elsewhere:
+                message += f"; it exists in namespace {', '.join(elsewhere)}"
+        if not close and not self._workloads:
+            message += "; the model has no workloads at all"
+        raise NotFoundError(message)
+
+    def _workload_at_address(self, address: str, namespace: Str | None) -> Workload:
+        """The workload a Terraform resource or module call creates (directly, not in nested modules)."""
+        found = []
+        for obj in self._workloads:
+            at = obj.source.address
+            if at is None or (namespace is not None and obj.namespace != namespace):
+                continue
+            if at == address or (at.startswith(address + ".") and "module." not in at[len(address) + 1:]):
+                found.append(obj)
+        if len(found) == 1:
+            return Workload(self, found[0])
+        if found:
+            listed = ", ".join(f"{obj.ref()} ({obj.source})" for obj in found)
+            raise NotFoundError(f"{address} creates several workloads: {listed}; name one as 'Kind/name'")
+        known = sorted({obj.source.address for obj in self._workloads if obj.source.address})
+        close = difflib.get_close_matches(address, known, n=3, cutoff=0.6)
+        message = f"no workload created by {address}"
+        if close:
+            message += "; did you mean " + " or ".join(repr(c) for c in close) + "?"
+        raise NotFoundError(message)
+
+    # -- questions -------------------------------------------------------------------------
+
+    def identity(self, who: Who) -> Identity:
+        """The identity a question is about: users as given, workloads as their service account."""
+        if isinstance(who, (User, ServiceAccount)):
+            return who
+        if isinstance(who, Workload):
+            return who.service_account
+        if isinstance(who, str):
+            return parse_username(who)
+        raise InvalidArgument(f"who must be a User, ServiceAccount, Workload or user name, got {who!r}")
+
+    def can(self, who: Who, verb: str, resource: str, *, namespace: Str | None = None,
+            name: str | None = None, api_group: str | None = None,
+            subresource: str | None = None, _notes: tuple[str, ...] = (),
+            _subject: object = None) -> Decision:
+        """Whether ``who`` may make the request; ``namespace=None`` asks at cluster scope."""
+        if isinstance(who, Workload):
+            return who.can(verb, resource, namespace=namespace, name=name, api_group=api_group,
+                           subresource=subresource)
+        identity = self.identity(who)
+        request = build_request(verb, resource, namespace=namespace, name=name,
+                                api_group=api_group, subresource=subresource)
+        return self.decide(identity, request, notes=_notes, subject=_subject)
+
+    def decide(self, identity: Identity, request: Request, *, notes: tuple[str, ...] = (),
+               subject: object = None) -> Decision:
+        """The RBAC decision for already built request attributes."""
+        engine = self.kubernetes
+
+        def explain(decision: Decision) -> Explanation:
+            return explain_rbac(engine, identity, request, decision, notes)
+
+        return Decision(engine.allowed(identity, request), subject or identity, request, explain)
+
+    def who_can(self, verb: str, resource: str, *, namespace: Str | None = None,
+                name: str | None = None, api_group: str | None = None,
+                subresource: str | None = None) -> list[SubjectGrant]:
+        """Every subject that can (or, depending on unknowns, may) make the request."""
+        request = build_request(verb, resource, namespace=namespace, name=name,
+                                api_group=api_group, subresource=subresource)
+        grants = []
+        for path in self.kubernetes.who_can(request):
+            grants.append(SubjectGrant(str(path.subject), path.allowed, path))
+        return grants
+
+    @cached_property
+    def aws_access(self) -> AwsAccess:
+        """The AWS (IRSA) engine over this model's IAM resources, built on first use."""
+        return AwsAccess(self.resources, self.objects("ServiceAccount"))
+
+    @cached_property
+    def vault_access(self) -> VaultAccess:
+        """The Vault engine over this model's Vault resources, built on first use."""
+        return VaultAccess(self.resources, self.objects("Namespace"))
+
+    def _service_account(self, who: Who, system: str) -> ServiceAccount:
+        identity = self.identity(who)
+        if not isinstance(identity, ServiceAccount):
+            raise InvalidArgument(f"{system} access here is a service account's (a workload or "
+                                  f'"system:serviceaccount:<ns>:<name>"), not {identity}')
+        return identity
+
+    def aws_can(self, who: Who, action: str, resource: Str, *,
+                context: Mapping[str, object] | str | None = None) -> Decision:
+        """Whether ``who`` (a workload or service account) may make the AWS request through IRSA.
+
+        ``action``: ``service:ActionName``; ``resource``: the ARN (or ``"*"``).
+        ``context``: condition keys over the default in-cluster context, or
+        ``"outside-cluster"`` (see :mod:`pytest_pfperms.aws.irsa`).
+        """
+        if isinstance(who, Workload):
+            return who.aws_can(action, resource, context=context)
+        return self.aws_access.can(self._service_account(who, "AWS"), action, resource,
+                                   context=context)
+
+    def vault_can(self, who: Who, capability: str, path: str) -> Decision:
+        """Whether ``who`` (a workload or service account), logging in through Vault's
+        Kubernetes auth method, may do ``capability`` on the API ``path``."""
+        if isinstance(who, Workload):
+            return who.vault_can(capability, path)
+        return self.vault_access.can(self._service_account(who, "Vault"), capability, path)
+
+    def rules_for(self, who: Who, namespace: Str | None = None) -> list[GrantPath]:
+        """Every rule that applies to ``who`` in ``namespace`` (None: cluster scope only)."""
+        return self.kubernetes.rules_for(self.identity(who), namespace or "")
+
+    def problems(self) -> list[str]:
+        """Bindings whose role is missing, and other things that grant nothing but look meant to."""
+        return [f"{error} ({binding.source})" for binding, error in self.kubernetes.resolution_errors()
+                if binding.source is not BUILTIN_SOURCE]
+
+    def __repr__(self) -> str:
+        return f"<Model with {len(self._objects)} objects, {len(self._workloads)} workloads>"
+

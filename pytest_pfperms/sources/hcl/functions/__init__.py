@@ -1,0 +1,1 @@
+"""Terraform's built-in functions, one module per family; ``table`` is what the evaluator calls."""

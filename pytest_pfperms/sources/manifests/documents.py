@@ -1,0 +1,257 @@
+"""Rendered Kubernetes manifests: multi-document YAML and JSON, List kinds, helm output.
+
+Reads with PyYAML's C parser and safe constructor only (no tags that run code),
+keeping each document's line and, for ``helm template`` output, the chart
+template named in its ``# Source:`` comment. Mapping keys defined twice are an
+error (as kubectl reports them), not silently overwritten.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from ...errors import Problem
+from ...model.objects import KubeObject, SourceRef
+from ...values import Str
+from .object_building import InvalidObject, build_object
+from .schemas import field_path
+
+try:  # the C parser is ~10x faster; fall back to the pure-Python one where libyaml is missing
+    from yaml._yaml import CParser as _Parser
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml.parser import Parser as _Parser  # type: ignore[assignment]
+
+MAX_FILE_BYTES = 64 * 1024 * 1024
+"""Files larger than this are refused rather than read."""
+
+MAX_EXPANDED_NODES = 1_000_000
+"""Alias expansion beyond this many nodes in one document is refused (billion-laughs guard)."""
+
+_HELM_SOURCE = re.compile(r"^# Source: (.+?)\s*$", re.MULTILINE)
+_ANCHOR = re.compile(r"(?:^|[\s\[{,:-])&[^\s\[\]{},]")
+
+
+class _StrictConstructor(yaml.constructor.SafeConstructor):
+    """The safe constructor, refusing mapping keys that appear twice."""
+
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
+        own = sum(1 for key, _ in node.value if key.tag != "tag:yaml.org,2002:merge")
+        self.flatten_mapping(node)
+        seen: dict[Any, Node] = {}
+        start = len(node.value) - own
+        mapping: dict[Any, Any] = {}
+        for position, (key_node, value_node) in enumerate(node.value):
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                hash(key)
+            except TypeError:
+                raise yaml.constructor.ConstructorError(
+                    "while constructing a mapping", node.start_mark,
+                    "found an unhashable key", key_node.start_mark) from None
+            if position >= start:
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        f"mapping key {key!r} is defined twice", seen[key].start_mark,
+                        f"mapping key {key!r} is defined again here (remove one)",
+                        key_node.start_mark)
+                seen[key] = key_node
+            mapping[key] = self.construct_object(value_node, deep=deep)
+        return mapping
+
+
+_StrictConstructor.add_constructor(  # type: ignore[type-var]
+    "tag:yaml.org,2002:map", _StrictConstructor.construct_yaml_map)
+
+
+class _Loader(_Parser, _StrictConstructor, yaml.resolver.Resolver):
+    """CParser + strict safe constructor + the standard resolver."""
+
+    def __init__(self, stream: str):
+        _Parser.__init__(self, stream)
+        _StrictConstructor.__init__(self)
+        yaml.resolver.Resolver.__init__(self)
+
+
+@dataclass(slots=True)
+class ManifestResult:
+    """What one file yielded: built objects, warnings and problems."""
+
+    objects: list[KubeObject] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _expanded_size(node: Node, limit: int) -> int:
+    """Number of nodes after alias expansion, stopping early past ``limit``."""
+    sizes: dict[int, int] = {}
+
+    def size(current: Node, depth: int) -> int:
+        known = sizes.get(id(current))
+        if known is not None:
+            return known
+        if depth > 10_000:
+            return limit + 1
+        total = 1
+        if isinstance(current, SequenceNode):
+            for item in current.value:
+                total += size(item, depth + 1)
+                if total > limit:
+                    break
+        elif isinstance(current, MappingNode):
+            for key, value in current.value:
+                total += size(key, depth + 1) + size(value, depth + 1)
+                if total > limit:
+                    break
+        sizes[id(current)] = total
+        return total
+
+    return size(node, 0)
+
+
+def _child(node: Node, key: str | int) -> Node | None:
+    if isinstance(node, MappingNode) and isinstance(key, str):
+        for key_node, value_node in node.value:
+            if isinstance(key_node, ScalarNode) and key_node.value == key:
+                return value_node  # type: ignore[no-any-return]
+    if isinstance(node, SequenceNode) and isinstance(key, int) and 0 <= key < len(node.value):
+        return node.value[key]  # type: ignore[no-any-return]
+    return None
+
+
+def line_of(node: Node, path: list[str | int]) -> int:
+    """The 1-based line of the deepest node along ``path`` that exists."""
+    current = node
+    for key in path:
+        found = _child(current, key)
+        if found is None:
+            break
+        current = found
+    return current.start_mark.line + 1
+
+
+def _rule_lines(node: Node) -> list[int] | None:
+    rules = _child(node, "rules")
+    if isinstance(rules, SequenceNode):
+        return [item.start_mark.line + 1 for item in rules.value]
+    return None
+
+
+def _documents(text: str, path: str, result: ManifestResult) -> Iterator[tuple[Node, Any]]:
+    """Each document's root node and value; syntax errors become problems."""
+    loader = _Loader(text)
+    guard = _ANCHOR.search(text) is not None
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if node is None:
+                continue
+            if guard and _expanded_size(node, MAX_EXPANDED_NODES) > MAX_EXPANDED_NODES:
+                result.problems.append(Problem(
+                    path, node.start_mark.line + 1,
+                    f"document expands to more than {MAX_EXPANDED_NODES:,} nodes through YAML "
+                    "aliases; refusing it (remove the anchors/aliases)"))
+                continue
+            yield node, loader.construct_document(node)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark is not None else None
+        what = " ".join(str(part) for part in (error.context, error.problem) if part)
+        column = f" (column {mark.column + 1})" if mark is not None else ""
+        result.problems.append(Problem(path, line, f"YAML syntax error: {what}{column}"))
+    except yaml.YAMLError as error:
+        result.problems.append(Problem(path, None, f"YAML error: {error}"))
+    except RecursionError:
+        result.problems.append(Problem(path, None, "YAML nesting is too deep to read"))
+    finally:
+        loader.dispose()
+
+
+def _helm_sources(text: str) -> tuple[list[int], list[str]]:
+    lines: list[int] = []
+    names: list[str] = []
+    if "# Source: " not in text:
+        return lines, names
+    for match in _HELM_SOURCE.finditer(text):
+        lines.append(text.count("\n", 0, match.start()) + 1)
+        names.append(match.group(1))
+    return lines, names
+
+
+def load_manifest_text(text: str, path: str, default_namespace: Str) -> ManifestResult:
+    """Load every object in one YAML or JSON text; ``path`` is what messages call the file."""
+    result = ManifestResult()
+    helm_lines, helm_names = _helm_sources(text)
+    previous_end = 0
+    for node, value in _documents(text, path, result):
+        line = node.start_mark.line + 1
+        helm: str | None = None
+        if helm_lines:
+            position = bisect.bisect_right(helm_lines, line) - 1
+            if position >= 0 and helm_lines[position] > previous_end:
+                helm = helm_names[position]
+        previous_end = node.end_mark.line + 1
+        _add_document(value, node, SourceRef(path, line, helm), default_namespace, result)
+    return result
+
+
+def _add_document(value: Any, node: Node, source: SourceRef, default_namespace: Str,
+                  result: ManifestResult) -> None:
+    if value is None:
+        return  # an empty document
+    kind = value.get("kind") if isinstance(value, Mapping) else None
+    if isinstance(kind, str) and kind.endswith("List") and "items" in value:
+        items = value.get("items")
+        if not isinstance(items, list):
+            result.problems.append(Problem(source.path, line_of(node, ["items"]),
+                                           "expected a list of objects", "items"))
+            return
+        items_node = _child(node, "items")
+        for index, item in enumerate(items):
+            item_node = _child(items_node, index) if items_node is not None else None
+            item_line = item_node.start_mark.line + 1 if item_node is not None else source.line
+            _add_object(item, item_node or node, SourceRef(source.path, item_line, source.helm_source),
+                        default_namespace, result, prefix=f"items[{index}]")
+        return
+    _add_object(value, node, source, default_namespace, result)
+
+
+def _add_object(value: Any, node: Node, source: SourceRef, default_namespace: Str,
+                result: ManifestResult, prefix: str = "") -> None:
+    try:
+        kind = value.get("kind") if isinstance(value, Mapping) else None
+        lines = _rule_lines(node) if kind in ("Role", "ClusterRole") else None
+        built = build_object(value, source, default_namespace, rule_lines=lines)
+    except InvalidObject as error:
+        where = field_path(error.path)
+        if prefix:
+            where = f"{prefix}.{where}" if where else prefix
+        result.problems.append(Problem(source.path, line_of(node, error.path), error.message, where))
+        return
+    result.objects.append(built.obj)
+    for warning in built.warnings:
+        result.warnings.append(Problem(source.path, source.line, warning, built.obj.ref()))
+
+
+def load_json_text(text: str, path: str, default_namespace: Str) -> ManifestResult:
+    """JSON is read as YAML (to keep lines); strict JSON parsing is the fallback."""
+    result = load_manifest_text(text, path, default_namespace)
+    if result.problems and all("YAML syntax error" in p.message for p in result.problems):
+        fallback = ManifestResult()
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as error:
+            fallback.problems.append(Problem(path, error.lineno, f"JSON syntax error: {error.msg} "
+                                                                 f"(column {error.colno})"))
+            return fallback
+        _add_document(value, ScalarNode("tag:yaml.org,2002:null", "", yaml.Mark(path, 0, 0, 0, "", 0)),
+                      SourceRef(path, 1), default_namespace, fallback)
+        return fallback
+    return result

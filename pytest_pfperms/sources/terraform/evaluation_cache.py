@@ -1,0 +1,161 @@
+"""A cache of whole Terraform evaluations, valid while every input read is unchanged.
+
+A cold load records each input it reads: the bytes of every ``.tf``, ``.tfvars``,
+``modules.json`` and ``file()``/``templatefile()`` file (by SHA-256), every directory
+listing it depended on, and every ``fileset()``/``fileexists()`` answer. The result
+(objects, resources, warnings and problems) is stored under a key made of the
+package and python-hcl2 versions, the root directory, the working directory and the
+variables given. A warm load re-checks every recorded input (reading and hashing
+the files, no parsing) and reuses the result only if all are unchanged; otherwise it
+evaluates again. Entries are written atomically; an unreadable entry is ignored.
+Like the parse cache it lives in ``$PFPERMS_CACHE_DIR``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import tempfile
+from contextlib import suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..hcl.file_sandbox import FileSandbox
+from ..hcl.parse_cache import cache_dir
+
+RESULT_VERSION = 2
+"""Bumped whenever what a load stores changes shape."""
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass
+class Recorder:
+    """The inputs one evaluation read, to tell later whether its result still holds."""
+
+    files: dict[str, str | None] = field(default_factory=dict)  # path -> sha256, None if absent
+    listings: dict[str, tuple[str, ...] | None] = field(default_factory=dict)
+    globs: dict[tuple[str, str, str, str], tuple[str, ...]] = field(default_factory=dict)
+    exists: dict[tuple[str, str, str], bool] = field(default_factory=dict)
+
+    def file(self, path: Path, data: bytes | None) -> None:
+        """A file was read (or found absent)."""
+        self.files[str(path)] = None if data is None else _digest(data)
+
+    def listing(self, directory: Path) -> list[str]:
+        """List a directory, remembering what it held."""
+        try:
+            names = sorted(os.listdir(directory))
+        except OSError:
+            self.listings[str(directory)] = None
+            raise
+        self.listings[str(directory)] = tuple(names)
+        return names
+
+    def still_valid(self) -> bool:
+        """Whether every recorded input is as it was."""
+        for path, digest in self.files.items():
+            try:
+                data: bytes | None = Path(path).read_bytes()
+            except OSError:
+                data = None
+            if (None if data is None else _digest(data)) != digest:
+                return False
+        for directory, names in self.listings.items():
+            try:
+                now: tuple[str, ...] | None = tuple(sorted(os.listdir(directory)))
+            except OSError:
+                now = None
+            if now != names:
+                return False
+        for (root, base, path, pattern), found in self.globs.items():
+            if tuple(FileSandbox(root, base).glob(path, pattern)) != found:
+                return False
+        for (root, base, path), answer in self.exists.items():
+            try:
+                if FileSandbox(root, base).exists(path) != answer:
+                    return False
+            except Exception:
+                return False
+        return True
+
+
+class RecordingSandbox(FileSandbox):
+    """A FileSandbox that records what ``file()``, ``fileexists()`` and ``fileset()`` saw."""
+
+    def __init__(self, root: str | os.PathLike[str], base_dir: str | os.PathLike[str] | None,
+                 recorder: Recorder):
+        super().__init__(root, base_dir)
+        self.recorder = recorder
+
+    def read_bytes(self, path: str) -> bytes:
+        real = self.resolve(path)
+        try:
+            data = super().read_bytes(path)
+        except Exception:
+            self.recorder.file(real, None)
+            raise
+        self.recorder.file(real, data)
+        return data
+
+    def exists(self, path: str) -> bool:
+        answer = super().exists(path)
+        self.recorder.exists[(str(self.root), str(self.base_dir), path)] = answer
+        return answer
+
+    def glob(self, path: str, pattern: str) -> list[str]:
+        found = super().glob(path, pattern)
+        self.recorder.globs[(str(self.root), str(self.base_dir), path, pattern)] = tuple(found)
+        return found
+
+
+def result_key(root_dir: Path, repo_root: Path, variables: dict[str, Any]) -> str:
+    """The cache key of one root module's evaluation with one set of inputs."""
+    from ..hcl.parse_cache import _salt
+
+    payload = json.dumps({
+        "version": RESULT_VERSION,
+        "root": str(root_dir.resolve()),
+        "repo": str(repo_root.resolve()),
+        "cwd": os.getcwd(),
+        "variables": variables,
+    }, sort_keys=True, default=repr)
+    return _digest(_salt() + payload.encode())
+
+
+def _entry(key: str) -> Path:
+    return cache_dir() / "results" / f"{key}.pickle"
+
+
+def load_result(key: str) -> Any | None:
+    """A stored result whose inputs are unchanged, or None."""
+    path = _entry(key)
+    try:
+        with path.open("rb") as handle:
+            stored = pickle.load(handle)
+    except Exception:  # absent, unreadable or from another version: evaluate again
+        return None
+    recorder = stored.get("recorder") if isinstance(stored, dict) else None
+    if not isinstance(recorder, Recorder) or not recorder.still_valid():
+        return None
+    return stored.get("result")
+
+
+def store_result(key: str, recorder: Recorder, result: Any) -> None:
+    """Store a result with the inputs it was computed from; failures are ignored."""
+    path = _entry(key)
+    with suppress(Exception):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                pickle.dump({"recorder": recorder, "result": result}, out, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temporary, path)
+        finally:
+            with suppress(OSError):
+                os.unlink(temporary)

@@ -1,0 +1,201 @@
+"""The pytest plugin: options, the session-scoped ``pfperms`` fixture and failure reports.
+
+Failing permission assertions show their explanation: the plugin records the
+decisions a test asks ``bool()`` of, and when the test fails it adds the last
+one's explanation (grant path or near misses with file:line) as a report
+section. Nothing here needs assertion rewriting of our modules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+GROUP = "pfperms"
+_MODEL_KEY = pytest.StashKey[Any]()
+_RECORD_KEY = pytest.StashKey[list[Any]]()
+_SETTINGS_KEY = pytest.StashKey["_Settings"]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Register the pfperms options, each with an ini twin."""
+    group = parser.getgroup(GROUP, "pytest-pfperms: permission models of infrastructure repos")
+    group.addoption("--pfperms-path", action="append", dest="pfperms_path", default=None,
+                    metavar="PATH[=NAMESPACE]",
+                    help="file or directory to load, relative to rootdir (repeatable); "
+                         "=NAMESPACE sets where its objects without a namespace land")
+    group.addoption("--pfperms-var", action="append", dest="pfperms_var", default=None,
+                    metavar="NAME=VALUE", help="set a Terraform input variable (repeatable)")
+    group.addoption("--pfperms-var-file", action="append", dest="pfperms_var_file", default=None,
+                    metavar="FILE", help="read Terraform input variables from a file (repeatable)")
+    group.addoption("--pfperms-no-cluster-defaults", action="store_true",
+                    dest="pfperms_no_cluster_defaults", default=None,
+                    help="leave out the roles and bindings every cluster has")
+    group.addoption("--pfperms-default-namespace", dest="pfperms_default_namespace", default=None,
+                    metavar="NAMESPACE",
+                    help="where namespaced objects without a namespace land (default: default)")
+    parser.addini("pfperms_paths", "files or directories to load (PATH[=NAMESPACE] per line)",
+                  type="linelist", default=[])
+    parser.addini("pfperms_vars", "Terraform input variables, NAME=VALUE per line",
+                  type="linelist", default=[])
+    parser.addini("pfperms_var_files", "files of Terraform input variables", type="linelist",
+                  default=[])
+    parser.addini("pfperms_cluster_defaults", "include the roles and bindings every cluster has",
+                  type="bool", default=True)
+    parser.addini("pfperms_default_namespace", "where namespaced objects without a namespace land",
+                  default="default")
+
+
+class _Settings:
+    """The options, resolved: what to load and how."""
+
+    def __init__(self, config: pytest.Config):
+        root = Path(str(config.rootpath)).resolve()
+        self.root = root
+        raw_paths = config.getoption("pfperms_path") or config.getini("pfperms_paths")
+        self.paths: list[str] = []
+        self.namespaces: dict[str, str] = {}
+        for entry in raw_paths:
+            path_text, sep, namespace = str(entry).partition("=")
+            path = self._inside_root(path_text.strip(), "--pfperms-path")
+            self.paths.append(path)
+            if sep:
+                self.namespaces[path] = namespace.strip()
+        self.variables: dict[str, object] = {}
+        for path_text in config.getoption("pfperms_var_file") or config.getini("pfperms_var_files"):
+            self.variables.update(self._var_file(self._inside_root(str(path_text), "--pfperms-var-file")))
+        for entry in config.getoption("pfperms_var") or config.getini("pfperms_vars"):
+            name, sep, value = str(entry).partition("=")
+            if not sep or not name.strip():
+                raise pytest.UsageError(f"--pfperms-var takes NAME=VALUE, got {entry!r}")
+            self.variables[name.strip()] = value
+        no_defaults = config.getoption("pfperms_no_cluster_defaults")
+        self.cluster_defaults = (not no_defaults) if no_defaults else bool(
+            config.getini("pfperms_cluster_defaults"))
+        self.default_namespace = (config.getoption("pfperms_default_namespace")
+                                  or str(config.getini("pfperms_default_namespace")))
+
+    def _inside_root(self, text: str, option: str) -> str:
+        path = (self.root / text).resolve()
+        if not path.is_relative_to(self.root):
+            raise pytest.UsageError(f"{option} {text!r} is outside the rootdir {self.root}; "
+                                    "pytest-pfperms reads nothing outside the repository")
+        return str(path)
+
+    @staticmethod
+    def _var_file(path: str) -> dict[str, object]:
+        from ..errors import LoadError
+        from ..sources.loading import read_var_file
+
+        if not Path(path).is_file():
+            raise pytest.UsageError(f"--pfperms-var-file {path}: no such file")
+        try:
+            return read_var_file(path)
+        except LoadError as error:
+            raise pytest.UsageError(f"--pfperms-var-file: {error}") from None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Check the options early, so that a bad one is a usage error before any test runs."""
+    config.stash[_SETTINGS_KEY] = _Settings(config)
+
+
+def _load(config: pytest.Config) -> Any:
+    """Load the model once per process; remember a LoadError to report it to every test."""
+    if _MODEL_KEY in config.stash:
+        return config.stash[_MODEL_KEY]
+    from ..errors import PfpermsError
+    from ..sources.loading import load
+
+    settings = config.stash[_SETTINGS_KEY]
+    result: Any
+    if not settings.paths:
+        result = RuntimeError("pytest-pfperms has nothing to load: set pfperms_paths in your pytest "
+                              "configuration or pass --pfperms-path PATH")
+    else:
+        try:
+            result = load(*settings.paths, variables=settings.variables,
+                          cluster_defaults=settings.cluster_defaults,
+                          default_namespace=settings.default_namespace,
+                          namespaces=settings.namespaces, repo_root=settings.root)
+        except PfpermsError as error:
+            result = error
+    config.stash[_MODEL_KEY] = result
+    return result
+
+
+@pytest.fixture(scope="session")
+def pfperms(pytestconfig: pytest.Config) -> Any:
+    """The permission model of the configured paths, loaded once per session."""
+    model = _load(pytestconfig)
+    if isinstance(model, Exception):
+        pytest.fail(f"pytest-pfperms could not load the model:\n{model}", pytrace=False)
+    return model
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    """Record the decisions a test asks bool() of, for its failure report."""
+    from ..model.decision import start_recording, stop_recording
+
+    recorded = start_recording()
+    item.stash[_RECORD_KEY] = recorded
+    try:
+        yield
+    finally:
+        stop_recording(recorded)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[Any, Any, None]:
+    """On a failed test that checked permissions, add the last decision's explanation."""
+    outcome = yield
+    report = outcome.get_result()
+    if call.when != "call" or not report.failed:
+        return
+    recorded = item.stash.get(_RECORD_KEY, None)
+    if not recorded:
+        return
+    decision = recorded[-1]
+    if call.excinfo is not None and call.excinfo.errisinstance(AssertionError) \
+            and decision.allowed is not None:
+        expected = "cannot" if decision.allowed else "can"
+        text = decision.explain() + f"\n  (expected: {expected})"
+    else:
+        text = decision.explain()
+    report.sections.append(("pfperms: the last permission checked", text))
+
+
+def pytest_assertrepr_compare(config: pytest.Config, op: str, left: object, right: object
+                              ) -> list[str] | None:
+    """Explain decisions compared with ``==`` (e.g. ``assert wl.can(...).allowed == True``)."""
+    from ..model.decision import Decision
+
+    for side in (left, right):
+        if isinstance(side, Decision):
+            return [f"{side.summary()}", *side.explain().splitlines()[1:]]
+    return None
+
+
+def pytest_report_header(config: pytest.Config) -> list[str] | None:
+    """Say what pfperms will load."""
+    settings = config.stash.get(_SETTINGS_KEY, None)
+    if settings is None or not settings.paths:
+        return None
+    shown = ", ".join(str(Path(p).relative_to(settings.root)) for p in settings.paths)
+    return [f"pfperms: {shown}" + ("" if settings.cluster_defaults else " (no cluster defaults)")]
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """Show what loaded with warnings: deprecated APIs, objects that grant nothing."""
+    model = config.stash.get(_MODEL_KEY, None)
+    if model is None or isinstance(model, Exception):
+        return
+    lines = [str(problem) for problem in model.warnings] + model.problems()
+    if lines:
+        terminalreporter.section("pfperms warnings")
+        for line in lines:
+            terminalreporter.write_line(line)

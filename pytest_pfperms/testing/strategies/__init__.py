@@ -1,0 +1,1 @@
+"""The implementation behind :mod:`pytest_pfperms.strategies`; nothing here is public."""

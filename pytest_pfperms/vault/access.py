@@ -1,0 +1,326 @@
+"""What a Kubernetes service account can do in Vault through the Kubernetes auth method.
+
+:class:`VaultAccess` reads the Vault resources a load collected: ``vault_policy``
+(its ``policy`` text from a heredoc, ``file()`` or ``data.vault_policy_document.x.hcl``),
+``data.vault_policy_document`` (for rule line numbers) and
+``vault_kubernetes_auth_backend_role``. :meth:`VaultAccess.can` answers with
+:func:`~.vault_auth.vault_decision`: the union over every role the service account
+may log in with (names and namespaces are globs, names may be symbols), each role's
+token carrying ``token_policies`` plus ``default`` unless ``token_no_default_policy``.
+A policy a role names but the sources do not define grants nothing, and the
+explanation says so.
+
+Where the sources leave a role's outcome open, the answer is unknown rather than a
+guess: a policy whose text is known only after apply (a ``vault_policy_document``
+with symbolic paths), a role whose ``token_policies`` or ``token_no_default_policy``
+is unknown, a role or policy that may not exist (``count`` on an unknown value).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import LoadError
+from ..model.decision import Decision, Explanation
+from ..model.identities import ServiceAccount
+from ..model.objects import CloudResource, KubeObject
+from ..values import (
+    Str,
+    StrList,
+    Symbol,
+    Tri,
+    or3,
+    show,
+)
+from .acl import parse_request
+from .kubernetes_auth import (
+    VaultKubernetesRole,
+    VaultLogin,
+    roles_for_service_account,
+    vault_decision,
+)
+from .policy_parsing import VaultPolicy, parse_vault_policy
+
+__all__ = ["VaultAccess"]
+
+
+def _name(value: object) -> str:
+    """A policy or role name as a string; a symbol by its key, so that every use of it gives
+    the same string (a template symbol as its template text, ``apps-${random_id.x.hex}``)."""
+    if isinstance(value, Symbol):
+        key = value.key
+        return key[1:-1] if len(key) > 1 and key[0] == key[-1] == '"' else f"${{{key}}}"
+    return value if isinstance(value, str) else ""
+
+
+def _where(resource: CloudResource) -> str:
+    return f"{resource.source.path}:{resource.source.line}"
+
+
+@dataclass
+class _Role:
+    """A Kubernetes auth role and what keeps its outcome open, if anything: ``tokens_open``
+    when the policy set of its tokens is unknown, ``may_not_exist`` when it may not exist."""
+
+    role: VaultKubernetesRole
+    resource: CloudResource
+    open: list[str] = field(default_factory=list)
+    unknowns: list[Symbol] = field(default_factory=list)
+    tokens_open: bool = False
+    may_not_exist: bool = False
+
+
+class VaultAccess:
+    """Vault answers for service accounts, from a load's Vault resources."""
+
+    def __init__(self, resources: Iterable[CloudResource],
+                 namespaces: Iterable[KubeObject] = ()) -> None:
+        self.resources = tuple(resources)
+        self._labels: dict[Str, dict[str, str]] = {}
+        for obj in namespaces:
+            if obj.kind == "Namespace" and all(isinstance(v, str) for v in obj.labels.values()):
+                self._labels[obj.name] = {k: str(v) for k, v in obj.labels.items()}
+        documents = [r for r in self.resources if r.type == "data.vault_policy_document"]
+        self.policies: dict[str, VaultPolicy] = {}
+        self.unknown_policies: dict[str, tuple[CloudResource, Symbol]] = {}
+        for resource in self.resources:
+            if resource.type == "vault_policy":
+                self._add_policy(resource, documents)
+        self.roles = [self._role(r) for r in self.resources
+                      if r.type == "vault_kubernetes_auth_backend_role"]
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def _add_policy(self, resource: CloudResource, documents: Sequence[CloudResource]) -> None:
+        name = _name(resource.values.get("name")).strip().lower()
+        text = resource.values.get("policy")
+        if not name:
+            return
+        if resource.condition is not None:
+            self.unknown_policies[name] = (resource, resource.condition)
+            return
+        if not isinstance(text, str):
+            symbol = text if isinstance(text, Symbol) else Symbol(
+                key=f"{resource.address}.policy", reason="the policy text is not set")
+            self.unknown_policies[name] = (resource, symbol)
+            return
+        self.policies[name] = _parse(text, name, resource, documents)
+
+    def _role(self, resource: CloudResource) -> _Role:
+        values = resource.values
+        opened: list[str] = []
+        unknowns: list[Symbol] = []
+
+        def str_list(key: str) -> StrList:
+            value = values.get(key)
+            if value is None:
+                return ()
+            if isinstance(value, Symbol):
+                return value
+            return tuple(item for item in value if isinstance(item, (str, Symbol)))
+
+        policies_value = values.get("token_policies")
+        if policies_value is None:
+            policies_value = values.get("policies")
+        policies: tuple[str, ...] = ()
+        if isinstance(policies_value, Symbol):
+            opened.append(f"its token_policies are unknown ({policies_value})")
+            unknowns.append(policies_value)
+        elif policies_value is not None:
+            policies = tuple(_name(p) for p in policies_value if _name(p))
+        no_default = values.get("token_no_default_policy")
+        if isinstance(no_default, Symbol):
+            opened.append(f"whether its token carries the default policy is unknown ({no_default})")
+            unknowns.append(no_default)
+            no_default = False
+        if resource.condition is not None:
+            opened.append(f"it may not exist ({resource.condition})")
+            unknowns.append(resource.condition)
+        audience = values.get("audience")
+        selector = values.get("bound_service_account_namespace_selector")
+        role = VaultKubernetesRole(
+            name=_name(values.get("role_name")) or resource.address,
+            bound_service_account_names=str_list("bound_service_account_names"),
+            bound_service_account_namespaces=str_list("bound_service_account_namespaces"),
+            token_policies=policies,
+            token_no_default_policy=bool(no_default),
+            source=str(resource.source),
+            audience=_name(audience) or None,
+            bound_service_account_namespace_selector=selector if isinstance(selector, str) else "",
+            backend=_name(values.get("backend")) or "kubernetes",
+        )
+        return _Role(role, resource, opened, unknowns,
+                     tokens_open=isinstance(policies_value, Symbol) or isinstance(
+                         values.get("token_no_default_policy"), Symbol),
+                     may_not_exist=resource.condition is not None)
+
+    # -- the question ------------------------------------------------------------------------
+
+    def can(self, account: ServiceAccount, capability: str, path: str, *,
+            subject: object = None, notes: Sequence[str] = ()) -> Decision:
+        """Whether ``account``, logging in through Kubernetes auth, may do ``capability`` on ``path``."""
+        labels = self._labels.get(account.namespace) if isinstance(account.namespace, str) else None
+        settled = [r for r in self.roles if not r.open and not self._unknown_policies(r)]
+        unsettled = [r for r in self.roles if r.open or self._unknown_policies(r)]
+        decision = vault_decision([r.role for r in settled], self.policies, account.namespace,
+                                  account.name, capability, path, namespace_labels=labels)
+        extra: list[tuple[_Role, Tri, list[str], list[Symbol]]] = []
+        for entry in unsettled:
+            matched = roles_for_service_account([entry.role], account.namespace, account.name,
+                                                namespace_labels=labels)
+            if not matched:
+                continue
+            own = vault_decision([entry.role], self.policies, account.namespace, account.name,
+                                 capability, path, namespace_labels=labels)
+            unknown_policies = self._unknown_policies(entry)
+            reasons = [*entry.open]
+            symbols = [*entry.unknowns]
+            for name, (resource, symbol) in unknown_policies.items():
+                reasons.append(f'policy "{name}" ({resource.address}, {_where(resource)}) is '
+                               f"known only after apply ({symbol})")
+                symbols.append(symbol)
+            if own.allowed is False and not unknown_policies and not entry.tokens_open:
+                continue  # it may not exist, but even if it does it grants nothing
+            extra.append((entry, None, reasons, symbols))
+        allowed = or3([decision.allowed, *(value for _, value, _, _ in extra)])
+        ask = parse_request(capability, path)
+        login = VaultLogin(account.namespace, account.name)
+
+        def explain(_: Decision) -> Explanation:
+            evidence = decision.explanation()
+            lines = list(evidence.lines) if settled or not self.roles else []
+            unknowns = list(evidence.unknowns)
+            if not self.roles:
+                lines = ["no Vault Kubernetes auth roles are defined in the sources"]
+            elif not settled and not extra:
+                lines = [f"no Vault Kubernetes auth role admits {show(account.namespace)}/"
+                         f"{show(account.name)} and grants it"]
+            for entry, _value, reasons, symbols in extra:
+                lines.append(f"{entry.role} may admit {show(account.namespace)}/{show(account.name)} "
+                             f"and grant it: " + "; ".join(reasons))
+                unknowns += symbols
+            return Explanation(tuple(lines), tuple({s.key: s for s in unknowns}.values()),
+                               tuple(dict.fromkeys([*notes, *evidence.notes])))
+
+        return Decision(allowed, subject or login, ask.request, explain)
+
+    def _unknown_policies(self, entry: _Role) -> dict[str, tuple[CloudResource, Symbol]]:
+        names = [n.strip().lower() for n in entry.role.token_policies]
+        if not entry.role.token_no_default_policy:
+            names.append("default")
+        return {n: self.unknown_policies[n] for n in names if n in self.unknown_policies}
+
+    def roles_for(self, account: ServiceAccount) -> list[tuple[VaultKubernetesRole, Tri]]:
+        """The roles ``account`` may log in with (True, or None when unknown)."""
+        labels = self._labels.get(account.namespace) if isinstance(account.namespace, str) else None
+        return roles_for_service_account([r.role for r in self.roles], account.namespace,
+                                         account.name, namespace_labels=labels)
+
+
+# --------------------------------------------------------------------------- policy text and lines
+
+
+def _parse(text: str, name: str, resource: CloudResource,
+           documents: Sequence[CloudResource]) -> VaultPolicy:
+    """Parse a policy's text, citing the file lines its rules were written on when they can
+    be found: the ``rule`` blocks of the ``data.vault_policy_document`` that rendered it, or
+    the heredoc in the resource's own file; else lines of the text itself."""
+    for document in documents:
+        if document.values.get("hcl") == text:
+            policy = parse_vault_policy(text, name, source=_where(resource))
+            lines = _rule_block_lines(document)
+            if lines is not None and len(lines) == len(policy.rules):
+                path = document.source.path
+                rules = tuple(dataclasses.replace(rule, line=line, source=f"{path}:{line}")
+                              for rule, line in zip(policy.rules, lines, strict=True))
+                return dataclasses.replace(policy, rules=rules)
+            return policy
+    file, start = resource.source.path, _heredoc_line(resource, text)
+    if start is None:
+        file, start = _read_from(resource, text) or (file, None)
+    try:
+        if start is not None:
+            return parse_vault_policy(text, name, file=file, line=start, source=_where(resource))
+        return parse_vault_policy(text, name, source=_where(resource))
+    except LoadError as error:
+        if start is not None:
+            raise
+        raise LoadError([dataclasses.replace(problem, file=resource.source.path,
+                                             field=f"{resource.address} policy, line {problem.line}",
+                                             line=resource.source.line)
+                         for problem in error.problems]) from None
+
+
+def _file_lines(path: str) -> list[str] | None:
+    try:
+        return Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+_TOP_LEVEL = re.compile(r"(resource|data|module|locals|variable|output|provider|terraform)\b")
+_FILE_CALL = re.compile(r'file\(\s*"([^"]+)"\s*\)')
+
+
+def _block_lines(resource: CloudResource) -> list[tuple[int, str]]:
+    """The lines of the resource's block: from its line to the next top-level block."""
+    lines = _file_lines(resource.source.path) or []
+    found: list[tuple[int, str]] = []
+    for number in range(resource.source.line, len(lines) + 1):
+        text = lines[number - 1]
+        if number > resource.source.line and _TOP_LEVEL.match(text):
+            break
+        found.append((number, text))
+    return found
+
+
+def _heredoc_line(resource: CloudResource, text: str) -> int | None:
+    """The file line where the policy text starts, when it is written inline in the resource."""
+    first = next((line.strip() for line in text.splitlines() if line.strip()), None)
+    if first is None:
+        return None
+    offset = next(i for i, line in enumerate(text.splitlines()) if line.strip())
+    for number, line in _block_lines(resource):
+        if line.strip() == first:
+            return number - offset
+    return None
+
+
+def _read_from(resource: CloudResource, text: str) -> tuple[str, int] | None:
+    """The file a ``policy = file("...")`` read the text from, when it holds exactly that text."""
+    directory = Path(resource.source.path).parent
+    for _, line in _block_lines(resource):
+        for written in _FILE_CALL.findall(line):
+            for variable in ("${path.module}", "${path.root}", "${path.cwd}"):
+                written = written.replace(variable, str(directory))
+            path = directory / written
+            try:
+                if path.read_text(encoding="utf-8") == text:
+                    return str(path), 1
+            except (OSError, UnicodeDecodeError):
+                continue
+    return None
+
+
+def _rule_block_lines(document: CloudResource) -> list[int] | None:
+    """The lines of the ``rule`` blocks of a data source, when they are all static."""
+    lines = _file_lines(document.source.path)
+    if lines is None:
+        return None
+    found: list[int] = []
+    depth = 0
+    for number in range(document.source.line, len(lines) + 1):
+        text = lines[number - 1].split("#", 1)[0]
+        stripped = text.strip()
+        if depth == 1 and stripped.startswith("dynamic"):
+            return None
+        if depth == 1 and stripped.startswith("rule") and stripped[4:].strip().startswith("{"):
+            found.append(number)
+        depth += text.count("{") - text.count("}")
+        if depth <= 0 and number > document.source.line:
+            break
+    return found

@@ -1,0 +1,651 @@
+"""Vault: ACL policy evaluation.
+
+:func:`evaluate_vault` answers "may a token with these policies do this" the way
+Vault's ACL does (``vault/acl.go``): rules are merged per exact path string
+across policies (deny on the same string wins, otherwise capabilities are
+unioned), then exactly one rule decides a request: the exact rule, else (for
+LIST) the exact rule without the trailing ``/``, else the highest-priority
+glob/segment-wildcard rule. Nothing is inherited from less specific rules.
+The Kubernetes auth method on top of it is in :mod:`.vault_auth`.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from ..errors import InvalidArgument
+from ..model.decision import Decision, Explanation
+from ..values import Symbol, Tri
+from .policy_parsing import (
+    CAPABILITIES,
+    VaultPolicy,
+    VaultRule,
+    parse_vault_policy,
+)
+
+__all__ = [
+    "ListRule",
+    "VaultRequest",
+    "VaultToken",
+    "evaluate_vault",
+    "kv_v2_path",
+]
+
+ListRule = Literal["trimmed-first", "deny-aware"]
+"""How a LIST on a path ending in ``/`` picks among wildcard rules.
+
+``"trimmed-first"`` (default): the rules matching the path without its ``/``
+are tried first and only if none matches the path with it; this is
+``vault/acl.go`` in the Vault releases since the VAULT-3825 fix (1.13.x-1.15.x
+backports, 2023). ``"deny-aware"``: Vault main's later fix for a LIST deny
+bypass pools both forms, and the most specific deny beats a less specific rule
+granting list. The explanation says when the two would answer differently.
+"""
+
+_OPERATIONS: dict[str, str] = {
+    "create": "create", "read": "read", "update": "update", "patch": "patch",
+    "delete": "delete", "list": "list", "recover": "recover", "subscribe": "subscribe",
+    "revoke": "update", "renew": "update", "rollback": "update", "help": "",
+}
+_CAP_ORDER = {cap: index for index, cap in enumerate(CAPABILITIES)}
+
+
+# --------------------------------------------------------------------------- requests and subjects
+
+
+@dataclass(frozen=True, slots=True)
+class VaultRequest:
+    """One request to Vault: the capability asked for and the API path checked.
+
+    ``capability`` is a Vault capability (``read``, ``list``, ...), an operation
+    that maps onto one (``revoke``/``renew``/``rollback`` -> update, ``help``
+    is always allowed), or an operation plus ``+sudo`` for a root-protected
+    endpoint (both must come from the same deciding rule). ``path`` is the path
+    as the ACL sees it: no leading ``/``, and a LIST always ends in ``/``.
+    """
+
+    capability: str
+    path: str
+
+    def describe(self) -> str:
+        """``read on secret/data/app/config``."""
+        return f"{self.capability} on {self.path}"
+
+
+@dataclass(frozen=True, slots=True)
+class VaultToken:
+    """A Vault token, named by its policies."""
+
+    policies: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return f"Vault token with policies [{', '.join(self.policies)}]"
+
+
+@dataclass(frozen=True, slots=True)
+class Ask:
+    request: VaultRequest
+    operation: str  # the operation whose rule is chosen: list or anything else
+    needed: tuple[str, ...]  # capability bits the deciding rule must carry; () for help
+
+
+def parse_request(capability: str, path: str) -> Ask:
+    if not isinstance(capability, str) or not isinstance(path, str):
+        raise InvalidArgument("a Vault request needs a capability and a path, both strings")
+    words = [word.strip().lower() for word in capability.split("+")]
+    operations = [word for word in words if word != "sudo"]
+    unknown = [word for word in operations if word not in _OPERATIONS]
+    if unknown or not words or len(operations) > 1:
+        known = ", ".join([*_OPERATIONS, "sudo"])
+        if unknown and unknown[0] == "deny":
+            raise InvalidArgument('"deny" is not something a request asks for; ask for the '
+                                  f"capability the request needs ({known})")
+        raise InvalidArgument(f"cannot ask Vault for {capability!r}: give one of {known}, "
+                              'optionally with "+sudo" (e.g. "update+sudo")')
+    operation = operations[0] if operations else "sudo"
+    needed = tuple(cap for cap in (_OPERATIONS.get(operation, ""),) if cap)
+    if "sudo" in words:
+        needed += ("sudo",)
+    if operation == "help":
+        needed = ()
+    checked = path.lstrip("/")
+    if operation == "list" and not checked.endswith("/"):
+        checked += "/"
+    label = "+".join([*operations, *(["sudo"] if "sudo" in words else [])])
+    return Ask(VaultRequest(label, checked), "list" if operation == "list" else "other", needed)
+
+
+# --------------------------------------------------------------------------- the compiled ACL
+
+
+Kind = Literal["exact", "prefix", "segment"]
+
+
+def _classify(path: str) -> tuple[Kind, str]:
+    """Vault's split of a policy path into exact, prefix (``*`` stripped) and segment rules."""
+    if path.startswith("/"):
+        path = path[1:]
+    if path == "+" or "/+" in path or path.startswith("+/"):
+        return "segment", path
+    if path.endswith("*"):
+        return "prefix", path[:-1]
+    return "exact", path
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """One rule of the ACL after merging every policy's rule for the same path string."""
+
+    kind: Kind
+    key: str
+    capabilities: frozenset[str]
+    contributions: tuple[tuple[str, VaultRule], ...]
+
+    @property
+    def pattern(self) -> str:
+        return self.key + "*" if self.kind == "prefix" else self.key
+
+    @property
+    def deny(self) -> bool:
+        return "deny" in self.capabilities
+
+
+def _nbytes(text: str) -> int:
+    return len(text.encode())
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    """A non-exact rule matching the request, with Vault's priority attributes."""
+
+    entry: _Entry
+    first: int  # byte offset of the first + (segment rule) or of the * (prefix rule)
+    is_prefix: bool  # ends in *
+    wildcards: int  # number of + segments
+    wc_path: str  # pattern without a trailing *
+    queried: str  # the path string it was matched against
+
+    def priority(self) -> tuple[int, int, int, int, bytes]:
+        encoded = self.wc_path.encode()
+        return (self.first, 0 if self.is_prefix else 1, -self.wildcards, len(encoded), encoded)
+
+
+def _best(candidates: Sequence[_Candidate]) -> _Candidate:
+    return max(candidates, key=_Candidate.priority)
+
+
+class _Acl:
+    """The policies of one token merged into Vault's three rule tables."""
+
+    def __init__(self, policies: tuple[VaultPolicy, ...]) -> None:
+        self.policies = policies
+        self.root = any(policy.name == "root" for policy in policies)
+        groups: dict[tuple[Kind, str], list[tuple[str, VaultRule]]] = {}
+        templated: list[tuple[str, VaultRule]] = []
+        for policy in policies:
+            if policy.name == "root":
+                continue
+            for rule in policy.rules:
+                if rule.templated:
+                    templated.append((policy.name, rule))
+                    continue
+                groups.setdefault(_classify(rule.path), []).append((policy.name, rule))
+        self.templated = tuple(templated)
+        self.exact: dict[str, _Entry] = {}
+        self.prefix: dict[str, _Entry] = {}
+        self.segment: dict[str, _Entry] = {}
+        tables: dict[Kind, dict[str, _Entry]] = {
+            "exact": self.exact, "prefix": self.prefix, "segment": self.segment}
+        for (kind, key), contributions in groups.items():
+            if any("deny" in rule.capabilities for _, rule in contributions):
+                caps = frozenset({"deny"})
+            else:
+                caps = frozenset(cap for _, rule in contributions for cap in rule.capabilities)
+            tables[kind][key] = _Entry(kind, key, caps, tuple(contributions))
+        self.prefix_longest_first = sorted(self.prefix.values(), key=lambda e: -len(e.key))
+
+    def matching_prefixes(self, path: str) -> list[_Entry]:
+        """Every prefix rule matching ``path``, longest first."""
+        return [entry for entry in self.prefix_longest_first if path.startswith(entry.key)]
+
+    def candidates(self, path: str) -> list[_Candidate]:
+        """Vault's candidate pool for ``path``: the longest prefix rule and every matching segment rule."""
+        found: list[_Candidate] = []
+        for entry in self.prefix_longest_first:
+            if path.startswith(entry.key):
+                found.append(_Candidate(entry, _nbytes(entry.key), True, 0, entry.key, path))
+                break
+        if self.segment:
+            parts = path.split("/")
+            for entry in self.segment.values():
+                candidate = _match_segment(entry, parts, path)
+                if candidate is not None:
+                    found.append(candidate)
+        return found
+
+
+def _match_segment(entry: _Entry, parts: list[str], path: str) -> _Candidate | None:
+    key = entry.key
+    is_prefix = key.endswith("*")
+    wc_path = key[:-1] if is_prefix else key
+    rule_parts = wc_path.split("/")
+    if len(parts) < len(rule_parts) or (not is_prefix and len(parts) != len(rule_parts)):
+        return None
+    wildcards = 0
+    last = len(rule_parts) - 1
+    for index, part in enumerate(rule_parts):
+        if part == "+":
+            wildcards += 1
+        elif part != parts[index] and not (
+                is_prefix and index == last and parts[index].startswith(part)):
+            return None
+    first = _nbytes(key[:key.index("+")])
+    return _Candidate(entry, first, is_prefix, wildcards, wc_path, path)
+
+
+@functools.lru_cache(maxsize=512)
+def compile_acl(policies: tuple[VaultPolicy, ...]) -> _Acl:
+    return _Acl(policies)
+
+
+# --------------------------------------------------------------------------- choosing the rule
+
+
+Step = Literal["exact", "exact-trimmed", "wildcard", "wildcard-trimmed", "list-deny-aware", "none"]
+
+
+@dataclass(frozen=True, slots=True)
+class _Selection:
+    entry: _Entry | None
+    step: Step
+    winner: _Candidate | None = None
+    pool: tuple[_Candidate, ...] = ()  # the candidates the winner was chosen from
+    skipped: tuple[_Candidate, ...] = ()  # LIST: matches of the full path never looked at
+
+
+def _select(acl: _Acl, operation: str, path: str, list_rule: ListRule) -> _Selection:
+    exact = acl.exact.get(path)
+    if exact is not None:
+        return _Selection(exact, "exact")
+    if operation == "list":
+        exact = acl.exact.get(path.removesuffix("/"))
+        if exact is not None:
+            return _Selection(exact, "exact-trimmed")
+        if path.endswith("/"):
+            trimmed = acl.candidates(path[:-1])
+            full = acl.candidates(path)
+            if list_rule == "deny-aware":
+                return _deny_aware(trimmed + full)
+            if trimmed:
+                winner = _best(trimmed)
+                return _Selection(winner.entry, "wildcard-trimmed", winner, tuple(trimmed),
+                                  tuple(full))
+            path_candidates = full
+        else:
+            path_candidates = acl.candidates(path)
+    else:
+        path_candidates = acl.candidates(path)
+    if not path_candidates:
+        return _Selection(None, "none")
+    winner = _best(path_candidates)
+    return _Selection(winner.entry, "wildcard", winner, tuple(path_candidates))
+
+
+def _deny_aware(pool: list[_Candidate]) -> _Selection:
+    if not pool:
+        return _Selection(None, "none")
+    denies = [c for c in pool if c.entry.deny]
+    lists = [c for c in pool if "list" in c.entry.capabilities]
+    best_deny = _best(denies) if denies else None
+    best_list = _best(lists) if lists else None
+    if best_deny is not None and (best_list is None
+                                  or best_list.priority() < best_deny.priority()):
+        winner = best_deny
+    elif best_list is not None:
+        winner = best_list
+    else:
+        winner = _best(pool)
+    return _Selection(winner.entry, "list-deny-aware", winner, tuple(pool))
+
+
+def _template_regex(pattern: str) -> re.Pattern[str]:
+    """A regex every path a templated rule could match (whatever the template renders to) matches."""
+    text = pattern.lstrip("/") if pattern.startswith("/") else pattern
+    glob = text.endswith("*")
+    if glob:
+        text = text[:-1]
+    pieces: list[str] = []
+    for index, chunk in enumerate(re.split(r"\{\{.*?\}\}", text)):
+        if index:
+            pieces.append(".*")
+        segments = chunk.split("/")
+        pieces.append("/".join("[^/]*" if seg == "+" else re.escape(seg) for seg in segments))
+    return re.compile("".join(pieces) + (".*" if glob else ""), re.DOTALL)
+
+
+def _templated_matches(acl: _Acl, operation: str, path: str) -> tuple[tuple[str, VaultRule], ...]:
+    forms = [path, path[:-1]] if operation == "list" and path.endswith("/") else [path]
+    return tuple((policy, rule) for policy, rule in acl.templated
+                 if any(_template_regex(rule.path).fullmatch(form) for form in forms))
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """The answer of one ACL to one request, with what is needed to explain it."""
+
+    allowed: Tri
+    acl: _Acl
+    ask: Ask
+    selection: _Selection | None  # None for root and help
+    templated: tuple[tuple[str, VaultRule], ...]
+    list_rule: ListRule
+
+
+def decide(acl: _Acl, ask: Ask, list_rule: ListRule) -> Outcome:
+    if acl.root or not ask.needed:
+        return Outcome(True, acl, ask, None, (), list_rule)
+    path = ask.request.path
+    selection = _select(acl, ask.operation, path, list_rule)
+    entry = selection.entry
+    allowed: Tri = entry is not None and not entry.deny and all(
+        cap in entry.capabilities for cap in ask.needed)
+    templated = _templated_matches(acl, ask.operation, path)
+    if templated:
+        allowed = None
+    return Outcome(allowed, acl, ask, selection, templated, list_rule)
+
+
+# --------------------------------------------------------------------------- explanations
+
+
+def _caps(caps: Iterable[str]) -> str:
+    return "[" + ", ".join(sorted(caps, key=lambda cap: _CAP_ORDER.get(cap, 99))) + "]"
+
+
+def _at(rule: VaultRule) -> str:
+    where = rule.where()
+    return f" ({where})" if where else ""
+
+
+def _cite(policy: str, rule: VaultRule) -> str:
+    return f'path "{rule.path}" {_caps(rule.capabilities)} in policy {policy}{_at(rule)}'
+
+
+def _cite_entry(entry: _Entry) -> tuple[str, list[str]]:
+    """The entry in one line, plus one line per merged rule when several policies wrote it."""
+    if len(entry.contributions) == 1:
+        return _cite(*entry.contributions[0]), []
+    head = (f'path "{entry.pattern}" {_caps(entry.capabilities)}, merged from '
+            f"{len(entry.contributions)} rules")
+    if entry.deny:
+        head += " (deny on the same path overrides the others)"
+    subs = [f'policy {policy}: path "{rule.path}" {_caps(rule.capabilities)}{_at(rule)}'
+            for policy, rule in entry.contributions]
+    return head, subs
+
+
+def _lit(candidate: _Candidate) -> str:
+    return candidate.wc_path.encode()[:candidate.first].decode(errors="replace")
+
+
+def _why_lower(loser: _Candidate, winner: _Candidate) -> str:
+    if loser.first != winner.first:
+        return (f'lower priority: its first wildcard comes after "{_lit(loser)}" ({loser.first} '
+                f'characters), the deciding rule\'s after "{_lit(winner)}" ({winner.first}); '
+                "the later wildcard wins")
+    if loser.is_prefix != winner.is_prefix:
+        return "lower priority: it ends in *, the deciding rule does not (no trailing * wins)"
+    if loser.wildcards != winner.wildcards:
+        return (f"lower priority: it has {loser.wildcards} + segments, the deciding rule "
+                f"{winner.wildcards} (fewer wins)")
+    if len(loser.wc_path) != len(winner.wc_path):
+        return (f"lower priority: it is shorter ({_nbytes(loser.wc_path)} characters against "
+                f"{_nbytes(winner.wc_path)}; longer wins)")
+    return "lower priority: equal on every rule, and Vault breaks the tie by the greater pattern"
+
+
+def _losers(outcome: Outcome) -> list[tuple[_Entry, str]]:
+    """Every matching rule that did not decide, with the reason, deciding rule excluded."""
+    selection = outcome.selection
+    assert selection is not None and selection.entry is not None
+    acl, path, winner = outcome.acl, outcome.ask.request.path, selection.entry
+    forms = [path]
+    if outcome.ask.operation == "list" and path.endswith("/"):
+        forms.append(path[:-1])
+    result: dict[tuple[Kind, str], tuple[_Entry, str]] = {}
+
+    def add(entry: _Entry, reason: str) -> None:
+        if entry is not winner:
+            result.setdefault((entry.kind, entry.key), (entry, reason))
+
+    if selection.step in ("exact", "exact-trimmed"):
+        reason = ("an exact rule for the path beats every wildcard rule"
+                  if selection.step == "exact" else
+                  "for LIST, the exact rule for the path without its trailing / beats every "
+                  "wildcard rule")
+        for form in forms:
+            for candidate in acl.candidates(form):
+                add(candidate.entry, reason)
+            for entry in acl.matching_prefixes(form):
+                add(entry, reason)
+        return list(result.values())
+    assert selection.winner is not None
+    if selection.step == "list-deny-aware":
+        for candidate in selection.pool:
+            why = ("the deny-aware LIST rule takes the most specific deny if it is at least as "
+                   "specific as the most specific rule granting list, else that rule")
+            add(candidate.entry, why)
+    for candidate in sorted(selection.pool, key=_Candidate.priority, reverse=True):
+        add(candidate.entry, _why_lower(candidate, selection.winner))
+    for candidate in selection.skipped:
+        add(candidate.entry, f"LIST checks {path[:-1]} (without the trailing /) first, and a "
+                             "rule matched there")
+    for form in forms:
+        longest = next(iter(acl.matching_prefixes(form)), None)
+        for entry in acl.matching_prefixes(form)[1:]:
+            assert longest is not None
+            add(entry, f'only the longest matching * rule takes part, here "{longest.pattern}"')
+    return list(result.values())
+
+
+def _common_prefix(left: str, right: str) -> int:
+    count = 0
+    for a, b in zip(left, right, strict=False):
+        if a != b:
+            break
+        count += 1
+    return count
+
+
+def _near_misses(outcome: Outcome, limit: int = 3) -> list[str]:
+    path = outcome.ask.request.path
+    needed = set(outcome.ask.needed)
+    scored: list[tuple[int, str, VaultRule]] = []
+    for policy in outcome.acl.policies:
+        for rule in policy.rules:
+            if not rule.templated and needed <= set(rule.capabilities):
+                common = _common_prefix(_classify(rule.path)[1], path)
+                scored.append((common, policy.name, rule))
+    scored.sort(key=lambda item: -item[0])
+    return [f"near miss: {_cite(name, rule)}: does not match {path}"
+            for _, name, rule in scored[:limit]]
+
+
+def _kv_hint(outcome: Outcome) -> list[str]:
+    parts = outcome.ask.request.path.split("/")
+    if len(parts) < 3 or parts[1] not in ("data", "metadata"):
+        return []
+    v1_path = "/".join([parts[0], *parts[2:]])
+    selection = _select(outcome.acl, outcome.ask.operation, v1_path, outcome.list_rule)
+    if selection.entry is None:
+        return []
+    head, _ = _cite_entry(selection.entry)
+    return [f"{head} matches the KV v1-style path {v1_path}, but KV v2 checks "
+            f"{parts[0]}/{parts[1]}/...; write the rule on {parts[0]}/{parts[1]}/"]
+
+
+def acl_lines(outcome: Outcome) -> list[str]:
+    """Why one ACL allowed or denied: the deciding rule, and for a denial the rules that lost."""
+    ask = outcome.ask
+    if outcome.acl.root:
+        return ["the root policy grants everything"]
+    if not ask.needed:
+        return ["help is always allowed"]
+    selection = outcome.selection
+    assert selection is not None
+    lines: list[str] = []
+    entry = selection.entry
+    if entry is None:
+        lines.append(f"no rule matches {ask.request.path}; Vault denies by default")
+        lines += _near_misses(outcome)
+        lines += _kv_hint(outcome)
+    else:
+        head, subs = _cite_entry(entry)
+        how = {"exact": "", "exact-trimmed": " (LIST falls back to the exact rule without the "
+                                              "trailing /)"}.get(selection.step, "")
+        granted = not entry.deny and all(cap in entry.capabilities for cap in ask.needed)
+        if granted:
+            lines.append(f"granted by {head}{how}")
+        elif entry.deny:
+            lines.append(f"denied by {head}{how}: deny")
+        else:
+            missing = [cap for cap in ask.needed if cap not in entry.capabilities]
+            lines.append(f"decided by {head}{how}, which does not grant {' or '.join(missing)}")
+        lines += [f"  {sub}" for sub in subs]
+        if not granted:
+            for loser, reason in _losers(outcome):
+                loser_head, _ = _cite_entry(loser)
+                lines.append(f"  lost: {loser_head}: {reason}")
+    if outcome.templated:
+        templated = [f"templated rule {_cite(policy, rule)} may match once its template is "
+                     "filled in for the token's identity, which would change the answer"
+                     for policy, rule in outcome.templated]
+        lines = [*templated, f"otherwise {lines[0]}", *lines[1:]]
+    return lines
+
+
+def acl_notes(outcome: Outcome) -> list[str]:
+    ask, selection = outcome.ask, outcome.selection
+    if selection is None or ask.operation != "list" or not ask.request.path.endswith("/"):
+        return []
+    if selection.step in ("exact", "exact-trimmed"):
+        return []
+    other: ListRule = "deny-aware" if outcome.list_rule == "trimmed-first" else "trimmed-first"
+    alternative = decide(outcome.acl, ask, other)
+    if alternative.allowed == outcome.allowed or alternative.selection is None:
+        return []
+    verdict = {True: "allowed", False: "denied", None: "unknown"}[alternative.allowed]
+    entry = alternative.selection.entry
+    by = f" by {_cite_entry(entry)[0]}" if entry is not None else ""
+    which = ("Vault main's fix for a LIST deny bypass" if other == "deny-aware"
+             else "vault/acl.go before that fix")
+    return [f"Vault versions differ on this LIST: with list_rule={other!r} ({which}) it is "
+            f"{verdict}{by}"]
+
+
+def template_symbols(outcome: Outcome) -> list[Symbol]:
+    found: dict[str, Symbol] = {}
+    for policy, rule in outcome.templated:
+        for template in re.findall(r"\{\{.*?\}\}", rule.path):
+            found.setdefault(template, Symbol(
+                key=f"vault template {template}", source=f"policy {policy}" + _at(rule),
+                reason="a policy template Vault fills in per token from its identity entity",
+                hint="the answer depends on the entity the token belongs to"))
+    return list(found.values())
+
+
+# --------------------------------------------------------------------------- evaluate_vault
+
+
+PolicyInput = str | VaultPolicy
+
+
+def _policies(policies_hcl: PolicyInput | Iterable[PolicyInput]) -> tuple[VaultPolicy, ...]:
+    items: list[PolicyInput] = (
+        [policies_hcl] if isinstance(policies_hcl, (str, VaultPolicy)) else list(policies_hcl))
+    result: list[VaultPolicy] = []
+    for index, item in enumerate(items, start=1):
+        if isinstance(item, VaultPolicy):
+            result.append(item)
+        elif isinstance(item, str):
+            policy = parse_vault_policy(item)
+            result.append(policy if policy.name else replace(policy, name=f"inline-{index}"))
+        else:
+            raise InvalidArgument(f"a Vault policy must be HCL text or a VaultPolicy, not {item!r}")
+    return tuple(result)
+
+
+def evaluate_vault(policies_hcl: PolicyInput | Iterable[PolicyInput], capability: str, path: str,
+                   *, list_rule: ListRule = "trimmed-first") -> Decision:
+    """Whether a token carrying these policies may do ``capability`` on the API ``path``.
+
+    ``policies_hcl`` is one policy (HCL/JSON text or a :class:`VaultPolicy`) or
+    a sequence of them; text without a ``name`` is called ``inline-<n>``. A
+    policy named ``root`` grants everything. ``capability``: ``create``,
+    ``read``, ``update``, ``patch``, ``delete``, ``list``, ``sudo``,
+    ``recover``, ``subscribe``; ``revoke``/``renew``/``rollback`` (checked as
+    update); ``help``; or ``"<operation>+sudo"`` for a root-protected
+    endpoint. ``path`` is the real API path (``secret/data/app`` for KV v2;
+    see :func:`kv_v2_path`); a LIST is checked with a trailing ``/`` as Vault's
+    HTTP layer adds one.
+    """
+    policies = _policies(policies_hcl)
+    ask = parse_request(capability, path)
+    acl = compile_acl(policies)
+    outcome = decide(acl, ask, list_rule)
+    if acl.root and len(policies) > 1:
+        note = ["a token with the root policy carries only root: Vault drops its other policies"]
+    else:
+        note = []
+
+    def explain(_: Decision) -> Explanation:
+        return Explanation(lines=tuple(acl_lines(outcome)),
+                           unknowns=tuple(template_symbols(outcome)),
+                           notes=tuple(acl_notes(outcome) + note))
+
+    subject = VaultToken(("root",) if acl.root else tuple(p.name for p in policies))
+    return Decision(outcome.allowed, subject, ask.request, explain)
+
+
+# --------------------------------------------------------------------------- KV version 2
+
+
+_KV_V2: dict[str, tuple[str, str]] = {
+    "read": ("read", "data"), "get": ("read", "data"),
+    "create": ("create", "data"), "update": ("update", "data"),
+    "patch": ("patch", "data"), "delete": ("delete", "data"),
+    "list": ("list", "metadata"),
+    "delete-versions": ("update", "delete"), "undelete": ("update", "undelete"),
+    "destroy": ("update", "destroy"),
+    "metadata-read": ("read", "metadata"), "metadata-get": ("read", "metadata"),
+    "metadata-delete": ("delete", "metadata"),
+}
+
+
+def kv_v2_path(mount: str, operation: str, path: str) -> tuple[str, str]:
+    """Map a KV v2 request to the ``(capability, API path)`` Vault's ACL checks.
+
+    ``kv_v2_path("secret", "read", "app/config") == ("read", "secret/data/app/config")``.
+    Operations: ``read``/``get``, ``create`` (put of a new key), ``update``
+    (put of an existing key), ``patch``, ``delete``, ``list``,
+    ``delete-versions``, ``undelete``, ``destroy``, ``metadata-read``/
+    ``metadata-get``, ``metadata-delete``. A policy on ``secret/<path>``
+    does not cover KV v2 data.
+    """
+    op = operation.strip().lower()
+    if op == "put":
+        raise InvalidArgument('kv put is a "create" on a new key and an "update" on an existing '
+                              "one, and KV v2 checks them apart; ask for create or update")
+    if op not in _KV_V2:
+        raise InvalidArgument(f"unknown KV v2 operation {operation!r}; known: {', '.join(_KV_V2)}")
+    capability, area = _KV_V2[op]
+    mount = mount.strip("/")
+    key = path.strip("/")
+    full = f"{mount}/{area}/{key}" if key else f"{mount}/{area}"
+    if capability == "list":
+        full += "/"
+    return capability, full
