@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 from ..errors import InvalidArgument
 from ..model.objects import CloudResource
-from ..values import Str, Symbol, show
+from ..values import Str, Symbol, join_pieces, show
 from .context import NetworkAddress
 
 NETWORK_KEYS = frozenset({"aws:sourceip", "aws:vpcsourceip", "aws:sourcevpc", "aws:sourcevpce"})
@@ -109,8 +109,6 @@ def claim_key(issuer: Str, claim: str) -> Str:
 
 
 def _join(parts: Sequence[Str], what: str) -> Str:
-    from ..sources.hcl.symbols import join_pieces
-
     return join_pieces(parts, expression=what, source="")
 
 

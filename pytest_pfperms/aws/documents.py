@@ -1,7 +1,7 @@
 """Reading and rewriting IAM policy documents as the sources hold them.
 
 A policy from Terraform is a decoded object, JSON text, or a symbol (a
-``jsonencode({...})`` of values known only after apply: :func:`decode_jsonencode`).
+``jsonencode({...})`` of values known only after apply: :func:`encoded_document`).
 The helpers here look inside such documents (their statements, ``Federated``
 principals, OIDC claim condition keys) and rewrite them (:func:`substitute` a
 cluster candidate's values, make every statement :func:`conditional` on a policy
@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ..values import Str, Symbol, Tri
+from ..values import EncodedDocument, Str, Symbol, Tri
 from .cluster import CLUSTER_OIDC_ISSUER, ClusterOidc
 from .evaluation import PolicyDocument
 
@@ -25,52 +25,15 @@ MAYBE_KEY = "pfperms:PolicyMayNotApply"
 _CLAIM_SYMBOL = re.compile(r'"\$\{(.*)\}:(sub|aud)"', re.DOTALL)
 
 
-class _ReferenceScope:
-    """Every reference is the symbol of that name (the evaluator spells the steps after it)."""
-
-    def resolve(self, root: str, steps: tuple[object, ...], node: object) -> tuple[Symbol, int]:
-        return Symbol(key=root, expression=root), 0
-
-
-def decode_jsonencode(symbol: Symbol) -> Mapping[str, Any] | None:
+def encoded_document(symbol: Symbol) -> Mapping[str, Any] | None:
     """The object a ``jsonencode({...})`` holding values known only after apply encodes.
 
-    Such a call evaluates to a symbol whose key spells the call over the keys of the
-    symbols inside it; evaluating that spelling again, each reference a symbol of the
-    same key, gives the object with those symbols in place (their descriptions taken
-    from the symbols the call was derived from). None when it is not such a call.
+    The loader hands such a call's text over as an :class:`EncodedDocument`, whose
+    ``document`` holds the object with its symbols in place; None for any other symbol.
     """
-    from ..errors import LoadError
-    from ..sources.hcl.evaluation import evaluate
-    from ..sources.hcl.evaluation_errors import ScopeError
-    from ..sources.hcl.native_syntax import parse_expression
-    from ..sources.hcl.symbols import roots_of
-
-    key = symbol.key
-    if not (key.startswith("jsonencode(") and key.endswith(")")):
-        return None
-    try:
-        value = evaluate(parse_expression(key[len("jsonencode("):-1]), _ReferenceScope())
-    except (LoadError, ScopeError, ValueError, TypeError, KeyError):
-        return None
-    if not isinstance(value, Mapping):
-        return None
-    known = {root.key: root for root in roots_of(symbol)}
-
-    def restore(item: object) -> object:
-        if isinstance(item, Symbol):
-            return known.get(item.key, item)
-        if isinstance(item, Mapping):
-            return {restore(k): restore(v) for k, v in item.items()}
-        if isinstance(item, (list, tuple)):
-            return [restore(v) for v in item]
-        if isinstance(item, (str, bool)) or item is None:
-            return item
-        return str(item)
-
-    restored = restore(value)
-    assert isinstance(restored, Mapping)
-    return restored
+    if isinstance(symbol, EncodedDocument) and isinstance(symbol.document, Mapping):
+        return symbol.document
+    return None
 
 
 def json_object(document: object) -> Mapping[str, Any] | None:
@@ -198,7 +161,7 @@ __all__ = [
     "MAYBE_KEY",
     "claim_keys",
     "conditional",
-    "decode_jsonencode",
+    "encoded_document",
     "federated_principals",
     "is_claim_key",
     "json_object",

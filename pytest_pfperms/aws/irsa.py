@@ -73,7 +73,7 @@ from .documents import (
     MAYBE_KEY,
     claim_keys,
     conditional,
-    decode_jsonencode,
+    encoded_document,
     federated_principals,
     open_trust_notes,
     substitute,
@@ -238,7 +238,7 @@ class AwsAccess:
                 data, rendered = found
                 return PolicyDocument(rendered, f"{name} = {data.address}",
                                       f"{data.source.path}:{data.source.line}")
-            decoded = decode_jsonencode(value)
+            decoded = encoded_document(value)
             return PolicyDocument(value if decoded is None else decoded, name, source)
         if isinstance(value, str):
             same = self._by_text().get(value.strip())
@@ -698,7 +698,7 @@ __all__ = [
     "AwsRequest",
     "ClusterOidc",
     "claim_key",
-    "decode_jsonencode",
+    "encoded_document",
     "outside_cluster",
     "service_account_subject",
 ]

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ...errors import LoadError
-from ...values import Symbol
+from ...values import Symbol, derive, join_pieces
 from .evaluation_errors import EvalError, ScopeError, UndeclaredReference
 from .file_sandbox import FileSandbox
 from .functions.table import (
@@ -34,12 +34,7 @@ from .scopes import (
     Scope,
     TraversalStep,
 )
-from .symbols import (
-    choice,
-    derive,
-    join_pieces,
-    unsupported,
-)
+from .symbols import choice, unsupported
 from .syntax_tree import (
     Access,
     AttrStep,

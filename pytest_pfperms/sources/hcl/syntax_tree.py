@@ -16,9 +16,10 @@ renders any of them back to canonical HCL for messages and symbol keys.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+
+from ...values import escape_template_text
 
 AST_VERSION = 1
 """Bumped whenever the node classes change shape, so cached pickles are not reused."""
@@ -521,22 +522,6 @@ def render_literal(value: LiteralValue) -> str:
     if isinstance(value, str):
         return '"' + escape_template_text(value) + '"'
     return format_number(value)
-
-
-_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
-_NEEDS_ESCAPE = re.compile(r'[\\"\x00-\x1f\x7f]|\$\{|%\{')
-
-
-def _escape_match(match: re.Match[str]) -> str:
-    text = match.group()
-    if text in ("${", "%{"):
-        return text[0] + text
-    return _ESCAPES.get(text) or f"\\u{ord(text):04x}"
-
-
-def escape_template_text(text: str) -> str:
-    """Escape literal text for a quoted HCL string (quotes, backslashes, controls, ``${``)."""
-    return _NEEDS_ESCAPE.sub(_escape_match, text)
 
 
 def _render_parts(parts: tuple[TemplatePart, ...]) -> str:

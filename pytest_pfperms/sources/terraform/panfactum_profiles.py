@@ -16,8 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...values import Str, Symbol
-from ..hcl.symbols import join_pieces
+from ...values import Str, Symbol, join_pieces
 
 RBAC = "rbac.authorization.k8s.io/v1"
 HEX16 = "[0-9a-f]{16}"

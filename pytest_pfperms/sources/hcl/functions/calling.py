@@ -15,11 +15,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from ....values import Symbol
+from ....values import Symbol, join_pieces
 from ..evaluation_errors import FileAccessError, FunctionCallError, FunctionError
 from ..file_sandbox import FileSandbox, MissingFile, SandboxViolation
 from ..scopes import Scope
-from ..symbols import join_pieces
 from ..syntax_tree import Call, Expr, source_text
 from ..values import (
     ConversionError,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import posixpath
 import urllib.parse
@@ -10,7 +11,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from ....values import Symbol
+from ....values import EncodedDocument, Symbol
 from ..go_text import (
     go_lower,
     go_title,
@@ -19,7 +20,7 @@ from ..go_text import (
     graphemes,
 )
 from ..syntax_tree import render_literal
-from ..values import TfSet, Value, sorted_dict
+from ..values import TfSet, Value, contains_symbol, sorted_dict, to_string
 from .calling import (
     FUNCTIONS,
     CallContext,
@@ -293,9 +294,27 @@ def _formatlist(ctx: CallContext, args: list[Any]) -> Value:
 # --------------------------------------------------------------------------- encodings
 
 
-@register("jsonencode", param("val", nullable=True))
+@register("jsonencode", param("val", nullable=True), symbols=True)
 def _jsonencode(ctx: CallContext, args: list[Any]) -> Value:
-    return json_encode(args[0])
+    if not contains_symbol(args[0]):
+        return json_encode(args[0])
+    text = ctx.unknown(args)
+    fields = {name: getattr(text, name) for name in _SYMBOL_FIELDS}
+    return EncodedDocument(**fields, document=_document(args[0]))
+
+
+_SYMBOL_FIELDS = tuple(f.name for f in dataclasses.fields(Symbol) if f.init and f.name != "_compiled")
+
+
+def _document(value: Value) -> object:
+    """What ``jsonencode`` encodes, as JSON would decode it (numbers spelled as strings)."""
+    if value is None or isinstance(value, Symbol | str | bool):
+        return value
+    if isinstance(value, dict):
+        return {key: _document(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_document(item) for item in value]
+    return to_string(value)
 
 
 @register("jsondecode", param("str", "string"))
