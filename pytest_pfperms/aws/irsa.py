@@ -36,7 +36,6 @@ from ..errors import InvalidArgument
 from ..model.decision import Decision, Explanation
 from ..model.identities import ServiceAccount
 from ..model.objects import CloudResource, KubeObject
-from ..sources.terraform.providers.aws_iam_policy_document import render_policy_document
 from ..values import (
     Str,
     Symbol,
@@ -199,11 +198,8 @@ class AwsAccess:
         data, rendered = entry
         if rendered is None:
             rendered = data.values.get("rendered")
-            if rendered is None:  # a profile's document: render it, resolving what it merges
-                block = {k: self._resolve_merged(v) if k.endswith("_policy_documents") else v
-                         for k, v in data.values.items() if k not in ("json", "minified_json")}
-                rendered = render_policy_document(
-                    block, name=data.address, source=f"{data.source.path}:{data.source.line}")
+            if rendered is None:  # the loader could not render it (and said why)
+                return None
             self._documents[key] = (data, rendered)
         return data, rendered
 
@@ -217,17 +213,6 @@ class AwsAccess:
                     if isinstance(text, str):
                         self._texts.setdefault(text.strip(), data)
         return self._texts
-
-    def _resolve_merged(self, value: object) -> object:
-        if not isinstance(value, list):
-            return value
-        out: list[object] = []
-        for item in value:
-            if isinstance(item, Symbol) and (found := self.rendered(item.key)) is not None:
-                out.append(found[1])
-            else:
-                out.append(item)
-        return out
 
     def document(self, value: object, name: str, resource: CloudResource) -> PolicyDocument:
         """A policy value (JSON text, a decoded dict, or a symbol) as a document with provenance."""

@@ -35,6 +35,7 @@ from .module_graph import (
     UnknownBlock,
 )
 from .module_sources import ProfiledModule, read_installed_modules
+from .providers.aws_iam_policy_document import render_policy_document
 from .providers.kubernetes import (
     kubectl_manifest_objects,
     kubernetes_manifest_object,
@@ -286,6 +287,8 @@ class TerraformMapper(ObjectMapper):
                                   condition)
             for inner_address, type_name, values in result.resources:
                 at = SourceRef(path, int(line), address=f"{address}.{inner_address}")
+                if type_name == "data.aws_iam_policy_document" and "rendered" not in values:
+                    values = self._rendered_profile_document(values, f"{address}.{inner_address}", at)
                 self.resources.append(CloudResource(type_name, f"{address}.{inner_address}", values, at,
                                                     condition))
             for inner_address, body in result.patches:
@@ -293,6 +296,29 @@ class TerraformMapper(ObjectMapper):
                 patch = metadata_patch("kubernetes_annotations", body)
                 if patch is not None:
                     self.patches.append((patch, at))
+
+
+    def _rendered_profile_document(self, values: dict[str, Any], address: str,
+                                   at: SourceRef) -> dict[str, Any]:
+        """A profile's ``aws_iam_policy_document`` with its ``rendered`` policy, the documents it
+        merges (``*_policy_documents`` items naming ``<address>.json``) resolved first."""
+        documents = {f"{r.address}.{attribute}": r.values["rendered"] for r in self.resources
+                     if r.type == "data.aws_iam_policy_document" and "rendered" in r.values
+                     for attribute in ("json", "minified_json")}
+
+        def resolved(value: object) -> object:
+            if not isinstance(value, list):
+                return value
+            return [documents.get(item.key, item) if isinstance(item, Symbol) else item for item in value]
+
+        block = {key: resolved(value) if key.endswith("_policy_documents") else value
+                 for key, value in values.items() if key not in ("json", "minified_json")}
+        try:
+            rendered = render_policy_document(block, name=address, source=f"{at.path}:{at.line}")
+        except LoadError as error:
+            self.problems.extend(error.problems)
+            return values
+        return {**values, "rendered": rendered}
 
 
 def load_terraform_root(directory: Path, repo_root: Path, variables: Mapping[str, Any],
