@@ -46,7 +46,13 @@ from ..hcl.values import TfSet, Value
 from .configuration import Declared, ModuleConfig, read_module
 from .data_sources import has_symbol, render_vault_policy_document
 from .evaluation_cache import Recorder, RecordingSandbox
-from .module_sources import META_ARGUMENTS, ProfiledModule, make_child
+from .module_sources import (
+    META_ARGUMENTS,
+    ProfiledModule,
+    module_directory,
+    module_source_text,
+    profiled_module,
+)
 from .panfactum_profiles import ProfileResult
 
 
@@ -565,8 +571,44 @@ class ModuleInstance:
         cached = self._children.get(instance.address)
         if cached is not None:
             return cached  # type: ignore[no-any-return]
-        node = make_child(self, declared, instance, mode)
+        node = self._make_child(declared, instance, mode)
         self._children[instance.address] = node
+        return node
+
+    def _make_child(self, declared: Declared, instance: Instance, mode: str) -> ModuleNode:
+        """Resolve a module call's source: local directory, ``terraform init`` copy, profile, or unknown."""
+        block = declared.node
+        assert isinstance(block, Block)
+        ctx = self.ctx
+        name = block.labels[0]
+        source = module_source_text(block)
+        call_scope = self.instance_scope(instance, mode)
+        key_path = f"{self.key_path}.{name}" if self.key_path else name
+        if source is None:
+            raise LoadError.single(declared.file.path, block.line, f'module "{name}" has no source')
+        directory = module_directory(declared, source, key_path, parent_directory=self.config.directory,
+                                     repo_root=ctx.repo_root, installed=ctx.installed,
+                                     listings=ctx.recorder.listings)
+        condition = instance.condition or self.condition
+        if directory is not None:
+            return ModuleInstance(ctx, ctx.config(directory), instance.address, parent=self, call=declared,
+                                  call_scope=call_scope, key_path=key_path, condition=condition)
+        inputs = {}
+        for argument_name, attribute in block.body.attributes.items():
+            if argument_name in META_ARGUMENTS:
+                continue
+            try:
+                inputs[argument_name] = self.eval(attribute.expr, declared, call_scope)
+            except LoadError as error:
+                ctx.problems.extend(error.problems)
+        where = f"{declared.file.path}:{block.line}"
+        node = profiled_module(instance.address, source, inputs, where)
+        if node.reason is not None:
+            ctx.warn(where, node.reason)
+            return node
+        ctx.profiled.append((condition, instance.address, node.result, where))
+        for note in node.result.notes:
+            ctx.warn(where, note)
         return node
 
     def output(self, name: str) -> Value:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ...errors import LoadError
 from ...values import Symbol
@@ -24,9 +23,6 @@ from .panfactum_profiles import (
     ProfileResult,
     module_name_from_source,
 )
-
-if TYPE_CHECKING:
-    from .module_graph import Instance, ModuleInstance
 
 META_ARGUMENTS = frozenset({"count", "for_each", "depends_on", "provider", "providers", "lifecycle",
                             "source", "version", "connection", "provisioner"})
@@ -94,61 +90,41 @@ def module_source_text(block: Block) -> str | None:
     return source_text(expr)
 
 
-def make_child(parent: ModuleInstance, declared: Declared, instance: Instance,
-               mode: str) -> ModuleInstance | ProfiledModule:
-    """Resolve a module call's source: local directory, ``terraform init`` copy, profile, or unknown."""
+def module_directory(declared: Declared, source: str, key_path: str, *, parent_directory: Path,
+                     repo_root: Path, installed: dict[str, Path],
+                     listings: dict[str, tuple[str, ...] | None]) -> Path | None:
+    """The directory of a module call's code: a local ``./``/``../`` source, or the copy
+    ``terraform init`` installed under ``key_path``; None when the code is not on disk.
+
+    A local source outside the repository, or one that does not exist, is a LoadError.
+    """
     block = declared.node
     assert isinstance(block, Block)
-    ctx = parent.ctx
     name = block.labels[0]
-    source = module_source_text(block)
-    call_scope = parent.instance_scope(instance, mode)
-    key_path = f"{parent.key_path}.{name}" if parent.key_path else name
-    if source is None:
-        raise LoadError.single(declared.file.path, block.line, f'module "{name}" has no source')
-    directory: Path | None = None
     if source.startswith(("./", "../")):
-        directory = (parent.config.directory / source).resolve()
-        if not directory.is_relative_to(ctx.repo_root):
+        directory = (parent_directory / source).resolve()
+        if not directory.is_relative_to(repo_root):
             raise LoadError.single(declared.file.path, block.line,
                                    f'module "{name}": source {source} is outside the repository '
-                                   f"{ctx.repo_root}; pytest-pfperms reads nothing outside it")
+                                   f"{repo_root}; pytest-pfperms reads nothing outside it")
         if not directory.is_dir():
-            ctx.recorder.listings[str(directory)] = None
+            listings[str(directory)] = None
             raise LoadError.single(declared.file.path, block.line,
                                    f'module "{name}": source directory {source} does not exist')
-    elif key_path in ctx.installed and ctx.installed[key_path].is_dir():
-        directory = ctx.installed[key_path]
-        if not directory.is_relative_to(ctx.repo_root):
-            directory = None
-    if directory is not None:
-        from .module_graph import ModuleInstance
+        return directory
+    if key_path in installed and installed[key_path].is_dir():
+        directory = installed[key_path]
+        return directory if directory.is_relative_to(repo_root) else None
+    return None
 
-        config = ctx.config(directory)
-        return ModuleInstance(ctx, config, instance.address, parent=parent, call=declared,
-                              call_scope=call_scope, key_path=key_path,
-                              condition=instance.condition or parent.condition)
-    inputs = {}
-    for argument_name, attribute in block.body.attributes.items():
-        if argument_name in META_ARGUMENTS:
-            continue
-        try:
-            inputs[argument_name] = parent.eval(attribute.expr, declared, call_scope)
-        except LoadError as error:
-            ctx.problems.extend(error.problems)
+
+def profiled_module(address: str, source: str, inputs: dict[str, Value],
+                    where: str) -> ProfiledModule:
+    """A module call whose code is not on disk: its Panfactum profile when there is one
+    (``result.notes`` say what it leaves out), else a module whose outputs are unknown."""
     module_name = module_name_from_source(source)
-    where = f"{declared.file.path}:{block.line}"
     if module_name is not None:
-        result = PROFILES[module_name](ModuleCall(instance.address, inputs, where))
-        ctx.profiled.append((instance.condition or parent.condition, instance.address, result, where))
-        for note in result.notes:
-            ctx.warn(where, note)
-        node = ProfiledModule(instance.address, result, where)
-        node.instance = instance  # type: ignore[attr-defined]
-        return node
-    reason = (f"module {instance.address} (source {source}) is not on disk; run terraform init "
+        return ProfiledModule(address, PROFILES[module_name](ModuleCall(address, inputs, where)), where)
+    reason = (f"module {address} (source {source}) is not on disk; run terraform init "
               "(its .terraform/modules directory is read) to evaluate it")
-    ctx.warn(where, reason)
-    return ProfiledModule(instance.address, ProfileResult(), where, reason)
-
-
+    return ProfiledModule(address, ProfileResult(), where, reason)
