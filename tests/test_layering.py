@@ -13,7 +13,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "pytest_pfperms"
 
 CORE = {"values", "errors"}
 ENGINES = {"kubernetes", "aws", "vault"}
-SOURCES = {"sources", "sources.loading", "sources.manifests", "sources.hcl", "sources.terraform"}
+SOURCES = {"sources", "sources.loading", "sources.cluster_defaults", "sources.manifests", "sources.hcl",
+           "sources.terraform"}
 FACES = {"testing", "cli", "dumping", "strategies", ""}
 
 ALLOWED: dict[str, set[str]] = {
@@ -25,6 +26,7 @@ ALLOWED: dict[str, set[str]] = {
     "query": CORE | {"model", "explain"} | ENGINES,
     "sources.hcl": CORE,
     "sources.manifests": CORE | {"model"} | ENGINES,
+    "sources.cluster_defaults": CORE | {"model", "sources.manifests"},
     "sources.terraform": CORE | {"model", "sources.hcl", "sources.manifests"} | ENGINES,
     "sources.loading": CORE | {"model", "query"} | ENGINES | SOURCES,
     "sources": set(),

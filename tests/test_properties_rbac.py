@@ -43,8 +43,8 @@ from pytest_pfperms import (
     User,
 )
 from pytest_pfperms import strategies as pst
-from pytest_pfperms.kubernetes.bootstrap_policy import BOOTSTRAP_MANIFESTS, SYSTEM_COMPONENT_MANIFESTS
 from pytest_pfperms.model.identities import parse_username
+from pytest_pfperms.sources.cluster_defaults import bootstrap_manifests
 
 MANIFESTS = pst.manifests()
 
@@ -272,7 +272,7 @@ def test_every_explanation_names_a_rule_that_alone_decides(manifests: list[Manif
 # With the cluster's defaults: drawn roles aggregated into view/edit/admin, bindings to them
 # ---------------------------------------------------------------------------------------------
 
-BOOTSTRAP = [*BOOTSTRAP_MANIFESTS, *SYSTEM_COMPONENT_MANIFESTS]
+BOOTSTRAP = bootstrap_manifests()
 AGGREGATING_LABELS = {"rbac.authorization.k8s.io/aggregate-to-view": ["true"],
                       "rbac.authorization.k8s.io/aggregate-to-edit": ["true"], "agg0": ["true"]}
 

@@ -13,38 +13,20 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from ..errors import LoadError, Problem
-from ..model.objects import BUILTIN_SOURCE, CloudResource, KubeObject
+from ..model.objects import CloudResource, KubeObject
 from ..query.model import Model
 from ..values import Str
+from .cluster_defaults import bootstrap_objects
 from .manifests.documents import (
     MAX_FILE_BYTES,
     ManifestResult,
     load_json_text,
     load_manifest_text,
 )
-from .manifests.object_building import build_object
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 SKIPPED_NAMES = ("Chart.yaml", "Chart.lock", "values.yaml", "values.yml")
 """Helm chart files that sit beside templates but are not Kubernetes objects."""
-
-
-def _bootstrap_objects() -> list[KubeObject]:
-    from ..kubernetes.bootstrap_policy import BOOTSTRAP_MANIFESTS, SYSTEM_COMPONENT_MANIFESTS
-
-    return [build_object(manifest, BUILTIN_SOURCE, "").obj
-            for manifest in (*BOOTSTRAP_MANIFESTS, *SYSTEM_COMPONENT_MANIFESTS)]
-
-
-_BOOTSTRAP: list[KubeObject] | None = None
-
-
-def bootstrap_objects() -> list[KubeObject]:
-    """The roles and bindings every cluster has (built once per process)."""
-    global _BOOTSTRAP
-    if _BOOTSTRAP is None:
-        _BOOTSTRAP = _bootstrap_objects()
-    return _BOOTSTRAP
 
 
 def _is_terraform_dir(directory: Path) -> bool:

@@ -185,6 +185,15 @@ def _helm_sources(text: str) -> tuple[list[int], list[str]]:
     return lines, names
 
 
+def read_documents(text: str, path: str) -> tuple[list[Any], list[Problem]]:
+    """Every document of a YAML text as plain values, read by the same strict reader as
+    manifests (safe constructors, duplicate keys refused, alias bombs refused), and the
+    problems met; ``path`` is what messages call the file."""
+    result = ManifestResult()
+    values = [value for _, value in _documents(text, path, result) if value is not None]
+    return values, result.problems
+
+
 def load_manifest_text(text: str, path: str, default_namespace: Str) -> ManifestResult:
     """Load every object in one YAML or JSON text; ``path`` is what messages call the file."""
     result = ManifestResult()
