@@ -3,6 +3,7 @@
     pfperms can PATH... --as WHO VERB RESOURCE [-n NAMESPACE] [--name NAME]
     pfperms who-can PATH... VERB RESOURCE [-n NAMESPACE]
     pfperms objects PATH... [--kind KIND]
+    pfperms cache clear
 
 WHO is ``system:serviceaccount:NS:NAME``, a user name, or a workload as ``Kind/name``
 or a Terraform address (``module.x``); a workload asks in its own namespace unless
@@ -19,6 +20,7 @@ from collections.abc import Sequence
 
 from .errors import PfpermsError
 from .query.model import Model, Who, Workload
+from .sources.cache.store import clear_cache
 from .sources.loading import load
 
 EXIT_YES, EXIT_NO, EXIT_UNKNOWN, EXIT_ERROR = 0, 1, 2, 3
@@ -47,6 +49,10 @@ def _parser() -> argparse.ArgumentParser:
     who_can.add_argument("-n", "--namespace", default=None)
     objects = commands.add_parser("objects", parents=[common], help="list what the sources define")
     objects.add_argument("--kind", default=None)
+    cache = commands.add_parser("cache", help="manage the parse and evaluation caches")
+    cache.add_argument("action", choices=["clear"], help="clear: delete every entry and the secret")
+    for command in (can, who_can, objects):
+        command.add_argument("--no-cache", action="store_true", help="touch no cache")
     return parser
 
 
@@ -58,7 +64,7 @@ def _model(args: argparse.Namespace) -> Model:
             raise SystemExit(f"pfperms: --var takes NAME=VALUE, got {entry!r}")
         variables[name] = value
     return load(*args.paths, variables=variables, cluster_defaults=not args.no_cluster_defaults,
-                default_namespace=args.default_namespace)
+                default_namespace=args.default_namespace, cache=not args.no_cache)
 
 
 def _who(model: Model, text: str) -> Who:
@@ -70,6 +76,9 @@ def _who(model: Model, text: str) -> Who:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = _parser().parse_args(argv)
+    if args.command == "cache":
+        print(f"pfperms: cleared the cache in {clear_cache()}")
+        return EXIT_YES
     try:
         model = _model(args)
         if args.command == "objects":

@@ -44,7 +44,7 @@ class Symbol:
     label: str = ""
     """How messages show it when its key would be long and its meaning plain
     (``example-<generated>`` for a name generated from ``generate_name``)."""
-    _compiled: re.Pattern[str] | None = field(default=None, repr=False, compare=False)
+    _compiled: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.pattern is not None:

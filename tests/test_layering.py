@@ -13,8 +13,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "pytest_pfperms"
 
 CORE = {"values", "errors"}
 ENGINES = {"kubernetes", "aws", "vault"}
-SOURCES = {"sources", "sources.loading", "sources.cluster_defaults", "sources.manifests", "sources.hcl",
-           "sources.terraform"}
+SOURCES = {"sources", "sources.loading", "sources.cluster_defaults", "sources.cache", "sources.manifests",
+           "sources.hcl", "sources.terraform"}
 FACES = {"testing", "cli", "dumping", "strategies", ""}
 
 ALLOWED: dict[str, set[str]] = {
@@ -24,10 +24,11 @@ ALLOWED: dict[str, set[str]] = {
     **{engine: CORE | {"model"} for engine in ENGINES},
     "explain": CORE | {"model"} | ENGINES,
     "query": CORE | {"model", "explain"} | ENGINES,
-    "sources.hcl": CORE,
+    "sources.cache": CORE,
+    "sources.hcl": CORE | {"sources.cache"},
     "sources.manifests": CORE | {"model"} | ENGINES,
     "sources.cluster_defaults": CORE | {"model", "sources.manifests"},
-    "sources.terraform": CORE | {"model", "sources.hcl", "sources.manifests"} | ENGINES,
+    "sources.terraform": CORE | {"model", "sources.cache", "sources.hcl", "sources.manifests"} | ENGINES,
     "sources.loading": CORE | {"model", "query"} | ENGINES | SOURCES,
     "sources": set(),
     "testing": CORE | {"model", "explain", "query", "dumping"} | ENGINES | SOURCES,

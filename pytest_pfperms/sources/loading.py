@@ -16,6 +16,7 @@ from ..errors import LoadError, Problem
 from ..model.objects import CloudResource, KubeObject
 from ..query.model import Model
 from ..values import Str
+from .cache.store import CacheStore, open_store, using_store
 from .cluster_defaults import bootstrap_objects
 from .manifests.documents import (
     MAX_FILE_BYTES,
@@ -122,7 +123,7 @@ def _display(path: Path) -> str:
 def load(*paths: str | os.PathLike[str], variables: Mapping[str, object] | None = None,
          cluster_defaults: bool = True, default_namespace: str = "default",
          namespaces: Mapping[str, str] | None = None,
-         repo_root: str | os.PathLike[str] | None = None) -> Model:
+         repo_root: str | os.PathLike[str] | None = None, cache: bool = True) -> Model:
     """Load files and directories into a Model.
 
     ``default_namespace`` is where namespaced objects without a namespace land (as
@@ -133,14 +134,29 @@ def load(*paths: str | os.PathLike[str], variables: Mapping[str, object] | None 
     ``variables`` (plus its ``terraform.tfvars``, ``*.auto.tfvars`` and ``TF_VAR_*``);
     ``repo_root`` (default: the current directory) bounds what ``file()`` and local
     module sources may read. A ``.json`` file holding ``terraform show -json`` output (a
-    plan or a state) is read as Terraform's planned values. Raises LoadError listing
-    every problem found.
+    plan or a state) is read as Terraform's planned values. ``cache=False`` reads and
+    evaluates everything afresh, touching no cache (:mod:`pytest_pfperms.sources.cache`).
+    Raises LoadError listing every problem found.
     """
     if not paths:
         raise LoadError.single("<arguments>", None, "load() needs at least one file or directory")
     repo_root = Path(repo_root).resolve() if repo_root is not None else None
     problems: list[Problem] = []
     warnings: list[Problem] = []
+    store: CacheStore | None = None
+    if cache:
+        roots = [repo_root or Path.cwd(), *(Path(given) for given in paths)]
+        store, refused = open_store([root if root.is_dir() else root.parent for root in roots])
+        if refused is not None:
+            warnings.append(Problem("<cache>", None, refused))
+    with using_store(store):
+        return _load(paths, variables, cluster_defaults, default_namespace, namespaces, repo_root,
+                     problems, warnings)
+
+
+def _load(paths: tuple[str | os.PathLike[str], ...], variables: Mapping[str, object] | None,
+          cluster_defaults: bool, default_namespace: str, namespaces: Mapping[str, str] | None,
+          repo_root: Path | None, problems: list[Problem], warnings: list[Problem]) -> Model:
     objects: list[KubeObject] = []
     resources: list[CloudResource] = []
     for given in paths:

@@ -34,6 +34,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--pfperms-no-cluster-defaults", action="store_true",
                     dest="pfperms_no_cluster_defaults", default=None,
                     help="leave out the roles and bindings every cluster has")
+    group.addoption("--pfperms-no-cache", action="store_true", dest="pfperms_no_cache", default=None,
+                    help="read and evaluate everything afresh, touching no cache")
     group.addoption("--pfperms-default-namespace", dest="pfperms_default_namespace", default=None,
                     metavar="NAMESPACE",
                     help="where namespaced objects without a namespace land (default: default)")
@@ -47,6 +49,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                   type="bool", default=True)
     parser.addini("pfperms_default_namespace", "where namespaced objects without a namespace land",
                   default="default")
+    parser.addini("pfperms_cache", "use the parse and evaluation caches (outside the repository)",
+                  type="bool", default=True)
 
 
 class _Settings:
@@ -75,6 +79,7 @@ class _Settings:
         no_defaults = config.getoption("pfperms_no_cluster_defaults")
         self.cluster_defaults = (not no_defaults) if no_defaults else bool(
             config.getini("pfperms_cluster_defaults"))
+        self.cache = not config.getoption("pfperms_no_cache") and bool(config.getini("pfperms_cache"))
         self.default_namespace = (config.getoption("pfperms_default_namespace")
                                   or str(config.getini("pfperms_default_namespace")))
 
@@ -120,7 +125,8 @@ def _load(config: pytest.Config) -> Any:
             result = load(*settings.paths, variables=settings.variables,
                           cluster_defaults=settings.cluster_defaults,
                           default_namespace=settings.default_namespace,
-                          namespaces=settings.namespaces, repo_root=settings.root)
+                          namespaces=settings.namespaces, repo_root=settings.root,
+                          cache=settings.cache)
         except PfpermsError as error:
             result = error
     config.stash[_MODEL_KEY] = result

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-import pickle
 import threading
 from pathlib import Path
 
 import pytest
 
 from pytest_pfperms.errors import LoadError
+from pytest_pfperms.sources.cache.store import CacheStore, cache_dir
 from pytest_pfperms.sources.hcl import native_syntax as hcl_parse
 from pytest_pfperms.sources.hcl import parse_cache as hcl_cache
 from pytest_pfperms.sources.hcl.native_syntax import (
@@ -21,7 +21,6 @@ from pytest_pfperms.sources.hcl.native_syntax import (
     parse_tfvars,
 )
 from pytest_pfperms.sources.hcl.parse_cache import (
-    cache_dir,
     cache_key,
     cached_parse,
     load_file,
@@ -412,7 +411,7 @@ def test_cached_parse_reuses_entries(cache: Path, monkeypatch: pytest.MonkeyPatc
     text = RBAC.read_text()
     first = cached_parse("one/rbac.tf", text)
     entries = list((cache / "ast").iterdir())
-    assert [e.suffix for e in entries] == [".pickle"]
+    assert [e.suffix for e in entries] == [".entry"]
 
     def boom(path: str, text: str) -> HclFile:
         raise AssertionError("should have come from the cache")
@@ -427,11 +426,13 @@ def test_cached_parse_reuses_entries(cache: Path, monkeypatch: pytest.MonkeyPatc
 def test_corrupt_entries_are_ignored_and_rewritten(cache: Path) -> None:
     cached_parse("a.tf", "a = 1\n")
     (entry,) = (cache / "ast").iterdir()
-    entry.write_bytes(b"not a pickle")
+    good = entry.read_bytes()
+    entry.write_bytes(b"not an entry")
     assert cached_parse("a.tf", "a = 1\n").body.attributes["a"].expr == Literal(1, 1)
-    assert isinstance(pickle.loads(entry.read_bytes()), HclFile)
-    entry.write_bytes(pickle.dumps({"foreign": True}))
+    assert entry.read_bytes() == good  # rewritten
+    entry.write_bytes(good[:-3] + b"999")  # same header and MAC, other payload
     assert cached_parse("a.tf", "a = 1\n").body.attributes["a"].expr == Literal(1, 1)
+    assert entry.read_bytes() == good
 
 
 def test_unwritable_cache_never_fails_a_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -443,7 +444,8 @@ def test_unwritable_cache_never_fails_a_load(tmp_path: Path, monkeypatch: pytest
     (readonly / "ast").mkdir(parents=True)
     os.chmod(readonly / "ast", 0o500)
     try:
-        assert cached_parse("a.tf", "b = 2\n", directory=readonly).body.attributes["b"].line == 1
+        store = CacheStore(readonly, b"0" * 64)
+        assert cached_parse("a.tf", "b = 2\n", store=store).body.attributes["b"].line == 1
     finally:
         os.chmod(readonly / "ast", 0o700)
 
@@ -468,7 +470,7 @@ def test_concurrent_writers_leave_one_complete_entry(cache: Path) -> None:
         thread.join()
     assert len(results) == 6 and all(result == results[0] for result in results)
     files = list((cache / "ast").iterdir())
-    assert len(files) == 1 and files[0].suffix == ".pickle"
+    assert len(files) == 1 and files[0].suffix == ".entry"
 
 
 def test_load_file_reads_through_the_cache(cache: Path, tmp_path: Path) -> None:

@@ -580,7 +580,7 @@ def test_result_cache_is_reused_and_invalidated_by_any_input(tmp_path: Path, mon
     })
     first = pfperms.load(repo, repo_root=repo)
     assert [(o.namespace, o.name) for o in first.objects()] == [("a", "first")]
-    assert list((tmp_path / "cache" / "results").glob("*.pickle"))
+    assert list((tmp_path / "cache" / "results").glob("*.entry"))
     again = pfperms.load(repo, repo_root=repo)
     assert [(o.namespace, o.name) for o in again.objects()] == [("a", "first")]
     (repo / "name.txt").write_text("second\n")  # a file() input changed

@@ -1,13 +1,12 @@
 """A content-addressed cache of parsed files, shared by runs and pytest-xdist workers.
 
-Entries live in ``$PFPERMS_CACHE_DIR`` (default ``$XDG_CACHE_HOME/pytest-pfperms``,
-else ``~/.cache/pytest-pfperms``) under ``ast/<sha256>.pickle``. The key hashes
-the file's content with the AST version, our package version, python-hcl2's
-version and the syntax (HCL, JSON, tfvars), so a new release never reads an old
-entry. Entries are written to a temporary file and renamed into place, so
-concurrent workers never see half a file. An unreadable or corrupt entry is
-ignored (and rewritten); an unwritable cache directory is ignored too: the
-cache can make loading faster, never make it fail.
+Entries are kept by :mod:`pytest_pfperms.sources.cache.store` (signed, outside the repo)
+under ``ast/<sha256>.entry``, encoded by a data-only codec that can build nothing but the
+syntax tree's own classes. The key hashes the file's content with the AST version, our
+package's version and source, python-hcl2's version and the syntax (HCL, JSON, tfvars),
+so a new release never reads an old entry. A missing, foreign or corrupt entry is
+ignored (and rewritten); an unwritable cache directory is ignored too: the cache can make
+loading faster, never make it fail, and never change an answer.
 """
 
 from __future__ import annotations
@@ -15,31 +14,24 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-import pickle
-import tempfile
 from contextlib import suppress
-from dataclasses import replace
+from dataclasses import is_dataclass, replace
 from pathlib import Path
 
 import hcl2
 
 from ...errors import LoadError
+from ..cache.codec import Codec, CodecError
+from ..cache.store import CacheStore, active_store
+from . import syntax_tree
 from .native_syntax import parse_file, paused_gc
 from .syntax_tree import AST_VERSION, HclFile
 
-__all__ = ["cache_dir", "cache_key", "cached_parse", "load_file", "paused_gc"]
+__all__ = ["AST_CODEC", "cache_key", "cached_parse", "load_file", "paused_gc"]
 
-CACHE_ENV = "PFPERMS_CACHE_DIR"
-
-
-def cache_dir() -> Path:
-    """Where parsed files are cached: ``$PFPERMS_CACHE_DIR`` or the user cache directory."""
-    configured = os.environ.get(CACHE_ENV)
-    if configured:
-        return Path(configured).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
-    return base / "pytest-pfperms"
+AST_CODEC = Codec(cls for cls in vars(syntax_tree).values()
+                  if isinstance(cls, type) and is_dataclass(cls) and cls.__module__ == syntax_tree.__name__)
+"""The codec of cached syntax trees: it builds the syntax tree's classes and nothing else."""
 
 
 @functools.cache
@@ -55,7 +47,8 @@ def code_fingerprint() -> str:
 
 
 @functools.cache
-def _salt() -> bytes:
+def cache_salt() -> bytes:
+    """What every cache key starts with: the versions of the AST, this package and python-hcl2."""
     try:
         from importlib.metadata import version
 
@@ -74,30 +67,33 @@ def _syntax(path: str) -> str:
 
 def cache_key(path: str, text: str) -> str:
     """The cache key of a file: sha256 of versions, syntax and content (not the path)."""
-    digest = hashlib.sha256(_salt())
+    digest = hashlib.sha256(cache_salt())
     digest.update(_syntax(path).encode() + b"\0")
     digest.update(text.encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
 
 
-def cached_parse(path: str, text: str, *, directory: str | os.PathLike[str] | None = None) -> HclFile:
-    """Parse ``text`` (the content of ``path``) through the cache.
+def cached_parse(path: str, text: str, *, store: CacheStore | None = None) -> HclFile:
+    """Parse ``text`` (the content of ``path``) through the cache (the active store unless
+    ``store`` is given).
 
     Raises :class:`~pytest_pfperms.errors.LoadError` for malformed input, exactly
-    as :func:`~.hcl_parse.parse_file` does; failures are not cached.
+    as :func:`~.native_syntax.parse_file` does; failures are not cached.
     """
-    folder = (Path(directory) if directory is not None else cache_dir()) / "ast"
-    entry = folder / f"{cache_key(path, text)}.pickle"
+    store = store if store is not None else active_store()
+    key = cache_key(path, text)
     with paused_gc():
-        cached = _read(entry)
+        cached = _read(store, key) if store is not None else None
         if cached is not None:
             return cached if cached.path == path else replace(cached, path=path)
         parsed = parse_file(path, text)
-    _write(folder, entry, parsed)
+    if store is not None:
+        with suppress(CodecError):
+            store.write("ast", key, AST_CODEC.dumps(parsed))
     return parsed
 
 
-def load_file(path: str | os.PathLike[str], *, directory: str | os.PathLike[str] | None = None) -> HclFile:
+def load_file(path: str | os.PathLike[str], *, store: CacheStore | None = None) -> HclFile:
     """Read and parse one file through the cache; unreadable files raise LoadError."""
     name = os.fspath(path)
     try:
@@ -109,33 +105,15 @@ def load_file(path: str | os.PathLike[str], *, directory: str | os.PathLike[str]
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         raise LoadError.single(name, line, "the file is not valid UTF-8") from None
-    return cached_parse(name, text, directory=directory)
+    return cached_parse(name, text, store=store)
 
 
-def _read(entry: Path) -> HclFile | None:
-    try:
-        data = entry.read_bytes()
-    except OSError:
+def _read(store: CacheStore, key: str) -> HclFile | None:
+    payload = store.read("ast", key)
+    if payload is None:
         return None
     try:
-        value = pickle.loads(data)
-    except Exception:  # a corrupt or foreign entry: parse again and overwrite it
+        value = AST_CODEC.loads(payload)
+    except CodecError:  # from an older layout of the tree: parse again and overwrite it
         return None
     return value if isinstance(value, HclFile) else None
-
-
-def _write(folder: Path, entry: Path, parsed: HclFile) -> None:
-    temporary: str | None = None
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=entry.stem[:16] + ".", suffix=".tmp")
-        with os.fdopen(handle, "wb") as stream:
-            pickle.dump(parsed, stream, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, entry)
-        temporary = None
-    except (OSError, pickle.PicklingError, RecursionError):
-        pass  # the cache is an optimisation only
-    finally:
-        if temporary is not None:
-            with suppress(OSError):
-                os.unlink(temporary)

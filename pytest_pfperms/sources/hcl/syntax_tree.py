@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from ...values import escape_template_text
 
 AST_VERSION = 1
-"""Bumped whenever the node classes change shape, so cached pickles are not reused."""
+"""Bumped whenever the node classes change shape, so cached trees of another shape are not reused."""
 
 LiteralValue = str | int | float | bool | None
 

@@ -7,8 +7,9 @@ listing it depended on, and every ``fileset()``/``fileexists()`` answer. The res
 package and python-hcl2 versions, the root directory, the working directory and the
 variables given. A warm load re-checks every recorded input (reading and hashing
 the files, no parsing) and reuses the result only if all are unchanged; otherwise it
-evaluates again. Entries are written atomically; an unreadable entry is ignored.
-Like the parse cache it lives in ``$PFPERMS_CACHE_DIR``.
+evaluates again. Entries are signed and encoded as data only, like the parse cache's
+(:mod:`pytest_pfperms.sources.cache`): the codec builds only the model's and the HCL
+values' own classes, and an entry that is not ours is ignored.
 """
 
 from __future__ import annotations
@@ -16,15 +17,18 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import pickle
-import tempfile
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, is_dataclass
 from pathlib import Path
 from typing import Any
 
+from ...errors import Problem
+from ...model import objects
+from ...values import EncodedDocument, Symbol, UnknownMap
+from ..cache.codec import Codec, CodecError
+from ..cache.store import active_store
 from ..hcl.file_sandbox import FileSandbox
-from ..hcl.parse_cache import cache_dir
+from ..hcl.values import TfSet
 
 RESULT_VERSION = 2
 """Bumped whenever what a load stores changes shape."""
@@ -116,7 +120,7 @@ class RecordingSandbox(FileSandbox):
 
 def result_key(root_dir: Path, repo_root: Path, variables: dict[str, Any]) -> str:
     """The cache key of one root module's evaluation with one set of inputs."""
-    from ..hcl.parse_cache import _salt
+    from ..hcl.parse_cache import cache_salt
 
     payload = json.dumps({
         "version": RESULT_VERSION,
@@ -125,20 +129,45 @@ def result_key(root_dir: Path, repo_root: Path, variables: dict[str, Any]) -> st
         "cwd": os.getcwd(),
         "variables": variables,
     }, sort_keys=True, default=repr)
-    return _digest(_salt() + payload.encode())
+    return _digest(cache_salt() + payload.encode())
 
 
-def _entry(key: str) -> Path:
-    return cache_dir() / "results" / f"{key}.pickle"
+def _result_codec() -> Codec:
+    from .module_graph import ResourceObject, UnknownBlock
+
+    model_classes = [cls for cls in vars(objects).values()
+                     if isinstance(cls, type) and cls.__module__ == objects.__name__ and is_dataclass(cls)]
+    return Codec(
+        [*model_classes, Problem, Symbol, EncodedDocument, Recorder],
+        custom=[
+            (TfSet, list, TfSet),
+            (UnknownMap, lambda value: [value.symbol], lambda items: UnknownMap(items[0])),
+            (ResourceObject, lambda value: [value.address, value.where, dict(value)],
+             lambda items: ResourceObject(items[0], items[1], items[2])),
+            (UnknownBlock, lambda value: [dict(value), value.collection],
+             lambda items: UnknownBlock(items[0], items[1])),
+        ])
+
+
+_CODEC: Codec | None = None
+
+
+def _codec() -> Codec:
+    global _CODEC
+    if _CODEC is None:
+        _CODEC = _result_codec()
+    return _CODEC
 
 
 def load_result(key: str) -> Any | None:
     """A stored result whose inputs are unchanged, or None."""
-    path = _entry(key)
+    store = active_store()
+    payload = store.read("results", key) if store is not None else None
+    if payload is None:
+        return None
     try:
-        with path.open("rb") as handle:
-            stored = pickle.load(handle)
-    except Exception:  # absent, unreadable or from another version: evaluate again
+        stored = _codec().loads(payload)
+    except CodecError:  # from another version: evaluate again
         return None
     recorder = stored.get("recorder") if isinstance(stored, dict) else None
     if not isinstance(recorder, Recorder) or not recorder.still_valid():
@@ -148,14 +177,8 @@ def load_result(key: str) -> Any | None:
 
 def store_result(key: str, recorder: Recorder, result: Any) -> None:
     """Store a result with the inputs it was computed from; failures are ignored."""
-    path = _entry(key)
-    with suppress(Exception):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        try:
-            with os.fdopen(handle, "wb") as out:
-                pickle.dump({"recorder": recorder, "result": result}, out, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temporary, path)
-        finally:
-            with suppress(OSError):
-                os.unlink(temporary)
+    store = active_store()
+    if store is None:
+        return
+    with suppress(CodecError):
+        store.write("results", key, _codec().dumps({"recorder": recorder, "result": result}))

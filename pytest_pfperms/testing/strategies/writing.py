@@ -291,7 +291,7 @@ def write_manifests(manifests: Sequence[Manifest], directory: str | os.PathLike[
 @contextlib.contextmanager
 def _private_cache(folder: Path) -> Iterator[None]:
     """Point the Terraform parse and result caches at ``folder`` for the duration."""
-    from ...sources.hcl.parse_cache import CACHE_ENV
+    from ...sources.cache.store import CACHE_ENV
 
     before = os.environ.get(CACHE_ENV)
     os.environ[CACHE_ENV] = str(folder)

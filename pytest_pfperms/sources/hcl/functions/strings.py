@@ -303,7 +303,7 @@ def _jsonencode(ctx: CallContext, args: list[Any]) -> Value:
     return EncodedDocument(**fields, document=_document(args[0]))
 
 
-_SYMBOL_FIELDS = tuple(f.name for f in dataclasses.fields(Symbol) if f.init and f.name != "_compiled")
+_SYMBOL_FIELDS = tuple(f.name for f in dataclasses.fields(Symbol) if f.init)
 
 
 def _document(value: Value) -> object:
