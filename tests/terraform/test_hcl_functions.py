@@ -180,6 +180,11 @@ CASES: list[tuple[str, Value]] = [
     ('regex("(a)|(b)", "b")', [None, "b"]),
     ('regex("[[:upper:]]+", "abcDEFg")', "DEF"),
     ('regex("(?i)abc", "xABCx")', "ABC"),
+    ('regex("(?U)a+", "aaa")', "a"),  # Go's ungreedy flag
+    ('regex("\\\\pL+", "1héllo2")', "héllo"),  # Unicode classes, positions in characters
+    ('regexall("", "é!")', ["", "", ""]),  # empty matches step over whole characters
+    ('replace("héllo wörld", "/(ö)/", "[$1]")', "héllo w[ö]rld"),
+    ('regex("(?<word>[a-z]+)", "12ab")', {"word": "ab"}),  # Go 1.22 named groups
     ('regexall("[a-z]+", "1234abcd5678efgh9")', ["abcd", "efgh"]),
     ('regexall("x", "abc")', []),
     ('regexall("(\\\\w)=(\\\\d)", "a=1 b=2")', [["a", "1"], ["b", "2"]]),

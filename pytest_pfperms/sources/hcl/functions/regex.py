@@ -1,10 +1,12 @@
 """Go (RE2) regular expressions for ``regex``, ``regexall`` and ``replace(s, "/re/", r)``.
 
-We translate RE2 syntax to Python's ``re`` (``$`` means end of text, ``\\z``,
-POSIX classes, ASCII ``\\d\\w\\s``, ``(?<name>``, ``\\Q..\\E``, flags in the
-middle of a pattern), reject what RE2 rejects (backreferences, lookaround),
-and reproduce Go's iteration over matches (an empty match right after a match
-is skipped) and its ``$1``/``${name}`` replacement expansion.
+Terraform's patterns are Go's ``regexp``: RE2 syntax, matched in time linear in the
+text. We match them with RE2 itself (the ``google-re2`` binding), on the text's UTF-8
+bytes, so no pattern can backtrack catastrophically, and the syntax is exactly RE2's:
+POSIX classes, ``\\pL``, ``\\Q..\\E``, ``(?U)``, ``(?<name>``; backreferences and
+lookaround are rejected, as Go rejects them, with Go's wording. Go's iteration over
+matches (an empty match right after a match is skipped) and its ``$1``/``${name}``
+replacement expansion are reproduced here.
 """
 
 from __future__ import annotations
@@ -12,210 +14,161 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
+from typing import Any
+
+import re2
+
+MAX_PATTERN_MEMORY = 64 * 1024 * 1024
+"""RE2's memory budget for one compiled pattern; a larger program is a RegexError."""
 
 
 class RegexError(Exception):
-    """The pattern is not a valid RE2 expression (or uses a feature we do not translate)."""
+    """The pattern is not a valid RE2 expression."""
 
 
-_POSIX = {
-    "alnum": "0-9A-Za-z",
-    "alpha": "A-Za-z",
-    "ascii": "\\x00-\\x7f",
-    "blank": "\\t ",
-    "cntrl": "\\x00-\\x1f\\x7f",
-    "digit": "0-9",
-    "graph": "!-~",
-    "lower": "a-z",
-    "print": " -~",
-    "punct": "!-/:-@\\[-`{-~",
-    "space": "\\t\\n\\v\\f\\r ",
-    "upper": "A-Z",
-    "word": "0-9A-Za-z_",
-    "xdigit": "0-9A-Fa-f",
-}
-_CLASS_ESCAPES = {"d": "0-9", "w": "0-9A-Za-z_", "s": "\\t\\n\\f\\r "}
-_ESCAPES = {
-    "d": "[0-9]",
-    "D": "[^0-9]",
-    "w": "[0-9A-Za-z_]",
-    "W": "[^0-9A-Za-z_]",
-    "s": "[\\t\\n\\f\\r ]",
-    "S": "[^\\t\\n\\f\\r ]",
-    "z": "\\Z",
-}
+_OPTIONS = re2.Options()
+_OPTIONS.log_errors = False
+_OPTIONS.max_mem = MAX_PATTERN_MEMORY
+
+_GO_WORDING = (
+    ("invalid perl operator", "invalid or unsupported Perl syntax"),
+    ("missing ]", "missing closing ]"),
+    ("missing )", "missing closing )"),
+    ("unexpected )", "unexpected )"),
+    ("trailing \\", "trailing backslash at end of expression"),
+    ("bad repetition operator", "invalid nested repetition operator"),
+    ("bad repetition count", "invalid repeat count"),
+    ("missing argument to repetition operator", "missing argument to repetition operator"),
+    ("invalid escape sequence", "invalid escape sequence"),
+    ("invalid character class range", "invalid character class range"),
+    ("invalid character class", "invalid character class"),
+    ("invalid named capture group", "invalid named capture"),
+    ("duplicate capture group name", "duplicate capture group name"),
+    ("pattern too large", "expression too large"),
+)
+
+
+class GoRegexp:
+    """A compiled Go regular expression, matched by RE2 over UTF-8 bytes."""
+
+    __slots__ = ("_compiled", "groupindex", "groups", "pattern")
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+        try:
+            self._compiled = re2.compile(pattern.encode("utf-8"), _OPTIONS)
+        except UnicodeEncodeError:
+            raise RegexError(f"error parsing regexp: invalid UTF-8: `{pattern}`") from None
+        except re2.error as error:
+            message = error.args[0].decode("utf-8", "replace") if error.args and isinstance(
+                error.args[0], bytes) else str(error)
+            raise RegexError(f"error parsing regexp: {_go_wording(message)}") from None
+        self.groups: int = self._compiled.groups
+        self.groupindex: dict[str, int] = {
+            (name.decode("utf-8") if isinstance(name, bytes) else name): index
+            for name, index in self._compiled.groupindex.items()}
+
+    def search(self, data: bytes, position: int) -> Any:
+        """The leftmost-first match in ``data`` at or after byte ``position``."""
+        return self._compiled.search(data, position)
+
+
+def _go_wording(message: str) -> str:
+    what, _, argument = message.partition(": ")
+    for prefix, go in _GO_WORDING:
+        if what.startswith(prefix):
+            return f"{go}: `{argument}`" if argument else go
+    return message
 
 
 @functools.lru_cache(maxsize=512)
-def compile_re2(pattern: str) -> re.Pattern[str]:
+def compile_re2(pattern: str) -> GoRegexp:
     """Compile a Go regular expression; raise RegexError with Go-like wording."""
-    translated = _translate(pattern)
-    try:
-        return re.compile(translated)
-    except re.error as error:
-        raise RegexError(f"error parsing regexp: {error}: `{pattern}`") from None
+    return GoRegexp(pattern)
 
 
-def _translate(pattern: str) -> str:
-    out: list[str] = []
-    closers: list[int] = [0]  # per open group (the pattern first): ")" owed for (?flags)
-    multiline = False
-    i = 0
-    n = len(pattern)
-    while i < n:
-        char = pattern[i]
-        if char == "\\":
-            if i + 1 >= n:
-                raise RegexError(
-                    f"error parsing regexp: trailing backslash at end of expression: `{pattern}`"
-                )
-            nxt = pattern[i + 1]
-            if nxt == "Q":
-                end = pattern.find("\\E", i + 2)
-                literal = pattern[i + 2 :] if end < 0 else pattern[i + 2 : end]
-                out.append(re.escape(literal))
-                i = n if end < 0 else end + 2
-                continue
-            if nxt.isdigit() and nxt != "0":
-                raise RegexError(f"error parsing regexp: invalid escape sequence: `\\{nxt}`")
-            if nxt in "pP":
-                raise RegexError(f"unsupported regular expression feature: Unicode class \\{nxt}")
-            if nxt == "x" and pattern.startswith("{", i + 2):
-                end = pattern.index("}", i + 3)
-                out.append(re.escape(chr(int(pattern[i + 3 : end], 16))))
-                i = end + 1
-                continue
-            out.append(_ESCAPES.get(nxt, "\\" + nxt))
-            i += 2
-            continue
-        if char == "[":
-            end, text = _translate_class(pattern, i)
-            out.append(text)
-            i = end
-            continue
-        if char == "(":
-            if pattern.startswith("(?", i):
-                rest = pattern[i + 2 :]
-                if rest.startswith(("=", "!", "<=", "<!")):
-                    raise RegexError(
-                        f"error parsing regexp: invalid or unsupported Perl syntax: `(?{rest[:1]}`"
-                    )
-                if rest.startswith("<"):
-                    out.append("(?P<")
-                    i += 3
-                    closers.append(0)
-                    continue
-                if rest.startswith("P<"):
-                    out.append("(?P<")
-                    i += 4
-                    closers.append(0)
-                    continue
-                match = re.match(r"([imsU-]*)([:)])", rest)
-                if match is None:
-                    raise RegexError(
-                        f"error parsing regexp: invalid or unsupported Perl syntax: `(?{rest[:1]}`"
-                    )
-                flags, kind = match.groups()
-                if "U" in flags:
-                    raise RegexError("unsupported regular expression feature: the U (ungreedy) flag")
-                if "m" in flags.split("-")[0]:
-                    multiline = True
-                i += 2 + match.end()
-                if kind == ":":
-                    out.append(f"(?{flags}:" if flags else "(?:")
-                    closers.append(0)
-                elif flags:  # (?flags) applies to the rest of the enclosing group
-                    out.append(f"(?{flags}:")
-                    closers[-1] += 1
-                continue
-            out.append("(")
-            closers.append(0)
-            i += 1
-            continue
-        if char == ")":
-            owed = closers.pop() if len(closers) > 1 else 0
-            out.append(")" * owed + ")")
-            i += 1
-            continue
-        if char == "$" and not multiline:
-            out.append("\\Z")  # Go's $ without (?m) is the end of the text
-            i += 1
-            continue
-        out.append(char)
-        i += 1
-    out.append(")" * closers[0])
-    return "".join(out)
+class GoMatch:
+    """One match, with positions and groups in the text's characters (not its bytes)."""
+
+    __slots__ = ("_match", "_text", "re")
+
+    def __init__(self, regexp: GoRegexp, match: Any, text: _Text) -> None:
+        self.re = regexp
+        self._match = match
+        self._text = text
+
+    def start(self) -> int:
+        """Where the match starts, in characters."""
+        return self._text.index(self._match.start())
+
+    def end(self) -> int:
+        """Where the match ends, in characters."""
+        return self._text.index(self._match.end())
+
+    def group(self, which: int | str = 0) -> str | None:
+        """A group's text (None when it did not take part in the match)."""
+        value = self._match.group(self.re.groupindex[which] if isinstance(which, str) else which)
+        return None if value is None else bytes(value).decode("utf-8")
 
 
-def _translate_class(pattern: str, start: int) -> tuple[int, str]:
-    """Translate ``[...]`` starting at ``start``; return the index after it and the text."""
-    i = start + 1
-    out = ["["]
-    if pattern.startswith("^", i):
-        out.append("^")
-        i += 1
-    first = True
-    n = len(pattern)
-    while i < n:
-        char = pattern[i]
-        if char == "]" and not first:
-            out.append("]")
-            return i + 1, "".join(out)
-        first = False
-        if pattern.startswith("[:", i):
-            end = pattern.find(":]", i + 2)
-            name = pattern[i + 2 : end] if end > 0 else ""
-            negated = name.startswith("^")
-            posix = _POSIX.get(name.lstrip("^"))
-            if posix is None or negated:
-                raise RegexError(f"error parsing regexp: invalid character class range: `[:{name}:]`")
-            out.append(posix)
-            i = end + 2
-            continue
-        if char == "\\" and i + 1 < n:
-            nxt = pattern[i + 1]
-            if nxt in _CLASS_ESCAPES:
-                out.append(_CLASS_ESCAPES[nxt])
-            elif nxt in "pP":
-                raise RegexError(f"unsupported regular expression feature: Unicode class \\{nxt}")
-            else:
-                out.append("\\" + nxt)
-            i += 2
-            continue
-        if char == "[":
-            out.append("\\[")
-        else:
-            out.append(char)
-        i += 1
-    raise RegexError(f"error parsing regexp: missing closing ]: `{pattern[start:]}`")
+class _Text:
+    """A text and its UTF-8 bytes, mapping byte offsets back to character offsets."""
+
+    __slots__ = ("_ascii", "_offsets", "data", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.data = text.encode("utf-8", "surrogatepass")
+        self._ascii = len(self.data) == len(text)
+        self._offsets: dict[int, int] | None = None
+
+    def index(self, byte_offset: int) -> int:
+        if self._ascii:
+            return byte_offset
+        if self._offsets is None:
+            self._offsets = {}
+            position = 0
+            for index, char in enumerate(self.text):
+                self._offsets[position] = index
+                position += len(char.encode("utf-8", "surrogatepass"))
+            self._offsets[position] = len(self.text)
+        return self._offsets[byte_offset]
+
+    def width_at(self, byte_offset: int) -> int:
+        """The byte width of the character starting at ``byte_offset`` (1 past the end)."""
+        if self._ascii or byte_offset >= len(self.data):
+            return 1
+        lead = self.data[byte_offset]
+        return 1 if lead < 0x80 else 2 if lead < 0xE0 else 3 if lead < 0xF0 else 4
 
 
-def go_matches(compiled: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+def go_matches(compiled: GoRegexp, text: str) -> Iterator[GoMatch]:
     """Successive non-overlapping matches as Go finds them (an empty match that abuts
-    the previous match is skipped)."""
+    the previous match is skipped); linear in the text."""
+    source = _Text(text)
     position = 0
     previous_end = -1
-    end = len(text)
+    end = len(source.data)
     while position <= end:
-        match = compiled.search(text, position)
+        match = compiled.search(source.data, position)
         if match is None:
             return
         accept = True
         if match.end() == position:
             if match.start() == previous_end:
                 accept = False
-            position += 1
+            position += source.width_at(position)
         else:
             position = match.end()
         previous_end = match.end()
         if accept:
-            yield match
+            yield GoMatch(compiled, match, source)
 
 
 _TEMPLATE_NAME = re.compile(r"\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+)")
 
 
-def go_expand(template: str, match: re.Match[str]) -> str:
+def go_expand(template: str, match: GoMatch) -> str:
     """Go's ``Regexp.Expand``: ``$1``, ``${1}``, ``$name``, ``${name}``, ``$$``; unknown or
     unmatched groups expand to nothing; a malformed ``$`` stays literal."""
     out: list[str] = []
@@ -242,7 +195,7 @@ def go_expand(template: str, match: re.Match[str]) -> str:
         value: str | None = None
         if name.isdigit():
             number = int(name)
-            if number <= (match.re.groups or 0):
+            if number <= match.re.groups:
                 value = match.group(number)
         elif name in groups:
             value = match.group(name)
@@ -250,7 +203,7 @@ def go_expand(template: str, match: re.Match[str]) -> str:
     return "".join(out)
 
 
-def go_replace_all(compiled: re.Pattern[str], text: str, replacement: str) -> str:
+def go_replace_all(compiled: GoRegexp, text: str, replacement: str) -> str:
     """``ReplaceAllString``: every Go match replaced by the expanded replacement."""
     out: list[str] = []
     last = 0

@@ -42,7 +42,7 @@ from .format import (
     format_list_lengths,
     format_pieces,
 )
-from .regex import compile_re2, go_matches, go_replace_all
+from .regex import GoMatch, GoRegexp, compile_re2, go_matches, go_replace_all
 
 # --------------------------------------------------------------------------- strings
 
@@ -226,7 +226,7 @@ def _strcontains(ctx: CallContext, args: list[Any]) -> Value:
     return args[1] in args[0]
 
 
-def _regex_result(match: Any) -> Value:
+def _regex_result(match: GoMatch) -> Value:
     compiled = match.re
     if compiled.groups == 0:
         return str(match.group())
@@ -238,7 +238,7 @@ def _regex_result(match: Any) -> Value:
     return [match.group(index) for index in range(1, compiled.groups + 1)]
 
 
-def _compile_checked(pattern: str) -> Any:
+def _compile_checked(pattern: str) -> GoRegexp:
     compiled = compile_re2(pattern)
     if compiled.groupindex and len(compiled.groupindex) != compiled.groups:
         raise fail("invalid pattern: named and unnamed capture groups cannot be mixed")
@@ -248,7 +248,7 @@ def _compile_checked(pattern: str) -> Any:
 @register("regex", param("pattern", "string"), param("string", "string"))
 def _regex(ctx: CallContext, args: list[Any]) -> Value:
     compiled = _compile_checked(args[0])
-    match = compiled.search(args[1])
+    match = next(go_matches(compiled, args[1]), None)
     if match is None:
         raise fail("pattern did not match any part of the given string")
     return _regex_result(match)

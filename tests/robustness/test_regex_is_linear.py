@@ -1,0 +1,21 @@
+"""``regex()`` and friends run in linear time: RE2 semantics, no catastrophic backtracking."""
+
+from __future__ import annotations
+
+from bounded import run_bounded
+
+
+def test_catastrophic_patterns_finish() -> None:
+    done = run_bounded("""
+        from pytest_pfperms.sources.hcl.evaluation import evaluate
+        from pytest_pfperms.sources.hcl.native_syntax import parse_expression
+        from pytest_pfperms.sources.hcl.scopes import DictScope
+        text = "a" * 200_000 + "!"
+        scope = DictScope({"var": {"text": text}})
+        for pattern in ["(a+)+$", "(a|aa)+$", "(a*)*b", "(?:a?){40}a{40}"]:
+            found = evaluate(parse_expression(f'regexall("{pattern}", var.text)'), scope)
+            print(pattern, len(found))
+        print(evaluate(parse_expression('replace(var.text, "/(a|aa)+!/", "x")'), scope))
+    """)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["(a+)+$ 0", "(a|aa)+$ 0", "(a*)*b 0", "(?:a?){40}a{40} 2500", "x"]
