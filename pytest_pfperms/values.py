@@ -10,9 +10,13 @@ answer ``None``.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
+
+import re2
 
 Tri = bool | None
 
@@ -44,11 +48,11 @@ class Symbol:
     label: str = ""
     """How messages show it when its key would be long and its meaning plain
     (``example-<generated>`` for a name generated from ``generate_name``)."""
-    _compiled: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
+    _compiled: Any = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.pattern is not None:
-            object.__setattr__(self, "_compiled", re.compile(self.pattern, re.DOTALL))
+            object.__setattr__(self, "_compiled", _compile_pattern(self.pattern))
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Symbol) and other.key == self.key
@@ -93,6 +97,22 @@ class EncodedDocument(Symbol):
 
 Str = str | Symbol
 """A string that may be symbolic."""
+
+_UNBOUNDED = re.compile(r"(?<!\\)[*+]|\{\d+,\}")
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.dot_nl = True
+_RE2_OPTIONS.log_errors = False
+
+
+def _compile_pattern(pattern: str) -> Any:
+    """A symbol's pattern, compiled. Patterns are built from templates anyone can write
+    (``"${a}-${b}-..."`` gives ``.*-.*-...``), and Python's backtracking engine takes time
+    exponential in the number of unbounded pieces to refute such a pattern; with more than
+    two, RE2 (linear) matches it. Short patterns stay on ``re``, cheaper per call."""
+    if len(_UNBOUNDED.findall(pattern)) > 2:
+        with contextlib.suppress(re2.error):
+            return re2.compile(pattern, _RE2_OPTIONS)
+    return re.compile(pattern, re.DOTALL)
 
 StrList = tuple[Str, ...] | Symbol
 """A list of strings (a tuple), any item of which may be symbolic, or a wholly unknown list."""

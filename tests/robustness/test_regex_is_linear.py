@@ -19,3 +19,17 @@ def test_catastrophic_patterns_finish() -> None:
     """)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["(a+)+$ 0", "(a|aa)+$ 0", "(a*)*b 0", "(?:a?){40}a{40} 2500", "x"]
+
+
+def test_symbol_patterns_of_long_templates_are_refuted_quickly() -> None:
+    """A template of many unknowns compared with a literal it cannot be (issue 11: hangs)."""
+    done = run_bounded("""
+        from pytest_pfperms.values import Symbol, eq3, join_pieces
+        pieces = []
+        for index in range(25):
+            pieces += [Symbol(key=f"var.p{index}"), "-"]
+        template = join_pieces(pieces, expression="t", source="")
+        print(eq3(template, "-" * 80 + "x"), eq3(template, "-" * 80))
+    """)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "None"]
