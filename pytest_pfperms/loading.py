@@ -12,6 +12,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from .engines.vault_policy import VaultFlavor, validate_flavor
 from .errors import LoadError, Problem
 from .loaders.kube_objects import build_object
 from .loaders.manifests import MAX_FILE_BYTES, ManifestResult, load_json_text, load_manifest_text
@@ -135,7 +136,8 @@ def _display(path: Path) -> str:
 def load(*paths: str | os.PathLike[str], variables: Mapping[str, object] | None = None,
          cluster_defaults: bool = True, default_namespace: str = "default",
          namespaces: Mapping[str, str] | None = None,
-         repo_root: str | os.PathLike[str] | None = None) -> Model:
+         repo_root: str | os.PathLike[str] | None = None,
+         vault_flavor: VaultFlavor = "vault") -> Model:
     """Load files and directories into a Model.
 
     ``default_namespace`` is where namespaced objects without a namespace land (as
@@ -146,11 +148,14 @@ def load(*paths: str | os.PathLike[str], variables: Mapping[str, object] | None 
     ``variables`` (plus its ``terraform.tfvars``, ``*.auto.tfvars`` and ``TF_VAR_*``);
     ``repo_root`` (default: the current directory) bounds what ``file()`` and local
     module sources may read. A ``.json`` file holding ``terraform show -json`` output (a
-    plan or a state) is read as Terraform's planned values. Raises LoadError listing
+    plan or a state) is read as Terraform's planned values. ``vault_flavor`` is the
+    server the Vault resources are for, ``"vault"`` or ``"openbao"`` (see
+    :func:`~pytest_pfperms.engines.vault.evaluate_vault`). Raises LoadError listing
     every problem found.
     """
     if not paths:
         raise LoadError.single("<arguments>", None, "load() needs at least one file or directory")
+    vault_flavor = validate_flavor(vault_flavor)
     repo_root = Path(repo_root).resolve() if repo_root is not None else None
     problems: list[Problem] = []
     warnings: list[Problem] = []
@@ -183,7 +188,8 @@ def load(*paths: str | os.PathLike[str], variables: Mapping[str, object] | None 
     if problems:
         raise LoadError(problems)
     defaults = bootstrap_objects() if cluster_defaults else []
-    return Model(objects, defaults=defaults, warnings=warnings, resources=resources)
+    return Model(objects, defaults=defaults, warnings=warnings, resources=resources,
+                 vault_flavor=vault_flavor)
 
 
 def read_var_file(path: str) -> dict[str, object]:

@@ -11,6 +11,7 @@ from .decision import Decision, Explanation
 from .engines.irsa import AwsAccess, decide_many
 from .engines.kubernetes import GrantPath, KubernetesEngine
 from .engines.vault_access import VaultAccess
+from .engines.vault_policy import VaultFlavor, validate_flavor
 from .errors import InvalidArgument, NotFoundError, Problem
 from .explain import explain_rbac
 from .identities import Identity, ServiceAccount, User, parse_username
@@ -158,8 +159,11 @@ class Model:
     """Everything loaded, ready to answer questions. Immutable; build it with ``pfperms.load``."""
 
     def __init__(self, objects: Sequence[KubeObject], *, defaults: Sequence[KubeObject] = (),
-                 warnings: Sequence[Problem] = (), resources: Sequence[CloudResource] = ()):
+                 warnings: Sequence[Problem] = (), resources: Sequence[CloudResource] = (),
+                 vault_flavor: VaultFlavor = "vault"):
         self._objects = tuple(objects)
+        self.vault_flavor: VaultFlavor = validate_flavor(vault_flavor)
+        """The Vault server the Vault resources are for: ``"vault"`` or ``"openbao"``."""
         self.resources: tuple[CloudResource, ...] = tuple(resources)
         """AWS IAM and Vault resources from Terraform, for the AWS and Vault engines."""
         self._defaults = tuple(defaults)
@@ -297,7 +301,7 @@ class Model:
     @cached_property
     def vault_access(self) -> VaultAccess:
         """The Vault engine over this model's Vault resources, built on first use."""
-        return VaultAccess(self.resources, self.objects("Namespace"))
+        return VaultAccess(self.resources, self.objects("Namespace"), flavor=self.vault_flavor)
 
     def _service_account(self, who: Who, system: str) -> ServiceAccount:
         identity = self.identity(who)

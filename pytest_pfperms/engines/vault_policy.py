@@ -9,9 +9,20 @@ reports every problem with the line to change, reads JSON policies too, and runs
 about 25 times faster than python-hcl2 (2.3 MB/s against 90 KB/s on a 380 KB
 policy; 0.07 ms against 1 ms for a typical 200-byte one).
 
-What Vault does when it reads a policy (``vault/policy.go``) is mirrored here:
-the allowed keys, ``+*`` being forbidden, legacy ``policy = "read"`` appended to
-``capabilities``, and ``deny`` replacing every other capability of its rule.
+What the server does when it reads a policy is mirrored here, per flavour
+(:data:`VaultFlavor`): the allowed capabilities and keys, ``+*`` being forbidden,
+legacy ``policy = "read"`` appended to ``capabilities``, and ``deny`` replacing
+every other capability of its rule.
+
+- ``"vault"`` (HashiCorp Vault, ``vault/policy.go``): capabilities
+  :data:`CAPABILITIES` (``subscribe``, ``recover`` included); path keys add
+  ``subscribe_event_types`` to the common ones.
+- ``"openbao"`` (OpenBao, ``vault/policy/policy.go`` of 2.6): capabilities
+  :data:`OPENBAO_CAPABILITIES` (``scan``; no ``subscribe``/``recover``); path
+  keys add ``pagination_limit``, ``expiration`` (an RFC 3339 time or epoch
+  seconds: once past, OpenBao ignores the rule) and
+  ``list_scan_response_keys_filter_path`` (needs the ``list`` capability and must
+  use ``{{ .key }}``), and drop ``subscribe_event_types``.
 """
 
 from __future__ import annotations
@@ -20,20 +31,60 @@ import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal, get_args
 
-from ..errors import LoadError, Problem
+from ..errors import InvalidArgument, LoadError, Problem
 
 __all__ = [
     "CAPABILITIES",
+    "FLAVORS",
+    "OPENBAO_CAPABILITIES",
+    "VaultFlavor",
     "VaultPolicy",
     "VaultRule",
+    "capabilities_of",
+    "check_flavor",
     "parse_vault_policy",
+    "validate_flavor",
 ]
+
+VaultFlavor = Literal["vault", "openbao"]
+"""Which server reads the policies and answers: HashiCorp Vault or OpenBao (>= 2.6)."""
+
+FLAVORS: tuple[str, ...] = get_args(VaultFlavor)
 
 CAPABILITIES: tuple[str, ...] = (
     "create", "read", "update", "patch", "delete", "list", "sudo", "deny", "subscribe", "recover",
 )
 """Every capability Vault accepts in a policy (``subscribe``/``recover`` need a recent Vault)."""
+
+OPENBAO_CAPABILITIES: tuple[str, ...] = (
+    "create", "read", "update", "patch", "delete", "list", "sudo", "deny", "scan",
+)
+"""Every capability OpenBao accepts in a policy (``scan`` is OpenBao's recursive LIST)."""
+
+_ALL_CAPABILITIES: tuple[str, ...] = tuple(dict.fromkeys(CAPABILITIES + OPENBAO_CAPABILITIES))
+_SERVER: dict[VaultFlavor, str] = {"vault": "Vault", "openbao": "OpenBao"}
+
+
+def validate_flavor(flavor: object) -> VaultFlavor:
+    """``flavor`` itself when it names a server flavour; else InvalidArgument with a suggestion."""
+    if flavor == "vault":
+        return "vault"
+    if flavor == "openbao":
+        return "openbao"
+    text = f"unknown Vault flavour {flavor!r}: give one of {', '.join(FLAVORS)}"
+    if isinstance(flavor, str):
+        close = difflib.get_close_matches(flavor.strip().lower(), FLAVORS, n=1, cutoff=0.5)
+        if close:
+            text += f'; did you mean "{close[0]}"?'
+    raise InvalidArgument(text)
+
+
+def capabilities_of(flavor: VaultFlavor) -> tuple[str, ...]:
+    """The capabilities the ``flavor``'s policy parser accepts."""
+    return OPENBAO_CAPABILITIES if flavor == "openbao" else CAPABILITIES
 
 _LEGACY_POLICY: dict[str, tuple[str, ...]] = {
     "deny": ("deny",),
@@ -42,10 +93,19 @@ _LEGACY_POLICY: dict[str, tuple[str, ...]] = {
     "sudo": ("create", "read", "update", "delete", "list", "sudo"),
 }
 
-_PATH_KEYS: tuple[str, ...] = (
+_COMMON_KEYS: tuple[str, ...] = (
     "comment", "policy", "capabilities", "allowed_parameters", "denied_parameters",
     "required_parameters", "min_wrapping_ttl", "max_wrapping_ttl", "mfa_methods",
-    "control_group", "subscribe_event_types",
+    "control_group",
+)
+_PATH_KEYS: dict[VaultFlavor, tuple[str, ...]] = {
+    "vault": (*_COMMON_KEYS, "subscribe_event_types"),
+    "openbao": (*_COMMON_KEYS, "pagination_limit", "expiration",
+                "list_scan_response_keys_filter_path"),
+}
+_OTHER_KEYS: tuple[str, ...] = (
+    "mfa_methods", "control_group", "subscribe_event_types", "pagination_limit",
+    "list_scan_response_keys_filter_path",
 )
 _TOP_KEYS: tuple[str, ...] = ("name", "path")
 
@@ -70,7 +130,8 @@ class VaultRule:
     ``("deny",)`` when deny is present. ``line`` is the line of the ``path``
     keyword (in the file when the policy was parsed with ``file``/``line``);
     ``source`` is ``file:line`` when the file is known. The parameter, wrapping
-    and other keys are kept as written; only capabilities are evaluated.
+    and other keys are kept as written; only capabilities (and OpenBao's
+    ``expiration``, as ``expires_at`` in epoch seconds) are evaluated.
     """
 
     path: str
@@ -85,18 +146,23 @@ class VaultRule:
     min_wrapping_ttl: int | None = None
     max_wrapping_ttl: int | None = None
     other: tuple[tuple[str, str], ...] = ()
+    expires_at: float | None = None
 
     def __post_init__(self) -> None:
         caps = tuple(self.capabilities)
         read = caps[:caps.index("deny")] if "deny" in caps else caps  # Vault stops at deny
-        unknown = [cap for cap in read if cap not in CAPABILITIES]
+        unknown = [cap for cap in read if cap not in _ALL_CAPABILITIES]
         if unknown:
-            file, line = _split_source(self.source)
-            raise LoadError.single(file or "vault policy", line if line is not None else self.line,
-                                   f'path "{self.path}": {_unknown_capability(unknown[0])}')
+            raise self.error(_unknown_capability(unknown[0], _ALL_CAPABILITIES, "Vault or OpenBao"))
         if "deny" in caps:
             caps = ("deny",)
         object.__setattr__(self, "capabilities", tuple(dict.fromkeys(caps)))
+
+    def error(self, message: str) -> LoadError:
+        """A LoadError about this rule, at its file and line."""
+        file, line = _split_source(self.source)
+        return LoadError.single(file or "vault policy", line if line is not None else self.line,
+                                f'path "{self.path}": {message}')
 
     @property
     def templated(self) -> bool:
@@ -133,12 +199,39 @@ class VaultPolicy:
         return f"policy {self.name}" + (f" ({self.source})" if self.source else "")
 
 
-def _unknown_capability(cap: str) -> str:
-    text = f'unknown capability "{cap}" (Vault knows {", ".join(CAPABILITIES)})'
-    close = difflib.get_close_matches(cap, CAPABILITIES, n=1)
+def _unknown_capability(cap: str, known: tuple[str, ...], server: str) -> str:
+    text = f'unknown capability "{cap}" ({server} knows {", ".join(known)})'
+    for flavor, name in _SERVER.items():
+        if server != name and cap in capabilities_of(flavor):
+            return text + f'; "{cap}" is a capability of {name}, which {server} rejects'
+    close = difflib.get_close_matches(cap, known, n=1)
     if close:
         text += f'; did you mean "{close[0]}"?'
     return text
+
+
+def check_flavor(policy: VaultPolicy, flavor: VaultFlavor) -> VaultPolicy:
+    """``policy`` itself when the ``flavor``'s server would accept its rules, else LoadError.
+
+    For policies built or parsed for another flavour: every capability and
+    every kept key must be one the ``flavor``'s parser accepts.
+    """
+    known = capabilities_of(flavor)
+    keys = _PATH_KEYS[flavor]
+    server = _SERVER[flavor]
+    problems: list[Problem] = []
+    for rule in policy.rules:
+        wrong = [cap for cap in rule.capabilities if cap not in known]
+        messages = [_unknown_capability(cap, known, server) for cap in wrong[:1]]
+        messages += [f'unknown key "{key}" ({server} rejects it)' for key, _ in rule.other
+                     if key not in keys]
+        if rule.expires_at is not None and "expiration" not in keys:
+            messages.append(f'unknown key "expiration" ({server} rejects it)')
+        for message in messages:
+            problems.extend(rule.error(message).problems)
+    if problems:
+        raise LoadError(problems)
+    return policy
 
 
 # --------------------------------------------------------------------------- tokens
@@ -385,10 +478,12 @@ def _duration_seconds(value: str) -> int | None:
 class _PolicyReader:
     """Turns the syntax tree into rules, collecting every problem."""
 
-    def __init__(self, name: str, file: str, first_line: int) -> None:
+    def __init__(self, name: str, file: str, first_line: int, flavor: VaultFlavor) -> None:
         self.name = name
         self.file = file
         self.offset = first_line - 1
+        self.flavor = flavor
+        self.keys = _PATH_KEYS[flavor]
         self.problems: list[Problem] = []
 
     def where(self) -> str:
@@ -458,10 +553,15 @@ class _PolicyReader:
                                                                     "control_group")):
                 self.problem(entry.line, f'path "{pattern}": "{key}" must be written as {key} = ...')
                 continue
-            if key not in _PATH_KEYS:
-                message = f'path "{pattern}": unknown key "{key}" (allowed: {", ".join(_PATH_KEYS)})'
-                close = difflib.get_close_matches(key, _PATH_KEYS, n=1)
-                if close:
+            if key not in self.keys:
+                message = f'path "{pattern}": unknown key "{key}" (allowed: {", ".join(self.keys)})'
+                owner = next((flavor for flavor, keys in _PATH_KEYS.items()
+                              if flavor != self.flavor and key in keys), None)
+                close = difflib.get_close_matches(key, self.keys, n=1)
+                if owner is not None:
+                    message += (f'; "{key}" is a key of {_SERVER[owner]}, which '
+                                f"{_SERVER[self.flavor]} rejects")
+                elif close:
                     message += f'; did you mean "{close[0]}"?'
                 self.problem(entry.line, message)
                 continue
@@ -525,6 +625,27 @@ class _PolicyReader:
                                tuple(_scalar(v) for v in values.items if isinstance(v, _Tok))))
             return tuple(result)
 
+        def pagination_limit() -> None:
+            entry = seen.get("pagination_limit")
+            value = entry.value if entry is not None else None
+            if entry is not None and not (isinstance(value, _Tok) and value.kind in ("num", "str")
+                                          and re.fullmatch(r"-?[0-9]+", value.value)):
+                self.problem(entry.line, f'path "{pattern}": pagination_limit must be a whole '
+                                         "number")
+
+        def expiration() -> float | None:
+            entry = seen.get("expiration")
+            if entry is None:
+                return None
+            value = entry.value
+            moment = None
+            if isinstance(value, _Tok) and value.kind in ("str", "num"):
+                moment = _absolute_time(value.value)
+            if moment is None:
+                self.problem(entry.line, f'path "{pattern}": expiration must be an RFC 3339 time '
+                                         'such as "2030-01-02T15:04:05Z" or epoch seconds')
+            return moment
+
         capabilities = strings("capabilities")
         legacy = text("policy")
         comment = text("comment")
@@ -533,8 +654,10 @@ class _PolicyReader:
         denied = parameters("denied_parameters")
         min_ttl = ttl("min_wrapping_ttl")
         max_ttl = ttl("max_wrapping_ttl")
-        other = tuple((key, _render(seen[key].value)) for key in
-                      ("mfa_methods", "control_group", "subscribe_event_types") if key in seen)
+        pagination_limit()
+        expires_at = expiration()
+        keys_filter = text("list_scan_response_keys_filter_path")
+        other = tuple((key, _render(seen[key].value)) for key in _OTHER_KEYS if key in seen)
 
         effective = list(capabilities)
         if legacy:
@@ -546,14 +669,25 @@ class _PolicyReader:
             else:
                 effective += _LEGACY_POLICY[legacy]
         kept: list[str] = []
+        known = capabilities_of(self.flavor)
         for cap in effective:  # Vault stops reading at deny, so later typos go unnoticed
             if cap == "deny":
                 kept = ["deny"]
                 break
-            if cap not in CAPABILITIES:
-                self.problem(seen["capabilities"].line, f'path "{pattern}": {_unknown_capability(cap)}')
+            if cap not in known:
+                self.problem(seen["capabilities"].line, f'path "{pattern}": '
+                             + _unknown_capability(cap, known, _SERVER[self.flavor]))
                 continue
             kept.append(cap)
+        if keys_filter and "list" not in kept:
+            self.problem(seen["list_scan_response_keys_filter_path"].line,
+                         f'path "{pattern}": list_scan_response_keys_filter_path needs to be used '
+                         "on a path with the list capability")
+        elif keys_filter and not re.search(r"\{\{[^}]*\.key\b[^}]*\}\}", keys_filter):
+            self.problem(seen["list_scan_response_keys_filter_path"].line,
+                         f'path "{pattern}": list_scan_response_keys_filter_path must use '
+                         "{{ .key }} (OpenBao refuses a template that gives the same path for "
+                         "every key)")
 
         normalized = pattern[1:] if pattern.startswith("/") else pattern
         if "+*" in normalized:
@@ -570,7 +704,7 @@ class _PolicyReader:
             path=pattern, capabilities=tuple(kept), line=line + self.offset,
             source=self.source(line), legacy_policy=legacy, comment=comment,
             allowed_parameters=allowed, denied_parameters=denied, required_parameters=required,
-            min_wrapping_ttl=min_ttl, max_wrapping_ttl=max_ttl, other=other,
+            min_wrapping_ttl=min_ttl, max_wrapping_ttl=max_ttl, other=other, expires_at=expires_at,
         )
 
 
@@ -593,6 +727,23 @@ def _render(value: _Value) -> str:
                            for item in value.items) + "}"
 
 
+_RFC3339 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?"
+                      r"([Zz]|[+-][0-9]{2}:[0-9]{2})")
+
+
+def _absolute_time(text: str) -> float | None:
+    """OpenBao's ParseAbsoluteTime on a string: RFC 3339 (optionally with fractions of a
+    second) or whole epoch seconds, as epoch seconds; None when it is neither."""
+    if re.fullmatch(r"-?[0-9]+", text):
+        return float(int(text))
+    if not _RFC3339.fullmatch(text):
+        return None
+    try:
+        return datetime.fromisoformat(text.upper().replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
 def _unbalanced_template(path: str) -> bool:
     """Whether a ``{{`` opens a template that is never closed with ``}}``."""
     start = path.find("{{")
@@ -605,8 +756,11 @@ def _unbalanced_template(path: str) -> bool:
 
 
 def parse_vault_policy(text: str, name: str = "", *, file: str = "", line: int = 1,
-                       source: str | None = None) -> VaultPolicy:
+                       source: str | None = None, flavor: VaultFlavor = "vault") -> VaultPolicy:
     """Parse Vault policy text (HCL or JSON) into a :class:`VaultPolicy`.
+
+    ``flavor`` is the server that reads it (``"vault"`` or ``"openbao"``): each
+    accepts its own capabilities and keys and rejects the other's.
 
     ``name`` is the policy name (as written to ``sys/policy/<name>``; Vault
     lowercases it); when empty, a top-level ``name = "..."`` in the text is
@@ -616,7 +770,7 @@ def parse_vault_policy(text: str, name: str = "", *, file: str = "", line: int =
     given). Raises :class:`~pytest_pfperms.errors.LoadError` listing every
     problem, each with its line.
     """
-    reader = _PolicyReader(name, file, line)
+    reader = _PolicyReader(name, file, line, validate_flavor(flavor))
     try:
         tokens = _tokenize(text)
         parser = _Parser(tokens)
