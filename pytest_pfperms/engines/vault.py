@@ -715,6 +715,10 @@ def acl_notes(outcome: Outcome) -> list[str]:
     """What the explanation adds: other LIST orders that would answer differently, expiries."""
     ask, selection = outcome.ask, outcome.selection
     notes = _expiry_notes(outcome) if outcome.acl.flavor == "openbao" else []
+    if ask.request.path.endswith("/") and {"create", "update", "patch"} & set(ask.needed):
+        notes.append(f"{_SERVER[outcome.acl.flavor]} refuses every write to a path ending in / "
+                     "(400 \"cannot write to a path ending in '/'\") before it asks the ACL; "
+                     "this answer is the ACL's")
     if selection is None or ask.operation != "list" or not ask.request.path.endswith("/"):
         return notes
     if selection.step in ("exact", "exact-trimmed"):
