@@ -29,10 +29,10 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal, get_args
+from typing import Literal, TypeVar, get_args
 
 from ..errors import InvalidArgument, LoadError, Problem
 
@@ -111,6 +111,8 @@ _TOP_KEYS: tuple[str, ...] = ("name", "path")
 
 Scalar = str | int | float | bool
 """A parameter value as written in a policy."""
+
+_T = TypeVar("_T")
 
 
 def _split_source(source: str) -> tuple[str, int | None]:
@@ -519,6 +521,8 @@ class _PolicyReader:
 
     def path_entries(self, item: _Item, *, json_style: bool) -> Iterable[tuple[str, _Obj, int]]:
         labels = item.keys[1:]
+        if len(labels) > 1 and self.flavor == "openbao":
+            labels = labels[:1]  # OpenBao reads the first label and ignores the others
         if len(labels) > 1:
             self.problem(item.line, "path block has more than one label: "
                                     + " ".join(_quote(label) for label in labels))
@@ -544,8 +548,14 @@ class _PolicyReader:
         self.problem(item.line, 'path block without a path: write path "secret/*" { ... }')
 
     def rule(self, pattern: str, body: _Obj, line: int) -> VaultRule | None:
+        """One path block as a rule, or None (with the problems recorded).
+
+        Vault: a key set twice is a problem. OpenBao (its HCL reader keeps
+        duplicate keys): every occurrence must be valid, ``capabilities`` (and
+        the other lists) are concatenated and the last of a single value wins.
+        """
         before = len(self.problems)
-        seen: dict[str, _Item] = {}
+        seen: dict[str, list[_Item]] = {}
         for entry in body.items:
             key = entry.keys[0].value
             if len(entry.keys) > 1 or (entry.block and key not in ("allowed_parameters",
@@ -565,50 +575,41 @@ class _PolicyReader:
                     message += f'; did you mean "{close[0]}"?'
                 self.problem(entry.line, message)
                 continue
-            if key in seen:
+            if key in seen and self.flavor == "vault":
                 self.problem(entry.line, f'path "{pattern}": "{key}" is set twice '
-                                         f"(first at line {seen[key].line + self.offset})")
+                                         f"(first at line {seen[key][0].line + self.offset})")
                 continue
-            seen[key] = entry
+            seen.setdefault(key, []).append(entry)
 
-        def strings(key: str) -> tuple[str, ...]:
-            entry = seen.get(key)
-            if entry is None:
-                return ()
-            value = entry.value
+        def strings(entry: _Item) -> tuple[str, ...]:
+            value, key = entry.value, entry.keys[0].value
             if not isinstance(value, _List) or not all(
-                    isinstance(v, _Tok) and v.kind == "str" for v in value.items):
+                    isinstance(v, _Tok) and v.kind in ("str", "num") for v in value.items):
                 self.problem(entry.line, f'path "{pattern}": {key} must be a list of strings, '
                                          f'e.g. {key} = ["read", "list"]')
                 return ()
             return tuple(v.value for v in value.items if isinstance(v, _Tok))
 
-        def text(key: str) -> str:
-            entry = seen.get(key)
-            if entry is None:
-                return ""
-            if isinstance(entry.value, _Tok) and entry.value.kind == "str":
-                return entry.value.value
+        def text(entry: _Item) -> str:
+            value, key = entry.value, entry.keys[0].value
+            kinds = ("str", "num", "ident") if key == "comment" else ("str", "num")
+            if isinstance(value, _Tok) and value.kind in kinds:
+                return value.value  # HCL 1 reads a number (or, for a comment, a bool) as text
             self.problem(entry.line, f'path "{pattern}": {key} must be a string')
             return ""
 
-        def ttl(key: str) -> int | None:
-            entry = seen.get(key)
-            if entry is None:
-                return None
+        def ttl(entry: _Item) -> int | None:
             value = entry.value
             seconds = None
             if isinstance(value, _Tok) and value.kind in ("str", "num"):
                 seconds = _duration_seconds(value.value)
             if seconds is None:
-                self.problem(entry.line, f'path "{pattern}": {key} must be a duration such as "30m"'
-                                         " or a number of seconds")
+                self.problem(entry.line, f'path "{pattern}": {entry.keys[0].value} must be a '
+                                         'duration such as "30m" or a number of seconds')
             return seconds
 
-        def parameters(key: str) -> tuple[tuple[str, tuple[Scalar, ...]], ...]:
-            entry = seen.get(key)
-            if entry is None:
-                return ()
+        def parameters(entry: _Item) -> tuple[tuple[str, tuple[Scalar, ...]], ...]:
+            key = entry.keys[0].value
             if not isinstance(entry.value, _Obj):
                 self.problem(entry.line, f'path "{pattern}": {key} must be a map of parameter '
                                          'names to lists of values, e.g. {key} = {{ "ttl" = [] }}')
@@ -625,19 +626,17 @@ class _PolicyReader:
                                tuple(_scalar(v) for v in values.items if isinstance(v, _Tok))))
             return tuple(result)
 
-        def pagination_limit() -> None:
-            entry = seen.get("pagination_limit")
-            value = entry.value if entry is not None else None
-            if entry is not None and not (isinstance(value, _Tok) and value.kind in ("num", "str")
-                                          and re.fullmatch(r"-?[0-9]+", value.value)):
+        def pagination_limit(entry: _Item) -> None:
+            value = entry.value
+            if not (isinstance(value, _Tok) and value.kind in ("num", "str")
+                    and _GO_INT.fullmatch(value.value)):
                 self.problem(entry.line, f'path "{pattern}": pagination_limit must be a whole '
                                          "number")
 
-        def expiration() -> float | None:
-            entry = seen.get("expiration")
-            if entry is None:
-                return None
+        def expiration(entry: _Item) -> float | None:
             value = entry.value
+            if isinstance(value, _Tok) and value.kind == "str" and not value.value:
+                return None  # an empty expiration is none
             moment = None
             if isinstance(value, _Tok) and value.kind in ("str", "num"):
                 moment = _absolute_time(value.value)
@@ -646,24 +645,44 @@ class _PolicyReader:
                                          'such as "2030-01-02T15:04:05Z" or epoch seconds')
             return moment
 
-        capabilities = strings("capabilities")
-        legacy = text("policy")
-        comment = text("comment")
-        required = strings("required_parameters")
-        allowed = parameters("allowed_parameters")
-        denied = parameters("denied_parameters")
-        min_ttl = ttl("min_wrapping_ttl")
-        max_ttl = ttl("max_wrapping_ttl")
-        pagination_limit()
-        expires_at = expiration()
-        keys_filter = text("list_scan_response_keys_filter_path")
-        other = tuple((key, _render(seen[key].value)) for key in _OTHER_KEYS if key in seen)
+        def control_group(entry: _Item) -> None:
+            if self.flavor == "openbao":
+                for where, message in _openbao_control_group(entry.value):
+                    self.problem(where or entry.line, f'path "{pattern}": control_group: {message}')
+
+        def every(key: str, read: Callable[[_Item], _T]) -> list[_T]:
+            return [read(entry) for entry in seen.get(key, ())]
+
+        def last(key: str, read: Callable[[_Item], _T], default: _T) -> _T:
+            found = every(key, read)
+            return found[-1] if found else default
+
+        def line_of(key: str) -> int:
+            return seen[key][-1].line
+
+        capabilities = tuple(cap for caps in every("capabilities", strings) for cap in caps)
+        legacy = last("policy", text, "")
+        comment = last("comment", text, "")
+        required = tuple(dict.fromkeys(name for names in every("required_parameters", strings)
+                                       for name in names))
+        no_parameters: tuple[tuple[str, tuple[Scalar, ...]], ...] = ()
+        allowed = last("allowed_parameters", parameters, no_parameters)
+        denied = last("denied_parameters", parameters, no_parameters)
+        min_ttl = last("min_wrapping_ttl", ttl, None)
+        max_ttl = last("max_wrapping_ttl", ttl, None)
+        every("pagination_limit", pagination_limit)
+        expires_at = last("expiration", expiration, None)
+        keys_filter = last("list_scan_response_keys_filter_path", text, "")
+        every("mfa_methods", strings)
+        every("subscribe_event_types", strings)
+        every("control_group", control_group)
+        other = tuple((key, _render(seen[key][-1].value)) for key in _OTHER_KEYS if key in seen)
 
         effective = list(capabilities)
         if legacy:
             if legacy not in _LEGACY_POLICY:
-                self.problem(seen["policy"].line, f'path "{pattern}": unknown legacy policy '
-                                                  f'"{legacy}" (deny, read, write or sudo)')
+                self.problem(line_of("policy"), f'path "{pattern}": unknown legacy policy '
+                                                f'"{legacy}" (deny, read, write or sudo)')
             elif legacy == "deny":
                 effective = ["deny"]
             else:
@@ -675,19 +694,16 @@ class _PolicyReader:
                 kept = ["deny"]
                 break
             if cap not in known:
-                self.problem(seen["capabilities"].line, f'path "{pattern}": '
+                self.problem(line_of("capabilities"), f'path "{pattern}": '
                              + _unknown_capability(cap, known, _SERVER[self.flavor]))
                 continue
             kept.append(cap)
-        if keys_filter and "list" not in kept:
-            self.problem(seen["list_scan_response_keys_filter_path"].line,
-                         f'path "{pattern}": list_scan_response_keys_filter_path needs to be used '
-                         "on a path with the list capability")
-        elif keys_filter and not re.search(r"\{\{[^}]*\.key\b[^}]*\}\}", keys_filter):
-            self.problem(seen["list_scan_response_keys_filter_path"].line,
-                         f'path "{pattern}": list_scan_response_keys_filter_path must use '
-                         "{{ .key }} (OpenBao refuses a template that gives the same path for "
-                         "every key)")
+        if keys_filter:
+            problem = ("needs to be used on a path with the list capability" if "list" not in kept
+                       else _filter_template_problem(keys_filter))
+            if problem:
+                self.problem(line_of("list_scan_response_keys_filter_path"),
+                             f'path "{pattern}": list_scan_response_keys_filter_path {problem}')
 
         normalized = pattern[1:] if pattern.startswith("/") else pattern
         if "+*" in normalized:
@@ -696,7 +712,7 @@ class _PolicyReader:
         if _unbalanced_template(normalized):
             self.problem(line, f'path "{pattern}": template braces {{{{ }}}} do not pair up')
         if min_ttl and max_ttl and max_ttl < min_ttl:
-            self.problem(seen["max_wrapping_ttl"].line,
+            self.problem(line_of("max_wrapping_ttl"),
                          f'path "{pattern}": max_wrapping_ttl cannot be less than min_wrapping_ttl')
         if len(self.problems) > before:
             return None
@@ -706,6 +722,134 @@ class _PolicyReader:
             allowed_parameters=allowed, denied_parameters=denied, required_parameters=required,
             min_wrapping_ttl=min_ttl, max_wrapping_ttl=max_ttl, other=other, expires_at=expires_at,
         )
+
+
+_GO_INT = re.compile(r"[+-]?(0[xX](_?[0-9a-fA-F])+|0[bB](_?[01])+|0[oO]?(_?[0-7])*|[1-9](_?[0-9])*)")
+"""An integer as Go's ``strconv.ParseInt(s, 0, 0)`` reads it (HCL 1's reading of an int)."""
+
+_OPERATIONS: tuple[str, ...] = (
+    "create", "read", "update", "patch", "delete", "list", "scan", "help", "alias-lookahead",
+    "resolve-role", "header", "revoke", "renew", "rollback",
+)
+"""OpenBao's request operations (``sdk/logical/request.go``): what a control group may control."""
+
+
+def _openbao_control_group(value: _Value) -> list[tuple[int, str]]:
+    """What OpenBao finds wrong with a ``control_group``: (line or 0, message) pairs."""
+    if not isinstance(value, _Obj):
+        return [(0, "must be a block: control_group = { factor \"name\" { ... } }")]
+    problems: list[tuple[int, str]] = []
+    factors = 0
+    for item in value.items:
+        key = item.keys[0].value
+        if key == "ttl":
+            if not (isinstance(item.value, _Tok) and item.value.kind in ("str", "num")
+                    and _duration_seconds(item.value.value) is not None):
+                problems.append((item.line, "ttl must be a duration such as \"1h\""))
+        elif key == "self_auth_allowed":
+            if not (isinstance(item.value, _Tok) and item.value.kind == "ident"):
+                problems.append((item.line, "self_auth_allowed must be true or false"))
+        elif key == "factor":
+            factors += 1
+            problems += _openbao_factor(item, factors)
+        else:
+            problems.append((item.line, f'invalid key "{key}" (ttl, self_auth_allowed, factor)'))
+    if not factors:
+        problems.append((0, "requires at least one factor but had none"))
+    return problems
+
+
+def _openbao_factor(item: _Item, number: int) -> list[tuple[int, str]]:
+    name = f"factor {number}"
+    if len(item.keys) != 2 or not isinstance(item.value, _Obj):
+        return [(item.line, f'{name} must be a named block: factor "name" {{ ... }}')]
+    problems: list[tuple[int, str]] = []
+    controlled: list[str] = []
+    groups: list[str] = []
+    approvals = 0
+    for inner in item.value.items:
+        key = inner.keys[0].value
+        if key == "controlled_capabilities":
+            listed = inner.value
+            if isinstance(listed, _List) and all(isinstance(v, _Tok) for v in listed.items):
+                controlled += [v.value for v in listed.items if isinstance(v, _Tok)]
+            else:
+                problems.append((inner.line, f"{name}: controlled_capabilities must be a list"))
+            bad = [op for op in controlled if op not in _OPERATIONS]
+            if bad:
+                problems.append((inner.line, f"{name}: operation(s) not valid: {', '.join(bad)}"))
+        elif key == "identity" and isinstance(inner.value, _Obj):
+            for field_item in inner.value.items:
+                field_value = field_item.value
+                if field_item.keys[0].value == "group_names" and isinstance(field_value, _List):
+                    groups += [v.value for v in field_value.items if isinstance(v, _Tok)]
+                elif (field_item.keys[0].value == "approvals" and isinstance(field_value, _Tok)
+                      and _GO_INT.fullmatch(field_value.value)):
+                    approvals = int(field_value.value.replace("_", ""), 0) if not re.fullmatch(
+                        r"[+-]?0[0-7_]+", field_value.value) else int(field_value.value, 8)
+        else:
+            problems.append((inner.line, f'{name}: invalid key "{key}" (controlled_capabilities, '
+                                         "identity)"))
+    if not controlled:
+        problems.append((item.line, f"{name}: missing controlled capabilities"))
+    elif not groups:
+        problems.append((item.line, f"{name}: missing approving groups"))
+    elif approvals <= 0:
+        problems.append((item.line, f"{name}: missing required approvals"))
+    return problems
+
+
+_TEMPLATE_WORDS = frozenset((
+    # Go text/template keywords and built-in functions
+    "if", "else", "end", "range", "with", "define", "template", "block", "break", "continue",
+    "nil", "true", "false", "and", "call", "html", "index", "slice", "js", "len", "not", "or",
+    "print", "printf", "println", "urlquery", "eq", "ge", "gt", "le", "lt", "ne",
+    # OpenBao's sdk/helper/template functions
+    "random", "truncate", "truncate_sha256", "uppercase", "lowercase", "replace", "sha256",
+    "base64", "decode_base64", "hex", "decode_hex", "unix_time", "unix_time_millis",
+    "timestamp", "uuid", "glob",
+))
+
+
+def _filter_template_problem(template: str) -> str:
+    """What OpenBao would refuse in a list_scan_response_keys_filter_path template, or "".
+
+    Checked: the actions open and close, call only functions OpenBao's template
+    package defines, and use ``.key`` outside any ``if``/``with``/``range``
+    (OpenBao refuses a template that renders the same path for two keys). Not
+    checked: the rest of Go's template grammar.
+    """
+    depth = 0
+    key_used = False
+    pos = 0
+    while True:
+        start = template.find("{{", pos)
+        if start < 0:
+            break
+        close = template.find("}}", start + 2)
+        if close < 0:
+            return "is not a valid template: an action {{ is never closed with }}"
+        action = template[start + 2:close].strip().strip("-").strip()
+        pos = close + 2
+        if action.startswith("/*"):
+            continue
+        bare = re.sub(r'"(?:[^"\\]|\\.)*"|`[^`]*`', '""', action)
+        words = re.findall(r"(?<![.\w$])([A-Za-z_]\w*)", bare)
+        unknown = [word for word in words if word not in _TEMPLATE_WORDS]
+        if unknown:
+            return f'is not a valid template: function "{unknown[0]}" not defined'
+        if words and words[0] in ("if", "with", "range", "block", "define"):
+            depth += 1
+        elif words and words[0] == "end":
+            depth -= 1
+        if depth == 0 and re.search(r"(?<![\w$])\.key\b", bare):
+            key_used = True
+    if "}}" in template[pos:] and "{{" not in template[pos:]:
+        return "is not a valid template: an unexpected }}"
+    if not key_used:
+        return ("resulted in same path for two different keys (use {{ .key }}, outside any "
+                "if, with or range)")
+    return ""
 
 
 def _scalar(tok: _Tok) -> Scalar:
@@ -727,19 +871,19 @@ def _render(value: _Value) -> str:
                            for item in value.items) + "}"
 
 
-_RFC3339 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?"
-                      r"([Zz]|[+-][0-9]{2}:[0-9]{2})")
+_RFC3339 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?"
+                      r"(Z|[+-][0-9]{2}:[0-9]{2})")
 
 
 def _absolute_time(text: str) -> float | None:
     """OpenBao's ParseAbsoluteTime on a string: RFC 3339 (optionally with fractions of a
     second) or whole epoch seconds, as epoch seconds; None when it is neither."""
-    if re.fullmatch(r"-?[0-9]+", text):
+    if re.fullmatch(r"[+-]?[0-9]+", text):
         return float(int(text))
     if not _RFC3339.fullmatch(text):
         return None
     try:
-        return datetime.fromisoformat(text.upper().replace("Z", "+00:00")).timestamp()
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
     except ValueError:
         return None
 
