@@ -75,8 +75,32 @@ LEGACY = st.builds('path "{}" {{ policy = "{}" }}\n'.format, st.sampled_from(PAT
                    st.sampled_from(("deny", "read", "write", "sudo")))
 POLICY = st.tuples(pst.vault_policies(paths=PATTERNS, max_rules=5, flavor="openbao"),
                    st.lists(LEGACY, max_size=1)).map(lambda parts: parts[0] + "".join(parts[1]))
-WORLD = st.tuples(st.lists(POLICY, min_size=1, max_size=3),
-                  st.lists(st.sampled_from(QUERIES), min_size=1, max_size=6, unique=True))
+
+
+def _rule(path: str, capabilities: list[str]) -> str:
+    return f'path "{path}" {{ capabilities = [{", ".join(map(repr, capabilities))}] }}\n'.replace(
+        "'", '"')
+
+
+@st.composite
+def _worlds(draw: st.DrawFn) -> tuple[list[str], list[str]]:
+    """Policies and paths; half the time also a ``P/*`` rule over a ``P/<seg>/*`` (or
+    ``P/<seg>``) rule and a question about ``P/<seg>``: where Vault's and OpenBao's LIST
+    orders part."""
+    texts = draw(st.lists(POLICY, min_size=1, max_size=3))
+    paths = draw(st.lists(st.sampled_from(QUERIES), min_size=1, max_size=6, unique=True))
+    if draw(st.booleans()):
+        parent = draw(st.sampled_from(("kv/a", "kv/b", "kv/a/b", "kv/ab", "kv/+")))
+        child = draw(st.sampled_from(SEGMENTS))
+        tail = draw(st.sampled_from(("/*", "*", "/", "")))
+        caps = st.lists(st.sampled_from(OPENBAO_CAPABILITIES), min_size=1, max_size=2, unique=True)
+        texts.append(_rule(parent + "/*", draw(caps)) + _rule(f"{parent}/{child}{tail}", draw(caps)))
+        question = f"{parent.replace('+', draw(st.sampled_from(SEGMENTS)))}/{child}"
+        paths = list(dict.fromkeys([*paths, question]))
+    return texts, paths
+
+
+WORLD = _worlds()
 REQUESTS = (("GET", "read"), ("LIST", "list"), ("SCAN", "scan"), ("DELETE", "delete"),
             ("PUT", "put"), ("PATCH", "patch"))
 
