@@ -56,7 +56,7 @@ from .testing.strategies.writing import (
     write_manifests,
 )
 from .values import Str
-from .vault.policy_parsing import CAPABILITIES
+from .vault.policy_parsing import VaultFlavor, capabilities_of, validate_flavor
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
@@ -479,17 +479,21 @@ def vault_policies(
     paths: Sequence[str] | None = None,
     capabilities: Sequence[str] | None = None,
     max_rules: int = 3,
+    flavor: VaultFlavor = "vault",
 ) -> SearchStrategy[str]:
     """Vault ACL policies as HCL text: 1..``max_rules`` ``path`` blocks, each with one to three
-    ``capabilities`` (default all but ``subscribe``/``recover``, ``deny`` included) on a path
-    from ``paths`` (default exact paths, ``*`` globs, a ``+`` segment wildcard, ``sys/*``).
-    Evaluate with :func:`pytest_pfperms.evaluate_vault` or :meth:`VaultQuery.evaluate`."""
+    ``capabilities`` (default all but ``subscribe``/``recover``, ``deny`` included, and ``scan``
+    for ``flavor="openbao"``) on a path from ``paths`` (default exact paths, ``*`` globs, a
+    ``+`` segment wildcard, ``sys/*``). ``capabilities`` must be ones the ``flavor``'s server
+    accepts. Evaluate with :func:`pytest_pfperms.evaluate_vault` or :meth:`VaultQuery.evaluate`."""
+    flavor = validate_flavor(flavor)
     path_pool = validation.pool(paths, "paths", pools.VAULT_PATHS)
     for path in path_pool:
         if "+*" in path:
             raise InvalidArgument(f"paths: {path!r} holds '+*', which Vault refuses")
-    capability_pool = (validation.subset(capabilities, "capabilities", CAPABILITIES)
-                       if capabilities is not None else pools.VAULT_CAPABILITIES)
+    default_pool = pools.VAULT_CAPABILITIES + (("scan",) if flavor == "openbao" else ())
+    capability_pool = (validation.subset(capabilities, "capabilities", capabilities_of(flavor))
+                       if capabilities is not None else default_pool)
     return _vault_policies(path_pool, capability_pool,
                            validation.integer(max_rules, "max_rules", minimum=1, maximum=50))
 
@@ -498,14 +502,16 @@ def vault_requests(
     *,
     operations: Sequence[str] | None = None,
     paths: Sequence[str] | None = None,
+    flavor: VaultFlavor = "vault",
 ) -> SearchStrategy[VaultQuery]:
     """Vault requests (:class:`VaultQuery`): an operation (``read``, ``list``, ``update+sudo``, ...)
-    from ``operations`` on an API path from ``paths``."""
+    from ``operations`` (each one the ``flavor``'s server knows) on an API path from ``paths``."""
+    flavor = validate_flavor(flavor)
     operation_pool = validation.pool(operations, "operations", pools.VAULT_OPERATIONS)
     from .vault.acl import parse_request
 
     for operation in operation_pool:
-        parse_request(operation, "x")  # raises InvalidArgument with the list of operations
+        parse_request(operation, "x", flavor)  # raises InvalidArgument listing the operations
     path_pool = validation.pool(paths, "paths", pools.VAULT_REQUEST_PATHS)
     return _vault_requests(operation_pool, path_pool)
 

@@ -11,7 +11,12 @@ import pytest
 
 from pytest_pfperms.errors import Indeterminate, InvalidArgument, LoadError
 from pytest_pfperms.values import Symbol
-from pytest_pfperms.vault.acl import VaultRequest, evaluate_vault, kv_v2_path
+from pytest_pfperms.vault.acl import (
+    VaultRequest,
+    evaluate_vault,
+    kv_v2_path,
+    vault_capabilities,
+)
 from pytest_pfperms.vault.kubernetes_auth import (
     VaultKubernetesRole,
     policies_for_role,
@@ -701,3 +706,233 @@ def test_policy_text_in_policies_by_name_is_parsed_under_its_lowercased_name() -
     decision = vault_decision(roles, {"Kv": rules(("kv/*", "read"))}, "apps", "web", "read",
                               "kv/x")
     assert decision.allowed is True
+
+
+# --------------------------------------------------------------------------- OpenBao (flavor="openbao")
+
+# Each row: rules, request, Vault's answer, OpenBao >= 2.6's answer. Checked against a real
+# OpenBao 2.7.2 (tests/integration/test_vault_openbao_server.py), and against
+# vault/policy/acl.go of OpenBao 2.6 (AllowOperation) and vault/acl.go of Vault.
+FLAVOR_ORDER = [
+    ("GHSA-xp3c-3jw3-4vcr: the deny under P/ decides LIST P/ in OpenBao",
+     rules(("kv/a/*", "list"), ("kv/a/b/*", "deny")), "list", "kv/a/b", True, False),
+    ("the other way round: a list grant under P/ beats the broader deny in OpenBao",
+     rules(("kv/a/*", "deny"), ("kv/a/b/*", "list")), "list", "kv/a/b", False, True),
+    ("surprise 4 of Vault is gone in OpenBao",
+     rules(("secret/*", "read"), ("secret/metadata/app/*", "list")), "list",
+     "secret/metadata/app", False, True),
+    ("a segment rule on P/ decides in OpenBao",
+     rules(("kv/*", "list"), ("kv/+/", "deny")), "list", "kv/a", True, False),
+    ("both fall back to the trimmed path when nothing matches P/ (VAULT-3825)",
+     rules(("+/sys/policies/acl", "list")), "list", "team/sys/policies/acl", True, True),
+    ("both take the exact rule without the / before any wildcard",
+     rules(("kv/a", "list"), ("kv/a/*", "deny")), "list", "kv/a", True, True),
+    ("both take the exact rule with the / first",
+     rules(("kv/a/", "deny"), ("kv/a", "list")), "list", "kv/a", False, False),
+    ("a read never tries the trimmed path", rules(("kv/a", "read")), "read", "kv/a/", False, False),
+]
+
+
+@pytest.mark.parametrize(("why", "texts", "capability", "path", "vault", "openbao"), FLAVOR_ORDER,
+                         ids=[row[0] for row in FLAVOR_ORDER])
+def test_list_order_per_flavour(why: str, texts: str, capability: str, path: str, vault: bool,
+                                openbao: bool) -> None:
+    assert evaluate_vault(texts, capability, path).allowed is vault
+    assert evaluate_vault(texts, capability, path, flavor="vault").allowed is vault
+    decision = evaluate_vault(texts, capability, path, flavor="openbao")
+    assert decision.allowed is openbao, decision.explain()
+
+
+def test_scan_is_openbaos_and_takes_the_list_order() -> None:
+    texts = rules(("kv/a/*", "scan"), ("kv/a/b/*", "deny"), ("+/c", "scan"))
+    assert evaluate_vault(texts, "scan", "kv/a/b", flavor="openbao").allowed is False
+    assert evaluate_vault(texts, "scan", "kv/a/x", flavor="openbao").allowed is True
+    # SCAN gets its / and, with nothing on kv/c/, falls back to kv/c (step 4)
+    decision = evaluate_vault(texts, "scan", "kv/c", flavor="openbao")
+    assert decision.allowed is True
+    assert decision.request == VaultRequest("scan", "kv/c/")
+    assert "OpenBao >= 2.6 SCAN order:" in decision.explain()
+    with pytest.raises(InvalidArgument, match='"scan": it is a capability of OpenBao only'):
+        evaluate_vault(rules(("kv/*", "list")), "scan", "kv/a")
+    with pytest.raises(InvalidArgument, match='"recover": it is a capability of Vault only'):
+        evaluate_vault(rules(("kv/*", "list")), "recover", "kv/a", flavor="openbao")
+
+
+def test_explanation_names_the_order_and_the_step_that_decided() -> None:
+    texts = rules(("kv/a/*", "list"), ("kv/a/b/*", "deny"))
+    bao = evaluate_vault(texts, "list", "kv/a/b", flavor="openbao").explanation()
+    assert bao.lines[0] == 'denied by path "kv/a/b/*" [deny] in policy inline-1 (line 4): deny'
+    assert bao.lines[1] == ("  OpenBao >= 2.6 LIST order: exact rule on kv/a/b/, exact rule on "
+                            "kv/a/b, wildcard rules on kv/a/b/, then wildcard rules on kv/a/b; "
+                            "decided by wildcard rules on kv/a/b/")
+    assert bao.lines[2] == ('  lost: path "kv/a/*" [list] in policy inline-1 (line 1): OpenBao '
+                            ">= 2.6 checks kv/a/b/ (with the trailing /) first, and a rule matched "
+                            "there; kv/a/b is tried only when none does")
+    assert bao.notes == ('Vault and OpenBao before 2.6 order this LIST differently: there it is '
+                         'allowed by path "kv/a/*" [list] in policy inline-1 (line 1)',)
+    vault = evaluate_vault(texts, "list", "kv/a/b").explanation()
+    assert vault.lines[1].startswith("  Vault LIST order: exact rule on kv/a/b/, exact rule on "
+                                     "kv/a/b, wildcard rules on kv/a/b, then wildcard rules on "
+                                     "kv/a/b/; decided by wildcard rules on kv/a/b")
+    assert ('OpenBao >= 2.6 (flavor="openbao") orders this LIST differently: there it is denied '
+            'by path "kv/a/b/*" [deny] in policy inline-1 (line 4)') in vault.notes
+
+
+def test_the_order_line_is_only_for_list_and_scan() -> None:
+    decision = evaluate_vault(rules(("kv/*", "read")), "read", "kv/a", flavor="openbao")
+    assert not any("order:" in line for line in decision.explanation().lines)
+    nothing = evaluate_vault(rules(("kv/x", "read")), "list", "kv/a", flavor="openbao")
+    assert nothing.explanation().lines[:2] == (
+        "no rule matches kv/a/; OpenBao denies by default",
+        "  OpenBao >= 2.6 LIST order: exact rule on kv/a/, exact rule on kv/a, wildcard rules on "
+        "kv/a/, then wildcard rules on kv/a; decided by no step: no rule matches")
+
+
+def test_flavour_and_list_rule_are_checked() -> None:
+    with pytest.raises(InvalidArgument, match='did you mean "openbao"'):
+        evaluate_vault(rules(("kv/*", "list")), "list", "kv/a", flavor="openboa")  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgument, match="has one order of its own"):
+        evaluate_vault(rules(("kv/*", "list")), "list", "kv/a", flavor="openbao",
+                       list_rule="deny-aware")
+    with pytest.raises(InvalidArgument, match="unknown list_rule"):
+        evaluate_vault(rules(("kv/*", "list")), "list", "kv/a", list_rule="full-first")  # type: ignore[arg-type]
+
+
+# sys/capabilities: the selection as a LIST on the path as given. Values read from OpenBao 2.7.2.
+CAPABILITIES_ROWS = [
+    (rules(("kv/a/*", "list, read"), ("kv/a/b/*", "deny")), "kv/a/b/", ("list", "read"), ("deny",)),
+    (rules(("kv/a/*", "list, read"), ("kv/a/b/*", "deny")), "kv/a/b", ("list", "read"),
+     ("list", "read")),
+    (rules(("kv/a", "read")), "kv/a/", ("read",), ("read",)),  # the exact rule without the /
+    (rules(("kv/a", "update, sudo, create")), "kv/a", ("create", "sudo", "update"),
+     ("create", "sudo", "update")),
+    (rules(("kv/a", "scan")), "kv/a", None, ("scan",)),
+    (rules(("kv/x", "read")), "kv/a", ("deny",), ("deny",)),
+    (rules(("kv/*", "deny")), "kv/a", ("deny",), ("deny",)),
+    ([VaultPolicy("root")], "kv/a", ("root",), ("root",)),
+]
+
+
+@pytest.mark.parametrize(("texts", "path", "vault", "openbao"), CAPABILITIES_ROWS)
+def test_vault_capabilities_is_what_sys_capabilities_says(texts: str | list[VaultPolicy], path: str,
+                                                          vault: tuple[str, ...] | None,
+                                                          openbao: tuple[str, ...]) -> None:
+    assert vault_capabilities(texts, path, flavor="openbao") == openbao
+    if vault is None:
+        with pytest.raises(LoadError, match='"scan" is a capability of OpenBao'):
+            vault_capabilities(texts, path)
+    else:
+        assert vault_capabilities(texts, path) == vault
+
+
+def test_vault_capabilities_with_a_templated_rule_is_unknown() -> None:
+    with pytest.raises(Indeterminate, match=r"identity\.entity\.name"):
+        vault_capabilities(rules(("kv/{{identity.entity.name}}", "read")), "kv/a")
+
+
+# Policy text each server's parser refuses (vault/policy.go, OpenBao's vault/policy/policy.go),
+# each a LoadError at the line to change. OpenBao's answers checked against a real server.
+FLAVOR_PARSING = [
+    ('path "kv/a" {\n  capabilities = ["scan"]\n}', 2, "Vault", 'unknown capability "scan"'),
+    ('path "kv/a" {\n  capabilities = ["recover"]\n}', 2, "OpenBao",
+     'unknown capability "recover" (OpenBao knows'),
+    ('path "kv/a" {\n  capabilities = ["read", "subscribe"]\n}', 2, "OpenBao",
+     '"subscribe" is a capability of Vault, which OpenBao rejects'),
+    ('path "kv/a" {\n  capabilities = ["read"]\n  subscribe_event_types = ["*"]\n}', 3, "OpenBao",
+     '"subscribe_event_types" is a key of Vault, which OpenBao rejects'),
+    ('path "kv/a" {\n  capabilities = ["list"]\n  pagination_limit = 10\n}', 3, "Vault",
+     '"pagination_limit" is a key of OpenBao, which Vault rejects'),
+    ('path "kv/a" {\n  capabilities = ["list"]\n  expiration = "2030-01-01T00:00:00Z"\n}', 3, "Vault",
+     'unknown key "expiration"'),
+    ('path "kv/a" {\n  capabilities = ["read"]\n  list_scan_response_keys_filter_path = "{{ .key }}"\n}',
+     3, "OpenBao", "needs to be used on a path with the list capability"),
+    ('path "kv/a" {\n  capabilities = ["list"]\n  list_scan_response_keys_filter_path = "{{ .path }}"\n}',
+     3, "OpenBao", "resulted in same path for two different keys"),
+    ('path "kv/a" {\n  capabilities = ["list"]\n'
+     '  list_scan_response_keys_filter_path = "{{ .key | upper }}"\n}',
+     3, "OpenBao", 'function "upper" not defined'),
+    ('path "kv/a" {\n  capabilities = ["list"]\n  expiration = "2030-01-01t00:00:00z"\n}', 3,
+     "OpenBao", "expiration must be an RFC 3339 time"),
+    ('path "kv/a" {\n  capabilities = ["list"]\n  pagination_limit = 1.5\n}', 3, "OpenBao",
+     "pagination_limit must be a whole number"),
+    ('path "kv/a" {\n  capabilities = ["list"]\n  mfa_methods = "m"\n}', 3, "OpenBao",
+     "mfa_methods must be a list of strings"),
+    ('path "kv/a" {\n  capabilities = ["list"]\n  control_group = {\n    ttl = "1h"\n  }\n}', 3,
+     "OpenBao", "requires at least one factor but had none"),
+    ('path "kv/a" {\n  capabilities = ["list"]\n  control_group = {\n'
+     '    factor "f" {\n      controlled_capabilities = ["list"]\n    }\n  }\n}', 4, "OpenBao",
+     "factor 1: missing approving groups"),
+    ('path "kv/a" {\n  capabilities = ["read"]\n  capabilities = ["list"]\n}', 3, "Vault",
+     '"capabilities" is set twice'),
+]
+
+
+@pytest.mark.parametrize(("text", "line", "refused_by", "message"), FLAVOR_PARSING)
+def test_each_flavour_refuses_what_its_parser_refuses(text: str, line: int, refused_by: str,
+                                                     message: str) -> None:
+    refusing, accepting = ("vault", "openbao") if refused_by == "Vault" else ("openbao", "vault")
+    with pytest.raises(LoadError) as caught:
+        parse_vault_policy(text, "p", file="policies/p.hcl", line=10, flavor=refusing)
+    problem = caught.value.problems[0]
+    assert (problem.file, problem.line) == ("policies/p.hcl", line + 9)
+    assert message in problem.message
+    if refused_by == "Vault" and "set twice" not in message:
+        parse_vault_policy(text, "p", flavor=accepting)  # the other server takes it
+
+
+def test_openbao_reads_repeated_keys_and_extra_labels_as_its_hcl_reader_does() -> None:
+    repeated = parse_vault_policy('path "kv/a" {\n  capabilities = ["read"]\n  capabilities = ["list"]\n'
+                                  '  policy = "deny"\n  policy = "write"\n}', flavor="openbao")
+    assert repeated.rules[0].capabilities == ("read", "list", "create", "update", "delete")
+    labelled = parse_vault_policy('path "kv/a" "ignored" { capabilities = ["read"] }',
+                                  flavor="openbao")
+    assert [rule.path for rule in labelled.rules] == ["kv/a"]
+    with pytest.raises(LoadError, match="more than one label"):
+        parse_vault_policy('path "kv/a" "ignored" { capabilities = ["read"] }')
+    numbers = parse_vault_policy('path "kv/a" {\n  capabilities = ["list"]\n  comment = 5\n'
+                                 '  pagination_limit = "0x10"\n  expiration = "+4102444800"\n}',
+                                 flavor="openbao")
+    assert (numbers.rules[0].comment, numbers.rules[0].expires_at) == ("5", 4102444800.0)
+
+
+def test_a_policy_built_for_one_flavour_is_checked_against_the_other() -> None:
+    policy = parse_vault_policy('path "kv/a" {\n  capabilities = ["scan"]\n}', "bao",
+                                file="bao.hcl", flavor="openbao")
+    assert evaluate_vault(policy, "scan", "kv/a", flavor="openbao").allowed is True
+    with pytest.raises(LoadError, match=r'bao\.hcl:1: .*"scan" is a capability of OpenBao'):
+        evaluate_vault(policy, "list", "kv/a")
+    with pytest.raises(LoadError, match=r'unknown capability "scan"'):
+        vault_decision([VaultKubernetesRole("r", ("sa",), ("ns",), ("bao",))], {"bao": policy},
+                       "ns", "sa", "list", "kv/a")
+
+
+def test_expired_openbao_rules_take_no_part_and_are_named() -> None:
+    text = ('path "kv/a" {\n  capabilities = ["read"]\n  expiration = "2000-01-01T00:00:00Z"\n}\n'
+            'path "kv/b" {\n  capabilities = ["read"]\n  expiration = "2999-01-01T00:00:00Z"\n}\n')
+    gone = evaluate_vault(text, "read", "kv/a", flavor="openbao")
+    assert gone.allowed is False
+    assert gone.explanation().notes == (
+        'path "kv/a" [read] in policy inline-1 (line 1) expired at 2000-01-01T00:00:00Z: '
+        "OpenBao ignores it",)
+    kept = evaluate_vault(text, "read", "kv/b", flavor="openbao")
+    assert kept.allowed is True
+    assert "expires at 2999-01-01T00:00:00Z" in kept.explanation().notes[0]
+    assert vault_capabilities(text, "kv/a", flavor="openbao") == ("deny",)
+
+
+def test_a_write_to_a_path_ending_in_a_slash_is_noted() -> None:
+    """Both servers refuse it (400) before the ACL: found by the OpenBao oracle."""
+    decision = evaluate_vault(rules(("kv/*", "create")), "create", "kv/a/", flavor="openbao")
+    assert decision.allowed is True  # the ACL's answer
+    assert any("refuses every write to a path ending in /" in note
+               for note in decision.explanation().notes)
+    plain = evaluate_vault(rules(("kv/*", "create")), "create", "kv/a")
+    assert not any("ending in /" in note for note in plain.explanation().notes)
+
+
+def test_control_group_is_an_assignable_policy_name_in_openbao_only() -> None:
+    role = VaultKubernetesRole("r", ("sa",), ("ns",), ("control-group",))
+    policies = {"control-group": rules(("kv/*", "read"))}
+    assert vault_decision([role], policies, "ns", "sa", "read", "kv/a").allowed is False
+    assert vault_decision([role], policies, "ns", "sa", "read", "kv/a",
+                          flavor="openbao").allowed is True

@@ -510,3 +510,50 @@ def test_yaml_alone_has_no_vault_roles(tmp_path: Path) -> None:
         "read", "secret/data/payments/x")
     assert decision.allowed is False
     assert "no Vault Kubernetes auth roles are defined" in decision.explain()
+
+
+# --------------------------------------------------------------------------- the server flavour
+
+
+OPENBAO_TF = """
+resource "vault_policy" "lister" {
+  name   = "lister"
+  policy = <<-EOT
+    path "kv/a/*" {
+      capabilities = ["list", "scan"]
+    }
+    path "kv/a/b/*" {
+      capabilities = ["deny"]
+    }
+  EOT
+}
+
+resource "vault_kubernetes_auth_backend_role" "lister" {
+  role_name                        = "lister"
+  bound_service_account_names      = ["lister"]
+  bound_service_account_namespaces = ["apps"]
+  token_policies                   = ["lister"]
+}
+"""
+
+
+def test_vault_flavor_of_the_model_reaches_the_policies_and_the_list_order(tmp_path: Path) -> None:
+    bao = load(tmp_path / "bao", {"main.tf": OPENBAO_TF}, vault_flavor="openbao")
+    assert bao.vault_flavor == "openbao"
+    assert bao.vault_can(sa("lister"), "scan", "kv/a/x").allowed is True
+    denied = bao.vault_can(sa("lister"), "list", "kv/a/b")
+    assert denied.allowed is False
+    assert "OpenBao >= 2.6 LIST order" in denied.explain()
+    vault = load(tmp_path / "vault", {"main.tf": OPENBAO_TF})
+    assert vault.vault_flavor == "vault"
+    with pytest.raises(LoadError) as caught:  # Vault would refuse the policy: at its line
+        vault.vault_can(sa("lister"), "list", "kv/a/b")
+    problem = caught.value.problems[0]
+    assert problem.file.endswith("main.tf") and problem.line == line_of(OPENBAO_TF, '"list", "scan"')
+    assert '"scan" is a capability of OpenBao, which Vault rejects' in problem.message
+
+
+def test_vault_flavor_is_checked_when_loading(tmp_path: Path) -> None:
+    with pytest.raises(InvalidArgument, match='did you mean "openbao"'):
+        load(tmp_path, {"main.tf": OPENBAO_TF}, vault_flavor="OpenBao ")
+    assert VaultAccess((), flavor="openbao").flavor == "openbao"

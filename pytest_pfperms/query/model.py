@@ -33,6 +33,7 @@ from ..values import (
     or3,
 )
 from ..vault.access import VaultAccess
+from ..vault.policy_parsing import VaultFlavor, validate_flavor
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,8 +175,11 @@ class Model:
     """Everything loaded, ready to answer questions. Immutable; build it with ``pfperms.load``."""
 
     def __init__(self, objects: Sequence[KubeObject], *, defaults: Sequence[KubeObject] = (),
-                 warnings: Sequence[Problem] = (), resources: Sequence[CloudResource] = ()):
+                 warnings: Sequence[Problem] = (), resources: Sequence[CloudResource] = (),
+                 vault_flavor: VaultFlavor = "vault"):
         self._objects = tuple(objects)
+        self.vault_flavor: VaultFlavor = validate_flavor(vault_flavor)
+        """The Vault server the Vault resources are for: ``"vault"`` or ``"openbao"``."""
         self.resources: tuple[CloudResource, ...] = tuple(resources)
         """AWS IAM and Vault resources from Terraform, for the AWS and Vault engines."""
         self._defaults = tuple(defaults)
@@ -313,7 +317,7 @@ class Model:
     @cached_property
     def vault_access(self) -> VaultAccess:
         """The Vault engine over this model's Vault resources, built on first use."""
-        return VaultAccess(self.resources, self.objects("Namespace"))
+        return VaultAccess(self.resources, self.objects("Namespace"), flavor=self.vault_flavor)
 
     def _service_account(self, who: Who, system: str) -> ServiceAccount:
         identity = self.identity(who)

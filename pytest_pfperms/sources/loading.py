@@ -16,6 +16,7 @@ from ..errors import LoadError, Problem
 from ..model.objects import CloudResource, KubeObject
 from ..query.model import Model
 from ..values import Str
+from ..vault.policy_parsing import VaultFlavor, validate_flavor
 from .cache.store import CacheStore, open_store, using_store
 from .cluster_defaults import bootstrap_objects
 from .manifests.documents import (
@@ -123,7 +124,8 @@ def _display(path: Path) -> str:
 def load(*paths: str | os.PathLike[str], variables: Mapping[str, object] | None = None,
          cluster_defaults: bool = True, default_namespace: str = "default",
          namespaces: Mapping[str, str] | None = None,
-         repo_root: str | os.PathLike[str] | None = None, cache: bool = True) -> Model:
+         repo_root: str | os.PathLike[str] | None = None, cache: bool = True,
+         vault_flavor: VaultFlavor = "vault") -> Model:
     """Load files and directories into a Model.
 
     ``default_namespace`` is where namespaced objects without a namespace land (as
@@ -136,10 +138,13 @@ def load(*paths: str | os.PathLike[str], variables: Mapping[str, object] | None 
     module sources may read. A ``.json`` file holding ``terraform show -json`` output (a
     plan or a state) is read as Terraform's planned values. ``cache=False`` reads and
     evaluates everything afresh, touching no cache (:mod:`pytest_pfperms.sources.cache`).
-    Raises LoadError listing every problem found.
+    ``vault_flavor`` is the server the Vault resources are for, ``"vault"`` or
+    ``"openbao"`` (see :func:`~pytest_pfperms.vault.acl.evaluate_vault`). Raises LoadError
+    listing every problem found.
     """
     if not paths:
         raise LoadError.single("<arguments>", None, "load() needs at least one file or directory")
+    vault_flavor = validate_flavor(vault_flavor)
     repo_root = Path(repo_root).resolve() if repo_root is not None else None
     problems: list[Problem] = []
     warnings: list[Problem] = []
@@ -151,12 +156,13 @@ def load(*paths: str | os.PathLike[str], variables: Mapping[str, object] | None 
             warnings.append(Problem("<cache>", None, refused))
     with using_store(store):
         return _load(paths, variables, cluster_defaults, default_namespace, namespaces, repo_root,
-                     problems, warnings)
+                     vault_flavor, problems, warnings)
 
 
 def _load(paths: tuple[str | os.PathLike[str], ...], variables: Mapping[str, object] | None,
           cluster_defaults: bool, default_namespace: str, namespaces: Mapping[str, str] | None,
-          repo_root: Path | None, problems: list[Problem], warnings: list[Problem]) -> Model:
+          repo_root: Path | None, vault_flavor: VaultFlavor, problems: list[Problem],
+          warnings: list[Problem]) -> Model:
     objects: list[KubeObject] = []
     resources: list[CloudResource] = []
     for given in paths:
@@ -186,7 +192,8 @@ def _load(paths: tuple[str | os.PathLike[str], ...], variables: Mapping[str, obj
     if problems:
         raise LoadError(problems)
     defaults = bootstrap_objects() if cluster_defaults else []
-    return Model(objects, defaults=defaults, warnings=warnings, resources=resources)
+    return Model(objects, defaults=defaults, warnings=warnings, resources=resources,
+                 vault_flavor=vault_flavor)
 
 
 def read_var_file(path: str) -> dict[str, object]:

@@ -8,7 +8,10 @@
 may log in with (names and namespaces are globs, names may be symbols), each role's
 token carrying ``token_policies`` plus ``default`` unless ``token_no_default_policy``.
 A policy a role names but the sources do not define grants nothing, and the
-explanation says so.
+explanation says so. ``flavor`` (``"vault"``, the default, or ``"openbao"``) is the
+server the policies are written to: it decides which capabilities and keys a
+policy may hold and the LIST order (see :mod:`.vault`); it is the
+``vault_flavor`` of :class:`~pytest_pfperms.query.model.Model`.
 
 Where the sources leave a role's outcome open, the answer is unknown rather than a
 guess: a policy whose text is known only after apply (a ``vault_policy_document``
@@ -43,7 +46,12 @@ from .kubernetes_auth import (
     roles_for_service_account,
     vault_decision,
 )
-from .policy_parsing import VaultPolicy, parse_vault_policy
+from .policy_parsing import (
+    VaultFlavor,
+    VaultPolicy,
+    parse_vault_policy,
+    validate_flavor,
+)
 
 __all__ = ["VaultAccess"]
 
@@ -78,7 +86,8 @@ class VaultAccess:
     """Vault answers for service accounts, from a load's Vault resources."""
 
     def __init__(self, resources: Iterable[CloudResource],
-                 namespaces: Iterable[KubeObject] = ()) -> None:
+                 namespaces: Iterable[KubeObject] = (), *, flavor: VaultFlavor = "vault") -> None:
+        self.flavor = validate_flavor(flavor)
         self.resources = tuple(resources)
         self._labels: dict[Str, dict[str, str]] = {}
         for obj in namespaces:
@@ -108,7 +117,7 @@ class VaultAccess:
                 key=f"{resource.address}.policy", reason="the policy text is not set")
             self.unknown_policies[name] = (resource, symbol)
             return
-        self.policies[name] = _parse(text, name, resource, documents)
+        self.policies[name] = _parse(text, name, resource, documents, self.flavor)
 
     def _role(self, resource: CloudResource) -> _Role:
         values = resource.values
@@ -167,7 +176,8 @@ class VaultAccess:
         settled = [r for r in self.roles if not r.open and not self._unknown_policies(r)]
         unsettled = [r for r in self.roles if r.open or self._unknown_policies(r)]
         decision = vault_decision([r.role for r in settled], self.policies, account.namespace,
-                                  account.name, capability, path, namespace_labels=labels)
+                                  account.name, capability, path, namespace_labels=labels,
+                                  flavor=self.flavor)
         extra: list[tuple[_Role, Tri, list[str], list[Symbol]]] = []
         for entry in unsettled:
             matched = roles_for_service_account([entry.role], account.namespace, account.name,
@@ -175,7 +185,7 @@ class VaultAccess:
             if not matched:
                 continue
             own = vault_decision([entry.role], self.policies, account.namespace, account.name,
-                                 capability, path, namespace_labels=labels)
+                                 capability, path, namespace_labels=labels, flavor=self.flavor)
             unknown_policies = self._unknown_policies(entry)
             reasons = [*entry.open]
             symbols = [*entry.unknowns]
@@ -187,7 +197,7 @@ class VaultAccess:
                 continue  # it may not exist, but even if it does it grants nothing
             extra.append((entry, None, reasons, symbols))
         allowed = or3([decision.allowed, *(value for _, value, _, _ in extra)])
-        ask = parse_request(capability, path)
+        ask = parse_request(capability, path, self.flavor)
         login = VaultLogin(account.namespace, account.name)
 
         def explain(_: Decision) -> Explanation:
@@ -225,13 +235,13 @@ class VaultAccess:
 
 
 def _parse(text: str, name: str, resource: CloudResource,
-           documents: Sequence[CloudResource]) -> VaultPolicy:
+           documents: Sequence[CloudResource], flavor: VaultFlavor) -> VaultPolicy:
     """Parse a policy's text, citing the file lines its rules were written on when they can
     be found: the ``rule`` blocks of the ``data.vault_policy_document`` that rendered it, or
     the heredoc in the resource's own file; else lines of the text itself."""
     for document in documents:
         if document.values.get("hcl") == text:
-            policy = parse_vault_policy(text, name, source=_where(resource))
+            policy = parse_vault_policy(text, name, source=_where(resource), flavor=flavor)
             lines = _rule_block_lines(document)
             if lines is not None and len(lines) == len(policy.rules):
                 path = document.source.path
@@ -244,8 +254,9 @@ def _parse(text: str, name: str, resource: CloudResource,
         file, start = _read_from(resource, text) or (file, None)
     try:
         if start is not None:
-            return parse_vault_policy(text, name, file=file, line=start, source=_where(resource))
-        return parse_vault_policy(text, name, source=_where(resource))
+            return parse_vault_policy(text, name, file=file, line=start, source=_where(resource),
+                                      flavor=flavor)
+        return parse_vault_policy(text, name, source=_where(resource), flavor=flavor)
     except LoadError as error:
         if start is not None:
             raise

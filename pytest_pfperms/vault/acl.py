@@ -1,38 +1,90 @@
-"""Vault: ACL policy evaluation.
+"""Vault and OpenBao: ACL policy evaluation.
 
 :func:`evaluate_vault` answers "may a token with these policies do this" the way
-Vault's ACL does (``vault/acl.go``): rules are merged per exact path string
-across policies (deny on the same string wins, otherwise capabilities are
-unioned), then exactly one rule decides a request: the exact rule, else (for
-LIST) the exact rule without the trailing ``/``, else the highest-priority
-glob/segment-wildcard rule. Nothing is inherited from less specific rules.
-The Kubernetes auth method on top of it is in :mod:`.vault_auth`.
+the server's ACL does (``AllowOperation`` in ``vault/acl.go``, and in OpenBao's
+``vault/policy/acl.go``), for the server ``flavor`` given: ``"vault"``
+(HashiCorp Vault, the default) or ``"openbao"`` (OpenBao >= 2.6).
+:func:`vault_capabilities` answers what ``sys/capabilities`` would. The
+Kubernetes auth method on top of it is in :mod:`.vault_auth`.
+
+Building the ACL (the same in both): every rule goes into one of three tables
+keyed by its path string (leading ``/`` stripped): *segment* rules (the path is
+``+``, contains ``/+`` or starts with ``+/``; kept whole, trailing ``*``
+included), *prefix* rules (ending in ``*``, stored without it) and *exact*
+rules. Rules with the same key, from any policy, merge: a deny on either side
+leaves only deny, otherwise capabilities are unioned. OpenBao skips a rule
+whose ``expiration`` has passed.
+
+Choosing the rule. Write ``W(p)`` for the non-exact rules matching ``p``: the
+longest prefix rule that ``p`` starts with, and every segment rule matching
+``p`` (same number of ``/``-segments, or at least as many when it ends in
+``*``; ``+`` matches any one segment; its last segment, when it ends in ``*``,
+a string prefix of ``p``'s). When ``W(p)`` is not empty its best rule is the
+one with, in turn, the later first wildcard (byte offset of the first ``+``,
+or the prefix length), no trailing ``*``, fewer ``+`` segments, the longer
+pattern (without ``*``), the greater pattern. For a request on ``P``, with
+``P-`` for ``P`` without one trailing ``/``, the first step that finds a rule
+decides, whether or not that rule grants what is asked (nothing is inherited
+from a less specific rule):
+
+Vault (every release since VAULT-3825, 1.13.x-1.15.x; also OpenBao < 2.6)::
+
+    1. the exact rule for P
+    2. LIST only: the exact rule for P-
+    3. LIST only, P ending in /: the best of W(P-)
+    4. the best of W(P)
+
+OpenBao >= 2.6 (GHSA-xp3c-3jw3-4vcr, openbao PR 3389: with Vault's order a
+``kv/a/*`` rule granting list beat a ``kv/a/b/*`` deny for LIST ``kv/a/b/``,
+because ``W("kv/a/b")`` holds only ``kv/a/*``)::
+
+    1. the exact rule for P
+    2. LIST or SCAN: the exact rule for P-
+    3. the best of W(P)
+    4. LIST or SCAN, P ending in /: the best of W(P-)
+
+No rule: denied. The deciding rule's ``deny`` denies; otherwise it must carry
+the capability of the operation (revoke, renew and rollback need update) and,
+on a root-protected path, ``sudo``. The HTTP layer adds the ``/`` to every LIST
+(and SCAN) path. ``sys/capabilities`` runs the same selection as a LIST on the
+path as given (no ``/`` added), so for ``P`` it can cite a rule that a GET on
+``P`` never uses: the exact rule for ``P-`` when ``P`` ends in ``/``, and, in
+OpenBao >= 2.6, ``W(P-)`` too.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Literal
 
-from ..errors import InvalidArgument
+from ..errors import Indeterminate, InvalidArgument
 from ..model.decision import Decision, Explanation
 from ..values import Symbol, Tri
 from .policy_parsing import (
     CAPABILITIES,
+    OPENBAO_CAPABILITIES,
+    VaultFlavor,
     VaultPolicy,
     VaultRule,
+    capabilities_of,
+    check_flavor,
     parse_vault_policy,
+    validate_flavor,
 )
 
 __all__ = [
     "ListRule",
+    "VaultFlavor",
     "VaultRequest",
     "VaultToken",
     "evaluate_vault",
     "kv_v2_path",
+    "vault_capabilities",
 ]
 
 ListRule = Literal["trimmed-first", "deny-aware"]
@@ -44,14 +96,28 @@ are tried first and only if none matches the path with it; this is
 backports, 2023). ``"deny-aware"``: Vault main's later fix for a LIST deny
 bypass pools both forms, and the most specific deny beats a less specific rule
 granting list. The explanation says when the two would answer differently.
+Only for ``flavor="vault"``: OpenBao >= 2.6 has one order of its own.
 """
 
-_OPERATIONS: dict[str, str] = {
-    "create": "create", "read": "read", "update": "update", "patch": "patch",
-    "delete": "delete", "list": "list", "recover": "recover", "subscribe": "subscribe",
-    "revoke": "update", "renew": "update", "rollback": "update", "help": "",
+Order = Literal["trimmed-first", "deny-aware", "openbao"]
+"""The LIST order in force: Vault's (by ``list_rule``) or OpenBao >= 2.6's."""
+
+_OPERATIONS: dict[VaultFlavor, dict[str, str]] = {
+    "vault": {
+        "create": "create", "read": "read", "update": "update", "patch": "patch",
+        "delete": "delete", "list": "list", "recover": "recover", "subscribe": "subscribe",
+        "revoke": "update", "renew": "update", "rollback": "update", "help": "",
+    },
+    "openbao": {
+        "create": "create", "read": "read", "update": "update", "patch": "patch",
+        "delete": "delete", "list": "list", "scan": "scan",
+        "revoke": "update", "renew": "update", "rollback": "update", "help": "",
+    },
 }
-_CAP_ORDER = {cap: index for index, cap in enumerate(CAPABILITIES)}
+_LISTING = ("list", "scan")  # operations whose path gets a trailing / and LIST's rule order
+_SERVER: dict[VaultFlavor, str] = {"vault": "Vault", "openbao": "OpenBao"}
+_CAP_ORDER = {cap: index for index, cap in enumerate(dict.fromkeys(CAPABILITIES
+                                                                   + OPENBAO_CAPABILITIES))}
 
 
 # --------------------------------------------------------------------------- requests and subjects
@@ -93,30 +159,38 @@ class Ask:
     needed: tuple[str, ...]  # capability bits the deciding rule must carry; () for help
 
 
-def parse_request(capability: str, path: str) -> Ask:
+def parse_request(capability: str, path: str, flavor: VaultFlavor = "vault") -> Ask:
+    """The request as the ``flavor``'s ACL sees it; InvalidArgument for what it cannot ask."""
     if not isinstance(capability, str) or not isinstance(path, str):
         raise InvalidArgument("a Vault request needs a capability and a path, both strings")
+    table = _OPERATIONS[flavor]
+    server = _SERVER[flavor]
     words = [word.strip().lower() for word in capability.split("+")]
     operations = [word for word in words if word != "sudo"]
-    unknown = [word for word in operations if word not in _OPERATIONS]
+    unknown = [word for word in operations if word not in table]
     if unknown or not words or len(operations) > 1:
-        known = ", ".join([*_OPERATIONS, "sudo"])
+        known = ", ".join([*table, "sudo"])
         if unknown and unknown[0] == "deny":
             raise InvalidArgument('"deny" is not something a request asks for; ask for the '
                                   f"capability the request needs ({known})")
-        raise InvalidArgument(f"cannot ask Vault for {capability!r}: give one of {known}, "
+        other: VaultFlavor = "vault" if flavor == "openbao" else "openbao"
+        if unknown and unknown[0] in _OPERATIONS[other]:
+            raise InvalidArgument(f'cannot ask {server} for "{unknown[0]}": it is a capability of '
+                                  f"{_SERVER[other]} only (flavor=\"{other}\"); {server} knows "
+                                  f"{known}")
+        raise InvalidArgument(f"cannot ask {server} for {capability!r}: give one of {known}, "
                               'optionally with "+sudo" (e.g. "update+sudo")')
     operation = operations[0] if operations else "sudo"
-    needed = tuple(cap for cap in (_OPERATIONS.get(operation, ""),) if cap)
+    needed = tuple(cap for cap in (table.get(operation, ""),) if cap)
     if "sudo" in words:
         needed += ("sudo",)
     if operation == "help":
         needed = ()
     checked = path.lstrip("/")
-    if operation == "list" and not checked.endswith("/"):
+    if operation in _LISTING and not checked.endswith("/"):
         checked += "/"
     label = "+".join([*operations, *(["sudo"] if "sudo" in words else [])])
-    return Ask(VaultRequest(label, checked), "list" if operation == "list" else "other", needed)
+    return Ask(VaultRequest(label, checked), "list" if operation in _LISTING else "other", needed)
 
 
 # --------------------------------------------------------------------------- the compiled ACL
@@ -179,22 +253,33 @@ def _best(candidates: Sequence[_Candidate]) -> _Candidate:
 
 
 class _Acl:
-    """The policies of one token merged into Vault's three rule tables."""
+    """The policies of one token merged into Vault's three rule tables.
 
-    def __init__(self, policies: tuple[VaultPolicy, ...]) -> None:
+    ``expired`` holds the (policy, rule) index pairs of rules whose OpenBao
+    ``expiration`` has passed: they take no part, as in OpenBao's ``NewACL``.
+    """
+
+    def __init__(self, policies: tuple[VaultPolicy, ...], flavor: VaultFlavor = "vault",
+                 expired: frozenset[tuple[int, int]] = frozenset()) -> None:
         self.policies = policies
+        self.flavor = flavor
         self.root = any(policy.name == "root" for policy in policies)
         groups: dict[tuple[Kind, str], list[tuple[str, VaultRule]]] = {}
         templated: list[tuple[str, VaultRule]] = []
-        for policy in policies:
+        gone: list[tuple[str, VaultRule]] = []
+        for p_index, policy in enumerate(policies):
             if policy.name == "root":
                 continue
-            for rule in policy.rules:
+            for r_index, rule in enumerate(policy.rules):
+                if (p_index, r_index) in expired:
+                    gone.append((policy.name, rule))
+                    continue
                 if rule.templated:
                     templated.append((policy.name, rule))
                     continue
                 groups.setdefault(_classify(rule.path), []).append((policy.name, rule))
         self.templated = tuple(templated)
+        self.expired = tuple(gone)
         self.exact: dict[str, _Entry] = {}
         self.prefix: dict[str, _Entry] = {}
         self.segment: dict[str, _Entry] = {}
@@ -248,8 +333,19 @@ def _match_segment(entry: _Entry, parts: list[str], path: str) -> _Candidate | N
 
 
 @functools.lru_cache(maxsize=512)
-def compile_acl(policies: tuple[VaultPolicy, ...]) -> _Acl:
-    return _Acl(policies)
+def _compile(policies: tuple[VaultPolicy, ...], flavor: VaultFlavor,
+             expired: frozenset[tuple[int, int]]) -> _Acl:
+    return _Acl(policies, flavor, expired)
+
+
+def compile_acl(policies: tuple[VaultPolicy, ...], flavor: VaultFlavor = "vault") -> _Acl:
+    """The ACL of a token carrying ``policies``, as the ``flavor``'s server builds it now."""
+    now = time.time()
+    expired = frozenset(
+        (p_index, r_index) for p_index, policy in enumerate(policies)
+        for r_index, rule in enumerate(policy.rules)
+        if flavor == "openbao" and rule.expires_at is not None and now > rule.expires_at)
+    return _compile(policies, flavor, expired)
 
 
 # --------------------------------------------------------------------------- choosing the rule
@@ -267,7 +363,7 @@ class _Selection:
     skipped: tuple[_Candidate, ...] = ()  # LIST: matches of the full path never looked at
 
 
-def _select(acl: _Acl, operation: str, path: str, list_rule: ListRule) -> _Selection:
+def _select(acl: _Acl, operation: str, path: str, order: Order) -> _Selection:
     exact = acl.exact.get(path)
     if exact is not None:
         return _Selection(exact, "exact")
@@ -275,10 +371,12 @@ def _select(acl: _Acl, operation: str, path: str, list_rule: ListRule) -> _Selec
         exact = acl.exact.get(path.removesuffix("/"))
         if exact is not None:
             return _Selection(exact, "exact-trimmed")
+        if order == "openbao":
+            return _select_openbao(acl, path)
         if path.endswith("/"):
             trimmed = acl.candidates(path[:-1])
             full = acl.candidates(path)
-            if list_rule == "deny-aware":
+            if order == "deny-aware":
                 return _deny_aware(trimmed + full)
             if trimmed:
                 winner = _best(trimmed)
@@ -293,6 +391,19 @@ def _select(acl: _Acl, operation: str, path: str, list_rule: ListRule) -> _Selec
         return _Selection(None, "none")
     winner = _best(path_candidates)
     return _Selection(winner.entry, "wildcard", winner, tuple(path_candidates))
+
+
+def _select_openbao(acl: _Acl, path: str) -> _Selection:
+    """OpenBao >= 2.6, LIST or SCAN after the exact steps: W(P), then (P ending in /) W(P-)."""
+    full = acl.candidates(path)
+    trimmed = acl.candidates(path[:-1]) if path.endswith("/") else []
+    if full:
+        winner = _best(full)
+        return _Selection(winner.entry, "wildcard", winner, tuple(full), tuple(trimmed))
+    if trimmed:
+        winner = _best(trimmed)
+        return _Selection(winner.entry, "wildcard-trimmed", winner, tuple(trimmed))
+    return _Selection(None, "none")
 
 
 def _deny_aware(pool: list[_Candidate]) -> _Selection:
@@ -342,21 +453,22 @@ class Outcome:
     ask: Ask
     selection: _Selection | None  # None for root and help
     templated: tuple[tuple[str, VaultRule], ...]
-    list_rule: ListRule
+    order: Order
 
 
-def decide(acl: _Acl, ask: Ask, list_rule: ListRule) -> Outcome:
+def decide(acl: _Acl, ask: Ask, order: Order) -> Outcome:
+    """The answer of ``acl`` to ``ask`` with the LIST ``order`` in force."""
     if acl.root or not ask.needed:
-        return Outcome(True, acl, ask, None, (), list_rule)
+        return Outcome(True, acl, ask, None, (), order)
     path = ask.request.path
-    selection = _select(acl, ask.operation, path, list_rule)
+    selection = _select(acl, ask.operation, path, order)
     entry = selection.entry
     allowed: Tri = entry is not None and not entry.deny and all(
         cap in entry.capabilities for cap in ask.needed)
     templated = _templated_matches(acl, ask.operation, path)
     if templated:
         allowed = None
-    return Outcome(allowed, acl, ask, selection, templated, list_rule)
+    return Outcome(allowed, acl, ask, selection, templated, order)
 
 
 # --------------------------------------------------------------------------- explanations
@@ -442,8 +554,12 @@ def _losers(outcome: Outcome) -> list[tuple[_Entry, str]]:
     for candidate in sorted(selection.pool, key=_Candidate.priority, reverse=True):
         add(candidate.entry, _why_lower(candidate, selection.winner))
     for candidate in selection.skipped:
-        add(candidate.entry, f"LIST checks {path[:-1]} (without the trailing /) first, and a "
-                             "rule matched there")
+        if outcome.order == "openbao":
+            add(candidate.entry, f"OpenBao >= 2.6 checks {path} (with the trailing /) first, and "
+                                 f"a rule matched there; {path[:-1]} is tried only when none does")
+        else:
+            add(candidate.entry, f"LIST checks {path[:-1]} (without the trailing /) first, and a "
+                                 "rule matched there")
     for form in forms:
         longest = next(iter(acl.matching_prefixes(form)), None)
         for entry in acl.matching_prefixes(form)[1:]:
@@ -480,7 +596,7 @@ def _kv_hint(outcome: Outcome) -> list[str]:
     if len(parts) < 3 or parts[1] not in ("data", "metadata"):
         return []
     v1_path = "/".join([parts[0], *parts[2:]])
-    selection = _select(outcome.acl, outcome.ask.operation, v1_path, outcome.list_rule)
+    selection = _select(outcome.acl, outcome.ask.operation, v1_path, outcome.order)
     if selection.entry is None:
         return []
     head, _ = _cite_entry(selection.entry)
@@ -500,7 +616,9 @@ def acl_lines(outcome: Outcome) -> list[str]:
     lines: list[str] = []
     entry = selection.entry
     if entry is None:
-        lines.append(f"no rule matches {ask.request.path}; Vault denies by default")
+        lines.append(f"no rule matches {ask.request.path}; {_SERVER[outcome.acl.flavor]} denies "
+                     "by default")
+        lines += [f"  {line}" for line in _order_lines(outcome)]
         lines += _near_misses(outcome)
         lines += _kv_hint(outcome)
     else:
@@ -516,6 +634,7 @@ def acl_lines(outcome: Outcome) -> list[str]:
             missing = [cap for cap in ask.needed if cap not in entry.capabilities]
             lines.append(f"decided by {head}{how}, which does not grant {' or '.join(missing)}")
         lines += [f"  {sub}" for sub in subs]
+        lines += [f"  {line}" for line in _order_lines(outcome)]
         if not granted:
             for loser, reason in _losers(outcome):
                 loser_head, _ = _cite_entry(loser)
@@ -528,23 +647,91 @@ def acl_lines(outcome: Outcome) -> list[str]:
     return lines
 
 
-def acl_notes(outcome: Outcome) -> list[str]:
+_ORDERS: dict[Order, tuple[str, str]] = {
+    "trimmed-first": ("Vault LIST order", "exact rule on {p}, exact rule on {t}, wildcard rules "
+                                          "on {t}, then wildcard rules on {p}"),
+    "openbao": ("OpenBao >= 2.6 {op} order", "exact rule on {p}, exact rule on {t}, wildcard "
+                                              "rules on {p}, then wildcard rules on {t}"),
+    "deny-aware": ('deny-aware LIST order (list_rule="deny-aware")',
+                   "exact rule on {p}, exact rule on {t}, then wildcard rules on {p} and {t} "
+                   "together, the most specific deny beating a less specific list grant"),
+}
+
+
+def _order_lines(outcome: Outcome) -> list[str]:
+    """For a LIST (or SCAN): which server's order of rule lookups was followed, and which
+    step found the deciding rule."""
     ask, selection = outcome.ask, outcome.selection
+    path = ask.request.path
+    if selection is None or ask.operation != "list" or not path.endswith("/"):
+        return []
+    title, steps = _ORDERS[outcome.order]
+    op = "LIST" if "list" in ask.needed else "SCAN"
+    trimmed = path[:-1]
+    found = {"exact": f"the exact rule on {path}", "exact-trimmed": f"the exact rule on {trimmed}",
+             "wildcard": f"wildcard rules on {path}",
+             "wildcard-trimmed": f"wildcard rules on {trimmed}",
+             "list-deny-aware": f"wildcard rules on {path} and {trimmed}",
+             "none": "no step: no rule matches"}[selection.step]
+    return [f"{title.format(op=op)}: {steps.format(p=path, t=trimmed)}; decided by {found}"]
+
+
+def _alternatives(order: Order) -> list[tuple[Order, str]]:
+    if order == "openbao":
+        return [("trimmed-first", "Vault and OpenBao before 2.6 order this LIST differently: "
+                                  "there it is")]
+    if order == "deny-aware":
+        return [("trimmed-first", "Vault versions differ on this LIST: with "
+                                  "list_rule='trimmed-first' (vault/acl.go before that fix) it is")]
+    return [("deny-aware", "Vault versions differ on this LIST: with list_rule='deny-aware' "
+                           "(Vault main's fix for a LIST deny bypass) it is"),
+            ("openbao", 'OpenBao >= 2.6 (flavor="openbao") orders this LIST differently: there '
+                        "it is")]
+
+
+def _expiry_notes(outcome: Outcome) -> list[str]:
+    path = outcome.ask.request.path
+    forms = [path, path[:-1]] if outcome.ask.operation == "list" and path.endswith("/") else [path]
+    notes = [f"{_cite(policy, rule)} expired at {_moment(rule.expires_at)}: OpenBao ignores it"
+             for policy, rule in outcome.acl.expired
+             if rule.expires_at is not None
+             and any(_template_regex(rule.path).fullmatch(form) for form in forms)]
+    entry = outcome.selection.entry if outcome.selection is not None else None
+    for policy, rule in entry.contributions if entry is not None else ():
+        if rule.expires_at is not None:
+            notes.append(f"the deciding {_cite(policy, rule)} expires at "
+                         f"{_moment(rule.expires_at)}; OpenBao then ignores it, which can change "
+                         "this answer")
+    return notes
+
+
+def _moment(epoch: float | None) -> str:
+    if epoch is None:
+        return "?"
+    return datetime.fromtimestamp(epoch, tz=UTC).isoformat().replace("+00:00", "Z")
+
+
+def acl_notes(outcome: Outcome) -> list[str]:
+    """What the explanation adds: other LIST orders that would answer differently, expiries."""
+    ask, selection = outcome.ask, outcome.selection
+    notes = _expiry_notes(outcome) if outcome.acl.flavor == "openbao" else []
+    if ask.request.path.endswith("/") and {"create", "update", "patch"} & set(ask.needed):
+        notes.append(f"{_SERVER[outcome.acl.flavor]} refuses every write to a path ending in / "
+                     "(400 \"cannot write to a path ending in '/'\") before it asks the ACL; "
+                     "this answer is the ACL's")
     if selection is None or ask.operation != "list" or not ask.request.path.endswith("/"):
-        return []
+        return notes
     if selection.step in ("exact", "exact-trimmed"):
-        return []
-    other: ListRule = "deny-aware" if outcome.list_rule == "trimmed-first" else "trimmed-first"
-    alternative = decide(outcome.acl, ask, other)
-    if alternative.allowed == outcome.allowed or alternative.selection is None:
-        return []
-    verdict = {True: "allowed", False: "denied", None: "unknown"}[alternative.allowed]
-    entry = alternative.selection.entry
-    by = f" by {_cite_entry(entry)[0]}" if entry is not None else ""
-    which = ("Vault main's fix for a LIST deny bypass" if other == "deny-aware"
-             else "vault/acl.go before that fix")
-    return [f"Vault versions differ on this LIST: with list_rule={other!r} ({which}) it is "
-            f"{verdict}{by}"]
+        return notes
+    for other, wording in _alternatives(outcome.order):
+        alternative = decide(outcome.acl, ask, other)
+        if alternative.allowed == outcome.allowed or alternative.selection is None:
+            continue
+        verdict = {True: "allowed", False: "denied", None: "unknown"}[alternative.allowed]
+        entry = alternative.selection.entry
+        by = f" by {_cite_entry(entry)[0]}" if entry is not None else ""
+        notes.append(f"{wording} {verdict}{by}")
+    return notes
 
 
 def template_symbols(outcome: Outcome) -> list[Symbol]:
@@ -564,39 +751,85 @@ def template_symbols(outcome: Outcome) -> list[Symbol]:
 PolicyInput = str | VaultPolicy
 
 
-def _policies(policies_hcl: PolicyInput | Iterable[PolicyInput]) -> tuple[VaultPolicy, ...]:
+def _policies(policies_hcl: PolicyInput | Iterable[PolicyInput],
+              flavor: VaultFlavor = "vault") -> tuple[VaultPolicy, ...]:
     items: list[PolicyInput] = (
         [policies_hcl] if isinstance(policies_hcl, (str, VaultPolicy)) else list(policies_hcl))
     result: list[VaultPolicy] = []
     for index, item in enumerate(items, start=1):
         if isinstance(item, VaultPolicy):
-            result.append(item)
+            result.append(check_flavor(item, flavor))
         elif isinstance(item, str):
-            policy = parse_vault_policy(item)
+            policy = parse_vault_policy(item, flavor=flavor)
             result.append(policy if policy.name else replace(policy, name=f"inline-{index}"))
         else:
             raise InvalidArgument(f"a Vault policy must be HCL text or a VaultPolicy, not {item!r}")
     return tuple(result)
 
 
+def list_order(flavor: VaultFlavor, list_rule: ListRule | None) -> Order:
+    """The LIST order of a ``flavor`` (and, for Vault, the ``list_rule`` chosen)."""
+    if flavor == "openbao":
+        if list_rule is not None:
+            raise InvalidArgument("list_rule chooses between Vault's LIST orders; OpenBao >= 2.6 "
+                                  'has one order of its own: leave list_rule out with flavor="openbao"')
+        return "openbao"
+    if list_rule not in (None, "trimmed-first", "deny-aware"):
+        raise InvalidArgument(f'unknown list_rule {list_rule!r}: give "trimmed-first" or "deny-aware"')
+    return list_rule or "trimmed-first"
+
+
+def vault_capabilities(policies_hcl: PolicyInput | Iterable[PolicyInput], path: str, *,
+                       flavor: VaultFlavor = "vault",
+                       list_rule: ListRule | None = None) -> tuple[str, ...]:
+    """What ``sys/capabilities`` answers for a token carrying these policies on ``path``.
+
+    The server runs its rule selection as a LIST on ``path`` as given (no ``/``
+    added) and lists the deciding rule's capabilities, sorted; ``("deny",)``
+    when that rule denies or nothing matches, ``("root",)`` for the root
+    policy. Raises :class:`~pytest_pfperms.errors.Indeterminate` when a
+    templated rule may match.
+    """
+    flavor = validate_flavor(flavor)
+    order = list_order(flavor, list_rule)
+    acl = compile_acl(_policies(policies_hcl, flavor), flavor)
+    if acl.root:
+        return ("root",)
+    checked = path.lstrip("/")
+    templated = _templated_matches(acl, "list", checked)
+    if templated:
+        raise Indeterminate(f"the capabilities on {checked} depend on templated rules: "
+                            + "; ".join(_cite(policy, rule) for policy, rule in templated))
+    entry = _select(acl, "list", checked, order).entry
+    if entry is None or entry.deny:
+        return ("deny",)
+    return tuple(sorted(cap for cap in entry.capabilities if cap in capabilities_of(flavor))) or (
+        "deny",)
+
+
 def evaluate_vault(policies_hcl: PolicyInput | Iterable[PolicyInput], capability: str, path: str,
-                   *, list_rule: ListRule = "trimmed-first") -> Decision:
+                   *, flavor: VaultFlavor = "vault", list_rule: ListRule | None = None) -> Decision:
     """Whether a token carrying these policies may do ``capability`` on the API ``path``.
 
     ``policies_hcl`` is one policy (HCL/JSON text or a :class:`VaultPolicy`) or
     a sequence of them; text without a ``name`` is called ``inline-<n>``. A
     policy named ``root`` grants everything. ``capability``: ``create``,
     ``read``, ``update``, ``patch``, ``delete``, ``list``, ``sudo``,
-    ``recover``, ``subscribe``; ``revoke``/``renew``/``rollback`` (checked as
-    update); ``help``; or ``"<operation>+sudo"`` for a root-protected
-    endpoint. ``path`` is the real API path (``secret/data/app`` for KV v2;
-    see :func:`kv_v2_path`); a LIST is checked with a trailing ``/`` as Vault's
-    HTTP layer adds one.
+    ``recover``, ``subscribe`` (Vault), ``scan`` (OpenBao);
+    ``revoke``/``renew``/``rollback`` (checked as update); ``help``; or
+    ``"<operation>+sudo"`` for a root-protected endpoint. ``path`` is the real
+    API path (``secret/data/app`` for KV v2; see :func:`kv_v2_path`); a LIST or
+    SCAN is checked with a trailing ``/`` as the HTTP layer adds one.
+    ``flavor``: ``"vault"`` (default) or ``"openbao"`` (OpenBao >= 2.6: its
+    capabilities and policy keys, and its LIST order; see the module
+    docstring). ``list_rule``: Vault's LIST order (see :data:`ListRule`).
     """
-    policies = _policies(policies_hcl)
-    ask = parse_request(capability, path)
-    acl = compile_acl(policies)
-    outcome = decide(acl, ask, list_rule)
+    flavor = validate_flavor(flavor)
+    order = list_order(flavor, list_rule)
+    policies = _policies(policies_hcl, flavor)
+    ask = parse_request(capability, path, flavor)
+    acl = compile_acl(policies, flavor)
+    outcome = decide(acl, ask, order)
     if acl.root and len(policies) > 1:
         note = ["a token with the root policy carries only root: Vault drops its other policies"]
     else:

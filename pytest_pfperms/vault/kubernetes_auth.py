@@ -31,15 +31,23 @@ from ..values import (
 from .acl import (
     Ask,
     ListRule,
+    Order,
     Outcome,
     acl_lines,
     acl_notes,
     compile_acl,
     decide,
+    list_order,
     parse_request,
     template_symbols,
 )
-from .policy_parsing import VaultPolicy, parse_vault_policy
+from .policy_parsing import (
+    VaultFlavor,
+    VaultPolicy,
+    check_flavor,
+    parse_vault_policy,
+    validate_flavor,
+)
 
 __all__ = [
     "VaultKubernetesRole",
@@ -49,7 +57,10 @@ __all__ = [
     "vault_decision",
 ]
 
-_NOT_ASSIGNABLE = ("root", "response-wrapping", "control-group")
+_NOT_ASSIGNABLE: dict[VaultFlavor, tuple[str, ...]] = {
+    "vault": ("root", "response-wrapping", "control-group"),
+    "openbao": ("root", "response-wrapping"),  # OpenBao has no control groups
+}
 _DEFAULT_POLICY_AREAS = ("auth/token/", "sys/", "cubbyhole", "identity/")
 
 
@@ -325,16 +336,16 @@ class _RoleOutcome:
 
 
 def _evaluate_role(match: _RoleMatch, lookup: Mapping[str, VaultPolicy], ask: Ask,
-                   list_rule: ListRule) -> _RoleOutcome:
+                   order: Order, flavor: VaultFlavor) -> _RoleOutcome:
     names = policies_for_role(match.role)
-    forbidden = [n for n in names if n in _NOT_ASSIGNABLE]
+    forbidden = [n for n in names if n in _NOT_ASSIGNABLE[flavor]]
     if forbidden:
         why = ("auth methods cannot create root tokens" if forbidden[0] == "root"
                else f'cannot assign policy "{forbidden[0]}"')
         return _RoleOutcome(match, names, False, None, (), False, f"login fails: {why}")
     defined = tuple(lookup[n] for n in names if n in lookup)
     missing = tuple(n for n in names if n not in lookup)
-    outcome = decide(compile_acl(defined), ask, list_rule)
+    outcome = decide(compile_acl(defined, flavor), ask, order)
     default_unknown = "default" in missing and _in_default_area(ask.request.path)
     allowed = None if default_unknown else outcome.allowed
     return _RoleOutcome(match, names, and3([match.matched, allowed]), outcome, missing,
@@ -345,7 +356,7 @@ def vault_decision(roles: Iterable[VaultKubernetesRole],
                    policies_by_name: Mapping[str, VaultPolicy | str],
                    namespace: Str, name: Str, capability: str, path: str,
                    *, namespace_labels: Mapping[str, str] | None = None,
-                   list_rule: ListRule = "trimmed-first") -> Decision:
+                   flavor: VaultFlavor = "vault", list_rule: ListRule | None = None) -> Decision:
     """Whether ServiceAccount ``namespace/name``, logging in through Kubernetes auth, may do this.
 
     The answer is the union over every role the service account may log in
@@ -354,16 +365,19 @@ def vault_decision(roles: Iterable[VaultKubernetesRole],
     ``default`` policy) is unknown does, denied otherwise. A policy a role
     names but the sources do not define grants nothing, and the explanation
     says so. ``policies_by_name`` maps names to :class:`VaultPolicy` or to
-    policy text.
+    policy text. ``flavor``: the server, ``"vault"`` or ``"openbao"`` (see
+    :func:`~.vault.evaluate_vault`).
     """
-    ask = parse_request(capability, path)
+    flavor = validate_flavor(flavor)
+    order = list_order(flavor, list_rule)
+    ask = parse_request(capability, path, flavor)
     lookup: dict[str, VaultPolicy] = {}
     for key, value in policies_by_name.items():
         normal = key.strip().lower()
-        lookup[normal] = value if isinstance(value, VaultPolicy) else parse_vault_policy(
-            value, normal)
+        lookup[normal] = check_flavor(value, flavor) if isinstance(value, VaultPolicy) else (
+            parse_vault_policy(value, normal, flavor=flavor))
     matches = [_match_role(role, namespace, name, namespace_labels) for role in roles]
-    results = [_evaluate_role(match, lookup, ask, list_rule)
+    results = [_evaluate_role(match, lookup, ask, order, flavor)
                for match in matches if match.matched is not False]
     allowed = or3(result.allowed for result in results)
     subject = VaultLogin(namespace, name)

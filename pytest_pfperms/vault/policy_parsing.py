@@ -9,31 +9,82 @@ reports every problem with the line to change, reads JSON policies too, and runs
 about 25 times faster than python-hcl2 (2.3 MB/s against 90 KB/s on a 380 KB
 policy; 0.07 ms against 1 ms for a typical 200-byte one).
 
-What Vault does when it reads a policy (``vault/policy.go``) is mirrored here:
-the allowed keys, ``+*`` being forbidden, legacy ``policy = "read"`` appended to
-``capabilities``, and ``deny`` replacing every other capability of its rule.
+What the server does when it reads a policy is mirrored here, per flavour
+(:data:`VaultFlavor`): the allowed capabilities and keys, ``+*`` being forbidden,
+legacy ``policy = "read"`` appended to ``capabilities``, and ``deny`` replacing
+every other capability of its rule.
+
+- ``"vault"`` (HashiCorp Vault, ``vault/policy.go``): capabilities
+  :data:`CAPABILITIES` (``subscribe``, ``recover`` included); path keys add
+  ``subscribe_event_types`` to the common ones.
+- ``"openbao"`` (OpenBao, ``vault/policy/policy.go`` of 2.6): capabilities
+  :data:`OPENBAO_CAPABILITIES` (``scan``; no ``subscribe``/``recover``); path
+  keys add ``pagination_limit``, ``expiration`` (an RFC 3339 time or epoch
+  seconds: once past, OpenBao ignores the rule) and
+  ``list_scan_response_keys_filter_path`` (needs the ``list`` capability and must
+  use ``{{ .key }}``), and drop ``subscribe_event_types``.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal, TypeVar, get_args
 
-from ..errors import LoadError, Problem
+from ..errors import InvalidArgument, LoadError, Problem
 
 __all__ = [
     "CAPABILITIES",
+    "FLAVORS",
+    "OPENBAO_CAPABILITIES",
+    "VaultFlavor",
     "VaultPolicy",
     "VaultRule",
+    "capabilities_of",
+    "check_flavor",
     "parse_vault_policy",
+    "validate_flavor",
 ]
+
+VaultFlavor = Literal["vault", "openbao"]
+"""Which server reads the policies and answers: HashiCorp Vault or OpenBao (>= 2.6)."""
+
+FLAVORS: tuple[str, ...] = get_args(VaultFlavor)
 
 CAPABILITIES: tuple[str, ...] = (
     "create", "read", "update", "patch", "delete", "list", "sudo", "deny", "subscribe", "recover",
 )
 """Every capability Vault accepts in a policy (``subscribe``/``recover`` need a recent Vault)."""
+
+OPENBAO_CAPABILITIES: tuple[str, ...] = (
+    "create", "read", "update", "patch", "delete", "list", "sudo", "deny", "scan",
+)
+"""Every capability OpenBao accepts in a policy (``scan`` is OpenBao's recursive LIST)."""
+
+_ALL_CAPABILITIES: tuple[str, ...] = tuple(dict.fromkeys(CAPABILITIES + OPENBAO_CAPABILITIES))
+_SERVER: dict[VaultFlavor, str] = {"vault": "Vault", "openbao": "OpenBao"}
+
+
+def validate_flavor(flavor: object) -> VaultFlavor:
+    """``flavor`` itself when it names a server flavour; else InvalidArgument with a suggestion."""
+    if flavor == "vault":
+        return "vault"
+    if flavor == "openbao":
+        return "openbao"
+    text = f"unknown Vault flavour {flavor!r}: give one of {', '.join(FLAVORS)}"
+    if isinstance(flavor, str):
+        close = difflib.get_close_matches(flavor.strip().lower(), FLAVORS, n=1, cutoff=0.5)
+        if close:
+            text += f'; did you mean "{close[0]}"?'
+    raise InvalidArgument(text)
+
+
+def capabilities_of(flavor: VaultFlavor) -> tuple[str, ...]:
+    """The capabilities the ``flavor``'s policy parser accepts."""
+    return OPENBAO_CAPABILITIES if flavor == "openbao" else CAPABILITIES
 
 _LEGACY_POLICY: dict[str, tuple[str, ...]] = {
     "deny": ("deny",),
@@ -42,15 +93,26 @@ _LEGACY_POLICY: dict[str, tuple[str, ...]] = {
     "sudo": ("create", "read", "update", "delete", "list", "sudo"),
 }
 
-_PATH_KEYS: tuple[str, ...] = (
+_COMMON_KEYS: tuple[str, ...] = (
     "comment", "policy", "capabilities", "allowed_parameters", "denied_parameters",
     "required_parameters", "min_wrapping_ttl", "max_wrapping_ttl", "mfa_methods",
-    "control_group", "subscribe_event_types",
+    "control_group",
+)
+_PATH_KEYS: dict[VaultFlavor, tuple[str, ...]] = {
+    "vault": (*_COMMON_KEYS, "subscribe_event_types"),
+    "openbao": (*_COMMON_KEYS, "pagination_limit", "expiration",
+                "list_scan_response_keys_filter_path"),
+}
+_OTHER_KEYS: tuple[str, ...] = (
+    "mfa_methods", "control_group", "subscribe_event_types", "pagination_limit",
+    "list_scan_response_keys_filter_path",
 )
 _TOP_KEYS: tuple[str, ...] = ("name", "path")
 
 Scalar = str | int | float | bool
 """A parameter value as written in a policy."""
+
+_T = TypeVar("_T")
 
 
 def _split_source(source: str) -> tuple[str, int | None]:
@@ -70,7 +132,8 @@ class VaultRule:
     ``("deny",)`` when deny is present. ``line`` is the line of the ``path``
     keyword (in the file when the policy was parsed with ``file``/``line``);
     ``source`` is ``file:line`` when the file is known. The parameter, wrapping
-    and other keys are kept as written; only capabilities are evaluated.
+    and other keys are kept as written; only capabilities (and OpenBao's
+    ``expiration``, as ``expires_at`` in epoch seconds) are evaluated.
     """
 
     path: str
@@ -85,18 +148,23 @@ class VaultRule:
     min_wrapping_ttl: int | None = None
     max_wrapping_ttl: int | None = None
     other: tuple[tuple[str, str], ...] = ()
+    expires_at: float | None = None
 
     def __post_init__(self) -> None:
         caps = tuple(self.capabilities)
         read = caps[:caps.index("deny")] if "deny" in caps else caps  # Vault stops at deny
-        unknown = [cap for cap in read if cap not in CAPABILITIES]
+        unknown = [cap for cap in read if cap not in _ALL_CAPABILITIES]
         if unknown:
-            file, line = _split_source(self.source)
-            raise LoadError.single(file or "vault policy", line if line is not None else self.line,
-                                   f'path "{self.path}": {_unknown_capability(unknown[0])}')
+            raise self.error(_unknown_capability(unknown[0], _ALL_CAPABILITIES, "Vault or OpenBao"))
         if "deny" in caps:
             caps = ("deny",)
         object.__setattr__(self, "capabilities", tuple(dict.fromkeys(caps)))
+
+    def error(self, message: str) -> LoadError:
+        """A LoadError about this rule, at its file and line."""
+        file, line = _split_source(self.source)
+        return LoadError.single(file or "vault policy", line if line is not None else self.line,
+                                f'path "{self.path}": {message}')
 
     @property
     def templated(self) -> bool:
@@ -133,12 +201,39 @@ class VaultPolicy:
         return f"policy {self.name}" + (f" ({self.source})" if self.source else "")
 
 
-def _unknown_capability(cap: str) -> str:
-    text = f'unknown capability "{cap}" (Vault knows {", ".join(CAPABILITIES)})'
-    close = difflib.get_close_matches(cap, CAPABILITIES, n=1)
+def _unknown_capability(cap: str, known: tuple[str, ...], server: str) -> str:
+    text = f'unknown capability "{cap}" ({server} knows {", ".join(known)})'
+    for flavor, name in _SERVER.items():
+        if server != name and cap in capabilities_of(flavor):
+            return text + f'; "{cap}" is a capability of {name}, which {server} rejects'
+    close = difflib.get_close_matches(cap, known, n=1)
     if close:
         text += f'; did you mean "{close[0]}"?'
     return text
+
+
+def check_flavor(policy: VaultPolicy, flavor: VaultFlavor) -> VaultPolicy:
+    """``policy`` itself when the ``flavor``'s server would accept its rules, else LoadError.
+
+    For policies built or parsed for another flavour: every capability and
+    every kept key must be one the ``flavor``'s parser accepts.
+    """
+    known = capabilities_of(flavor)
+    keys = _PATH_KEYS[flavor]
+    server = _SERVER[flavor]
+    problems: list[Problem] = []
+    for rule in policy.rules:
+        wrong = [cap for cap in rule.capabilities if cap not in known]
+        messages = [_unknown_capability(cap, known, server) for cap in wrong[:1]]
+        messages += [f'unknown key "{key}" ({server} rejects it)' for key, _ in rule.other
+                     if key not in keys]
+        if rule.expires_at is not None and "expiration" not in keys:
+            messages.append(f'unknown key "expiration" ({server} rejects it)')
+        for message in messages:
+            problems.extend(rule.error(message).problems)
+    if problems:
+        raise LoadError(problems)
+    return policy
 
 
 # --------------------------------------------------------------------------- tokens
@@ -385,10 +480,12 @@ def _duration_seconds(value: str) -> int | None:
 class _PolicyReader:
     """Turns the syntax tree into rules, collecting every problem."""
 
-    def __init__(self, name: str, file: str, first_line: int) -> None:
+    def __init__(self, name: str, file: str, first_line: int, flavor: VaultFlavor) -> None:
         self.name = name
         self.file = file
         self.offset = first_line - 1
+        self.flavor = flavor
+        self.keys = _PATH_KEYS[flavor]
         self.problems: list[Problem] = []
 
     def where(self) -> str:
@@ -424,6 +521,8 @@ class _PolicyReader:
 
     def path_entries(self, item: _Item, *, json_style: bool) -> Iterable[tuple[str, _Obj, int]]:
         labels = item.keys[1:]
+        if len(labels) > 1 and self.flavor == "openbao":
+            labels = labels[:1]  # OpenBao reads the first label and ignores the others
         if len(labels) > 1:
             self.problem(item.line, "path block has more than one label: "
                                     + " ".join(_quote(label) for label in labels))
@@ -449,8 +548,14 @@ class _PolicyReader:
         self.problem(item.line, 'path block without a path: write path "secret/*" { ... }')
 
     def rule(self, pattern: str, body: _Obj, line: int) -> VaultRule | None:
+        """One path block as a rule, or None (with the problems recorded).
+
+        Vault: a key set twice is a problem. OpenBao (its HCL reader keeps
+        duplicate keys): every occurrence must be valid, ``capabilities`` (and
+        the other lists) are concatenated and the last of a single value wins.
+        """
         before = len(self.problems)
-        seen: dict[str, _Item] = {}
+        seen: dict[str, list[_Item]] = {}
         for entry in body.items:
             key = entry.keys[0].value
             if len(entry.keys) > 1 or (entry.block and key not in ("allowed_parameters",
@@ -458,57 +563,53 @@ class _PolicyReader:
                                                                     "control_group")):
                 self.problem(entry.line, f'path "{pattern}": "{key}" must be written as {key} = ...')
                 continue
-            if key not in _PATH_KEYS:
-                message = f'path "{pattern}": unknown key "{key}" (allowed: {", ".join(_PATH_KEYS)})'
-                close = difflib.get_close_matches(key, _PATH_KEYS, n=1)
-                if close:
+            if key not in self.keys:
+                message = f'path "{pattern}": unknown key "{key}" (allowed: {", ".join(self.keys)})'
+                owner = next((flavor for flavor, keys in _PATH_KEYS.items()
+                              if flavor != self.flavor and key in keys), None)
+                close = difflib.get_close_matches(key, self.keys, n=1)
+                if owner is not None:
+                    message += (f'; "{key}" is a key of {_SERVER[owner]}, which '
+                                f"{_SERVER[self.flavor]} rejects")
+                elif close:
                     message += f'; did you mean "{close[0]}"?'
                 self.problem(entry.line, message)
                 continue
-            if key in seen:
+            if key in seen and self.flavor == "vault":
                 self.problem(entry.line, f'path "{pattern}": "{key}" is set twice '
-                                         f"(first at line {seen[key].line + self.offset})")
+                                         f"(first at line {seen[key][0].line + self.offset})")
                 continue
-            seen[key] = entry
+            seen.setdefault(key, []).append(entry)
 
-        def strings(key: str) -> tuple[str, ...]:
-            entry = seen.get(key)
-            if entry is None:
-                return ()
-            value = entry.value
+        def strings(entry: _Item) -> tuple[str, ...]:
+            value, key = entry.value, entry.keys[0].value
             if not isinstance(value, _List) or not all(
-                    isinstance(v, _Tok) and v.kind == "str" for v in value.items):
+                    isinstance(v, _Tok) and v.kind in ("str", "num") for v in value.items):
                 self.problem(entry.line, f'path "{pattern}": {key} must be a list of strings, '
                                          f'e.g. {key} = ["read", "list"]')
                 return ()
             return tuple(v.value for v in value.items if isinstance(v, _Tok))
 
-        def text(key: str) -> str:
-            entry = seen.get(key)
-            if entry is None:
-                return ""
-            if isinstance(entry.value, _Tok) and entry.value.kind == "str":
-                return entry.value.value
+        def text(entry: _Item) -> str:
+            value, key = entry.value, entry.keys[0].value
+            kinds = ("str", "num", "ident") if key == "comment" else ("str", "num")
+            if isinstance(value, _Tok) and value.kind in kinds:
+                return value.value  # HCL 1 reads a number (or, for a comment, a bool) as text
             self.problem(entry.line, f'path "{pattern}": {key} must be a string')
             return ""
 
-        def ttl(key: str) -> int | None:
-            entry = seen.get(key)
-            if entry is None:
-                return None
+        def ttl(entry: _Item) -> int | None:
             value = entry.value
             seconds = None
             if isinstance(value, _Tok) and value.kind in ("str", "num"):
                 seconds = _duration_seconds(value.value)
             if seconds is None:
-                self.problem(entry.line, f'path "{pattern}": {key} must be a duration such as "30m"'
-                                         " or a number of seconds")
+                self.problem(entry.line, f'path "{pattern}": {entry.keys[0].value} must be a '
+                                         'duration such as "30m" or a number of seconds')
             return seconds
 
-        def parameters(key: str) -> tuple[tuple[str, tuple[Scalar, ...]], ...]:
-            entry = seen.get(key)
-            if entry is None:
-                return ()
+        def parameters(entry: _Item) -> tuple[tuple[str, tuple[Scalar, ...]], ...]:
+            key = entry.keys[0].value
             if not isinstance(entry.value, _Obj):
                 self.problem(entry.line, f'path "{pattern}": {key} must be a map of parameter '
                                          'names to lists of values, e.g. {key} = {{ "ttl" = [] }}')
@@ -525,35 +626,84 @@ class _PolicyReader:
                                tuple(_scalar(v) for v in values.items if isinstance(v, _Tok))))
             return tuple(result)
 
-        capabilities = strings("capabilities")
-        legacy = text("policy")
-        comment = text("comment")
-        required = strings("required_parameters")
-        allowed = parameters("allowed_parameters")
-        denied = parameters("denied_parameters")
-        min_ttl = ttl("min_wrapping_ttl")
-        max_ttl = ttl("max_wrapping_ttl")
-        other = tuple((key, _render(seen[key].value)) for key in
-                      ("mfa_methods", "control_group", "subscribe_event_types") if key in seen)
+        def pagination_limit(entry: _Item) -> None:
+            value = entry.value
+            if not (isinstance(value, _Tok) and value.kind in ("num", "str")
+                    and _GO_INT.fullmatch(value.value)):
+                self.problem(entry.line, f'path "{pattern}": pagination_limit must be a whole '
+                                         "number")
+
+        def expiration(entry: _Item) -> float | None:
+            value = entry.value
+            if isinstance(value, _Tok) and value.kind == "str" and not value.value:
+                return None  # an empty expiration is none
+            moment = None
+            if isinstance(value, _Tok) and value.kind in ("str", "num"):
+                moment = _absolute_time(value.value)
+            if moment is None:
+                self.problem(entry.line, f'path "{pattern}": expiration must be an RFC 3339 time '
+                                         'such as "2030-01-02T15:04:05Z" or epoch seconds')
+            return moment
+
+        def control_group(entry: _Item) -> None:
+            if self.flavor == "openbao":
+                for where, message in _openbao_control_group(entry.value):
+                    self.problem(where or entry.line, f'path "{pattern}": control_group: {message}')
+
+        def every(key: str, read: Callable[[_Item], _T]) -> list[_T]:
+            return [read(entry) for entry in seen.get(key, ())]
+
+        def last(key: str, read: Callable[[_Item], _T], default: _T) -> _T:
+            found = every(key, read)
+            return found[-1] if found else default
+
+        def line_of(key: str) -> int:
+            return seen[key][-1].line
+
+        capabilities = tuple(cap for caps in every("capabilities", strings) for cap in caps)
+        legacy = last("policy", text, "")
+        comment = last("comment", text, "")
+        required = tuple(dict.fromkeys(name for names in every("required_parameters", strings)
+                                       for name in names))
+        no_parameters: tuple[tuple[str, tuple[Scalar, ...]], ...] = ()
+        allowed = last("allowed_parameters", parameters, no_parameters)
+        denied = last("denied_parameters", parameters, no_parameters)
+        min_ttl = last("min_wrapping_ttl", ttl, None)
+        max_ttl = last("max_wrapping_ttl", ttl, None)
+        every("pagination_limit", pagination_limit)
+        expires_at = last("expiration", expiration, None)
+        keys_filter = last("list_scan_response_keys_filter_path", text, "")
+        every("mfa_methods", strings)
+        every("subscribe_event_types", strings)
+        every("control_group", control_group)
+        other = tuple((key, _render(seen[key][-1].value)) for key in _OTHER_KEYS if key in seen)
 
         effective = list(capabilities)
         if legacy:
             if legacy not in _LEGACY_POLICY:
-                self.problem(seen["policy"].line, f'path "{pattern}": unknown legacy policy '
-                                                  f'"{legacy}" (deny, read, write or sudo)')
+                self.problem(line_of("policy"), f'path "{pattern}": unknown legacy policy '
+                                                f'"{legacy}" (deny, read, write or sudo)')
             elif legacy == "deny":
                 effective = ["deny"]
             else:
                 effective += _LEGACY_POLICY[legacy]
         kept: list[str] = []
+        known = capabilities_of(self.flavor)
         for cap in effective:  # Vault stops reading at deny, so later typos go unnoticed
             if cap == "deny":
                 kept = ["deny"]
                 break
-            if cap not in CAPABILITIES:
-                self.problem(seen["capabilities"].line, f'path "{pattern}": {_unknown_capability(cap)}')
+            if cap not in known:
+                self.problem(line_of("capabilities"), f'path "{pattern}": '
+                             + _unknown_capability(cap, known, _SERVER[self.flavor]))
                 continue
             kept.append(cap)
+        if keys_filter:
+            problem = ("needs to be used on a path with the list capability" if "list" not in kept
+                       else _filter_template_problem(keys_filter))
+            if problem:
+                self.problem(line_of("list_scan_response_keys_filter_path"),
+                             f'path "{pattern}": list_scan_response_keys_filter_path {problem}')
 
         normalized = pattern[1:] if pattern.startswith("/") else pattern
         if "+*" in normalized:
@@ -562,7 +712,7 @@ class _PolicyReader:
         if _unbalanced_template(normalized):
             self.problem(line, f'path "{pattern}": template braces {{{{ }}}} do not pair up')
         if min_ttl and max_ttl and max_ttl < min_ttl:
-            self.problem(seen["max_wrapping_ttl"].line,
+            self.problem(line_of("max_wrapping_ttl"),
                          f'path "{pattern}": max_wrapping_ttl cannot be less than min_wrapping_ttl')
         if len(self.problems) > before:
             return None
@@ -570,8 +720,136 @@ class _PolicyReader:
             path=pattern, capabilities=tuple(kept), line=line + self.offset,
             source=self.source(line), legacy_policy=legacy, comment=comment,
             allowed_parameters=allowed, denied_parameters=denied, required_parameters=required,
-            min_wrapping_ttl=min_ttl, max_wrapping_ttl=max_ttl, other=other,
+            min_wrapping_ttl=min_ttl, max_wrapping_ttl=max_ttl, other=other, expires_at=expires_at,
         )
+
+
+_GO_INT = re.compile(r"[+-]?(0[xX](_?[0-9a-fA-F])+|0[bB](_?[01])+|0[oO]?(_?[0-7])*|[1-9](_?[0-9])*)")
+"""An integer as Go's ``strconv.ParseInt(s, 0, 0)`` reads it (HCL 1's reading of an int)."""
+
+_OPERATIONS: tuple[str, ...] = (
+    "create", "read", "update", "patch", "delete", "list", "scan", "help", "alias-lookahead",
+    "resolve-role", "header", "revoke", "renew", "rollback",
+)
+"""OpenBao's request operations (``sdk/logical/request.go``): what a control group may control."""
+
+
+def _openbao_control_group(value: _Value) -> list[tuple[int, str]]:
+    """What OpenBao finds wrong with a ``control_group``: (line or 0, message) pairs."""
+    if not isinstance(value, _Obj):
+        return [(0, "must be a block: control_group = { factor \"name\" { ... } }")]
+    problems: list[tuple[int, str]] = []
+    factors = 0
+    for item in value.items:
+        key = item.keys[0].value
+        if key == "ttl":
+            if not (isinstance(item.value, _Tok) and item.value.kind in ("str", "num")
+                    and _duration_seconds(item.value.value) is not None):
+                problems.append((item.line, "ttl must be a duration such as \"1h\""))
+        elif key == "self_auth_allowed":
+            if not (isinstance(item.value, _Tok) and item.value.kind == "ident"):
+                problems.append((item.line, "self_auth_allowed must be true or false"))
+        elif key == "factor":
+            factors += 1
+            problems += _openbao_factor(item, factors)
+        else:
+            problems.append((item.line, f'invalid key "{key}" (ttl, self_auth_allowed, factor)'))
+    if not factors:
+        problems.append((0, "requires at least one factor but had none"))
+    return problems
+
+
+def _openbao_factor(item: _Item, number: int) -> list[tuple[int, str]]:
+    name = f"factor {number}"
+    if len(item.keys) != 2 or not isinstance(item.value, _Obj):
+        return [(item.line, f'{name} must be a named block: factor "name" {{ ... }}')]
+    problems: list[tuple[int, str]] = []
+    controlled: list[str] = []
+    groups: list[str] = []
+    approvals = 0
+    for inner in item.value.items:
+        key = inner.keys[0].value
+        if key == "controlled_capabilities":
+            listed = inner.value
+            if isinstance(listed, _List) and all(isinstance(v, _Tok) for v in listed.items):
+                controlled += [v.value for v in listed.items if isinstance(v, _Tok)]
+            else:
+                problems.append((inner.line, f"{name}: controlled_capabilities must be a list"))
+            bad = [op for op in controlled if op not in _OPERATIONS]
+            if bad:
+                problems.append((inner.line, f"{name}: operation(s) not valid: {', '.join(bad)}"))
+        elif key == "identity" and isinstance(inner.value, _Obj):
+            for field_item in inner.value.items:
+                field_value = field_item.value
+                if field_item.keys[0].value == "group_names" and isinstance(field_value, _List):
+                    groups += [v.value for v in field_value.items if isinstance(v, _Tok)]
+                elif (field_item.keys[0].value == "approvals" and isinstance(field_value, _Tok)
+                      and _GO_INT.fullmatch(field_value.value)):
+                    approvals = int(field_value.value.replace("_", ""), 0) if not re.fullmatch(
+                        r"[+-]?0[0-7_]+", field_value.value) else int(field_value.value, 8)
+        else:
+            problems.append((inner.line, f'{name}: invalid key "{key}" (controlled_capabilities, '
+                                         "identity)"))
+    if not controlled:
+        problems.append((item.line, f"{name}: missing controlled capabilities"))
+    elif not groups:
+        problems.append((item.line, f"{name}: missing approving groups"))
+    elif approvals <= 0:
+        problems.append((item.line, f"{name}: missing required approvals"))
+    return problems
+
+
+_TEMPLATE_WORDS = frozenset((
+    # Go text/template keywords and built-in functions
+    "if", "else", "end", "range", "with", "define", "template", "block", "break", "continue",
+    "nil", "true", "false", "and", "call", "html", "index", "slice", "js", "len", "not", "or",
+    "print", "printf", "println", "urlquery", "eq", "ge", "gt", "le", "lt", "ne",
+    # OpenBao's sdk/helper/template functions
+    "random", "truncate", "truncate_sha256", "uppercase", "lowercase", "replace", "sha256",
+    "base64", "decode_base64", "hex", "decode_hex", "unix_time", "unix_time_millis",
+    "timestamp", "uuid", "glob",
+))
+
+
+def _filter_template_problem(template: str) -> str:
+    """What OpenBao would refuse in a list_scan_response_keys_filter_path template, or "".
+
+    Checked: the actions open and close, call only functions OpenBao's template
+    package defines, and use ``.key`` outside any ``if``/``with``/``range``
+    (OpenBao refuses a template that renders the same path for two keys). Not
+    checked: the rest of Go's template grammar.
+    """
+    depth = 0
+    key_used = False
+    pos = 0
+    while True:
+        start = template.find("{{", pos)
+        if start < 0:
+            break
+        close = template.find("}}", start + 2)
+        if close < 0:
+            return "is not a valid template: an action {{ is never closed with }}"
+        action = template[start + 2:close].strip().strip("-").strip()
+        pos = close + 2
+        if action.startswith("/*"):
+            continue
+        bare = re.sub(r'"(?:[^"\\]|\\.)*"|`[^`]*`', '""', action)
+        words = re.findall(r"(?<![.\w$])([A-Za-z_]\w*)", bare)
+        unknown = [word for word in words if word not in _TEMPLATE_WORDS]
+        if unknown:
+            return f'is not a valid template: function "{unknown[0]}" not defined'
+        if words and words[0] in ("if", "with", "range", "block", "define"):
+            depth += 1
+        elif words and words[0] == "end":
+            depth -= 1
+        if depth == 0 and re.search(r"(?<![\w$])\.key\b", bare):
+            key_used = True
+    if "}}" in template[pos:] and "{{" not in template[pos:]:
+        return "is not a valid template: an unexpected }}"
+    if not key_used:
+        return ("resulted in same path for two different keys (use {{ .key }}, outside any "
+                "if, with or range)")
+    return ""
 
 
 def _scalar(tok: _Tok) -> Scalar:
@@ -593,6 +871,23 @@ def _render(value: _Value) -> str:
                            for item in value.items) + "}"
 
 
+_RFC3339 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?"
+                      r"(Z|[+-][0-9]{2}:[0-9]{2})")
+
+
+def _absolute_time(text: str) -> float | None:
+    """OpenBao's ParseAbsoluteTime on a string: RFC 3339 (optionally with fractions of a
+    second) or whole epoch seconds, as epoch seconds; None when it is neither."""
+    if re.fullmatch(r"[+-]?[0-9]+", text):
+        return float(int(text))
+    if not _RFC3339.fullmatch(text):
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
 def _unbalanced_template(path: str) -> bool:
     """Whether a ``{{`` opens a template that is never closed with ``}}``."""
     start = path.find("{{")
@@ -605,8 +900,11 @@ def _unbalanced_template(path: str) -> bool:
 
 
 def parse_vault_policy(text: str, name: str = "", *, file: str = "", line: int = 1,
-                       source: str | None = None) -> VaultPolicy:
+                       source: str | None = None, flavor: VaultFlavor = "vault") -> VaultPolicy:
     """Parse Vault policy text (HCL or JSON) into a :class:`VaultPolicy`.
+
+    ``flavor`` is the server that reads it (``"vault"`` or ``"openbao"``): each
+    accepts its own capabilities and keys and rejects the other's.
 
     ``name`` is the policy name (as written to ``sys/policy/<name>``; Vault
     lowercases it); when empty, a top-level ``name = "..."`` in the text is
@@ -616,7 +914,7 @@ def parse_vault_policy(text: str, name: str = "", *, file: str = "", line: int =
     given). Raises :class:`~pytest_pfperms.errors.LoadError` listing every
     problem, each with its line.
     """
-    reader = _PolicyReader(name, file, line)
+    reader = _PolicyReader(name, file, line, validate_flavor(flavor))
     try:
         tokens = _tokenize(text)
         parser = _Parser(tokens)
