@@ -256,3 +256,17 @@ def test_runs_under_xdist(repo: pytest.Pytester) -> None:
     result = repo.runpytest("-n", "2")
     result.assert_outcomes(passed=3, failed=1)
     result.stdout.fnmatch_lines(["*CANNOT delete persistentvolumeclaims in namespace apps*"])
+
+
+def test_vault_flavor_option_reaches_the_model(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".yaml", sa="apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: a, namespace: n}\n")
+    pytester.makeini("[pytest]\npfperms_paths = .\npfperms_vault_flavor = openbao\n")
+    pytester.makepyfile(test_x="""
+        def test_flavor(pfperms):
+            assert pfperms.vault_flavor == "openbao"
+    """)
+    pytester.runpytest().assert_outcomes(passed=1)
+    result = pytester.runpytest("--pfperms-vault-flavor", "vault", "-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    result = pytester.runpytest("-o", "pfperms_vault_flavor=hashicorp")
+    assert "pfperms_vault_flavor must be vault or openbao, not 'hashicorp'" in result.stderr.str()

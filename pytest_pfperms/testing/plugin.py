@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
@@ -34,6 +34,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--pfperms-no-cluster-defaults", action="store_true",
                     dest="pfperms_no_cluster_defaults", default=None,
                     help="leave out the roles and bindings every cluster has")
+    group.addoption("--pfperms-vault-flavor", dest="pfperms_vault_flavor", default=None,
+                    choices=["vault", "openbao"],
+                    help="the Vault server the policies are for: vault (default) or openbao (>= 2.6)")
     group.addoption("--pfperms-no-cache", action="store_true", dest="pfperms_no_cache", default=None,
                     help="read and evaluate everything afresh, touching no cache")
     group.addoption("--pfperms-default-namespace", dest="pfperms_default_namespace", default=None,
@@ -49,6 +52,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                   type="bool", default=True)
     parser.addini("pfperms_default_namespace", "where namespaced objects without a namespace land",
                   default="default")
+    parser.addini("pfperms_vault_flavor", "the Vault server the policies are for: vault or openbao",
+                  default="vault")
     parser.addini("pfperms_cache", "use the parse and evaluation caches (outside the repository)",
                   type="bool", default=True)
 
@@ -80,6 +85,10 @@ class _Settings:
         self.cluster_defaults = (not no_defaults) if no_defaults else bool(
             config.getini("pfperms_cluster_defaults"))
         self.cache = not config.getoption("pfperms_no_cache") and bool(config.getini("pfperms_cache"))
+        flavor = str(config.getoption("pfperms_vault_flavor") or config.getini("pfperms_vault_flavor"))
+        if flavor not in ("vault", "openbao"):
+            raise pytest.UsageError(f"pfperms_vault_flavor must be vault or openbao, not {flavor!r}")
+        self.vault_flavor: Literal["vault", "openbao"] = "vault" if flavor == "vault" else "openbao"
         self.default_namespace = (config.getoption("pfperms_default_namespace")
                                   or str(config.getini("pfperms_default_namespace")))
 
@@ -126,7 +135,7 @@ def _load(config: pytest.Config) -> Any:
                           cluster_defaults=settings.cluster_defaults,
                           default_namespace=settings.default_namespace,
                           namespaces=settings.namespaces, repo_root=settings.root,
-                          cache=settings.cache)
+                          cache=settings.cache, vault_flavor=settings.vault_flavor)
         except PfpermsError as error:
             result = error
     config.stash[_MODEL_KEY] = result
