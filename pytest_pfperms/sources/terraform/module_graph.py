@@ -261,21 +261,19 @@ class ModuleInstance:
                                    f"{error}") from None
 
     def _raw_variable(self, name: str, declared: Declared) -> Value:
+        given, value = self._argument_variable(name, declared)
+        if given and not (value is None and not self._nullable(declared)):
+            return value
         block = declared.node
         assert isinstance(block, Block)
-        if self.parent is None:
-            if name in self.ctx.variables:
-                return self._given_variable(name, declared, self.ctx.variables[name])
-        elif self.call is not None and self.call_scope is not None:
-            call_block = self.call.node
-            assert isinstance(call_block, Block)
-            argument = call_block.body.attributes.get(name)
-            if argument is not None:
-                assert self.parent is not None
-                return self.parent.eval(argument.expr, self.call, self.call_scope)
         default = block.body.attributes.get("default")
         if default is not None:
             return self.eval(default.expr, declared, _EMPTY_SCOPE)
+        if given:  # null given to a variable with nullable = false and no default
+            where = self.call.where if self.call is not None else declared.where
+            raise LoadError.single(where.rpartition(":")[0], int(where.rpartition(":")[2]),
+                                   f"{self.prefix()}var.{name}: the given value is null, but the variable "
+                                   "is declared with nullable = false and has no default")
         if self.parent is None:
             return Symbol(key=f"var.{name}", expression=f"var.{name}", source=declared.where,
                           reason=f"input variable {name} has no value",
@@ -284,6 +282,27 @@ class ModuleInstance:
         return Symbol(key=f"{self.prefix()}var.{name}", expression=f"{self.address}: {name}",
                       source=self.call.where, reason=f"required input {name} is not set in {self.address}",
                       hint=f"set {name} in the module call at {self.call.where}")
+
+    def _nullable(self, declared: Declared) -> bool:
+        """``nullable`` of a variable block (true unless it says ``nullable = false``)."""
+        block = declared.node
+        assert isinstance(block, Block)
+        attribute = block.body.attributes.get("nullable")
+        return attribute is None or self.eval(attribute.expr, declared, _EMPTY_SCOPE) is not False
+
+    def _argument_variable(self, name: str, declared: Declared) -> tuple[bool, Value]:
+        """(True, the value given for a variable: call argument, -var, tfvars), or (False, None)."""
+        if self.parent is None:
+            if name in self.ctx.variables:
+                return True, self._given_variable(name, declared, self.ctx.variables[name])
+        elif self.call is not None and self.call_scope is not None:
+            call_block = self.call.node
+            assert isinstance(call_block, Block)
+            argument = call_block.body.attributes.get(name)
+            if argument is not None:
+                assert self.parent is not None
+                return True, self.parent.eval(argument.expr, self.call, self.call_scope)
+        return False, None
 
     def _given_variable(self, name: str, declared: Declared, value: Any) -> Value:
         """A value from the command line, a tfvars file or TF_VAR_: strings of non-string
