@@ -1026,3 +1026,32 @@ resource "aws_iam_role" "app" {
     model = load(tmp_path, {"main.tf": text})
     assert model.aws_can(sa("app"), "sns:Publish", "*").allowed is True
     assert model.aws_can(sa("other"), "sns:Publish", "*").allowed is False
+
+
+@pytest.mark.parametrize("name_argument", ['name = null\n  name_prefix = "reader-"', 'name_prefix = "reader-"', ""])
+def test_a_role_whose_name_the_provider_generates_keeps_its_policies(tmp_path: Path, name_argument: str) -> None:
+    """terraform-aws-modules style: ``name = var.use_name_prefix ? null : var.name`` next to
+    ``name_prefix``. The role's name is generated at apply, never null (issue 9)."""
+    model = load(tmp_path, {"main.tf": PROVIDER + trust("trust") + f"""
+resource "aws_iam_role" "reader" {{
+  {name_argument}
+  assume_role_policy = data.aws_iam_policy_document.trust.json
+}}
+
+resource "aws_iam_role_policy_attachment" "read" {{
+  role       = aws_iam_role.reader.name
+  policy_arn = aws_iam_policy.read.arn
+}}
+
+resource "aws_iam_policy" "read" {{
+  name_prefix = "read-"
+  policy      = jsonencode({{
+    Version   = "2012-10-17"
+    Statement = [{{ Effect = "Allow", Action = "s3:GetObject", Resource = "arn:aws:s3:::reports/*" }}]
+  }})
+}}
+""" + service_account("reader")})
+    reader = ServiceAccount("apps", "reader")
+    decision = model.aws_can(reader, "s3:GetObject", "arn:aws:s3:::reports/a")
+    assert decision.allowed is True, decision.explain()
+    assert model.aws_can(reader, "s3:PutObject", "arn:aws:s3:::reports/a").allowed is False

@@ -91,14 +91,15 @@ WORKLOAD_TYPES = {
 
 def test_resource_types_are_exactly_the_providers() -> None:
     expected = {*RBAC_TYPES, *(f"{name}_v1" for name in RBAC_TYPES), *WORKLOAD_TYPES,
-                "kubernetes_service_account", "kubernetes_service_account_v1"}
+                "kubernetes_service_account", "kubernetes_service_account_v1",
+                "kubernetes_namespace", "kubernetes_namespace_v1"}
     assert expected == RESOURCE_TYPES
     assert {"kubernetes_labels", "kubernetes_annotations"} == METADATA_PATCH_TYPES
 
 
 @pytest.mark.parametrize("resource_type", [
     "kubernetes_daemon_set",  # not a provider type: only kubernetes_daemonset and kubernetes_daemon_set_v1
-    "kubernetes_secret", "kubernetes_namespace", "kubernetes_labels", "kubernetes_annotations",
+    "kubernetes_secret", "kubernetes_labels", "kubernetes_annotations",
     "kubernetes_manifest", "kubectl_manifest", "kubernetes_default_service_account", "helm_release",
 ])
 def test_other_types_give_none(resource_type: str) -> None:

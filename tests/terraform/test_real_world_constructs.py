@@ -77,3 +77,46 @@ def test_null_without_a_default_is_an_error_naming_the_variable(tmp_path: Path) 
             """,
             "modules/sa/main.tf": SA_MODULE.replace('  default  = "apps"\n', ""),
         })
+
+
+def test_namespaces_are_objects_and_generated_names_place_objects_in_them(tmp_path: Path) -> None:
+    model = load(tmp_path, {"root/main.tf": """
+        resource "kubernetes_namespace_v1" "team" {
+          metadata { generate_name = "team-" }
+        }
+        resource "kubernetes_namespace" "fixed" {
+          metadata { name = "fixed" }
+        }
+        resource "kubernetes_service_account" "app" {
+          metadata {
+            name      = "app"
+            namespace = kubernetes_namespace_v1.team.metadata[0].name
+          }
+        }
+        resource "kubernetes_role_binding" "app" {
+          metadata {
+            name      = "app"
+            namespace = kubernetes_namespace_v1.team.metadata[0].name
+          }
+          role_ref {
+            api_group = "rbac.authorization.k8s.io"
+            kind      = "ClusterRole"
+            name      = "edit"
+          }
+          subject {
+            kind      = "ServiceAccount"
+            name      = "app"
+            namespace = kubernetes_namespace_v1.team.metadata[0].name
+          }
+        }
+    """})
+    namespaces = model.objects("Namespace")
+    assert sorted(str(ns.name) for ns in namespaces) == ["fixed", "team-<generated>"]
+    generated = next(ns.name for ns in namespaces if str(ns.name) != "fixed")
+    (account,) = model.objects("ServiceAccount")
+    assert account.namespace == generated
+    assert model.objects(namespace="default") == []
+    sa = pfperms.ServiceAccount(generated, "app")  # type: ignore[arg-type]
+    assert model.can(sa, "create", "deployments.apps", namespace=generated)
+    assert not model.can(sa, "create", "deployments.apps", namespace="fixed")
+    assert not model.can(sa, "create", "deployments.apps", namespace="team-abcde" + "x")  # not its shape

@@ -54,6 +54,7 @@ from .module_sources import (
     profiled_module,
 )
 from .panfactum_profiles import ProfileResult
+from .providers.computed_names import fill_generated_names
 
 
 class ResourceObject(dict[str, Any]):
@@ -442,7 +443,9 @@ class ModuleInstance:
             obj = ResourceObject(instance.address, declared.where, values)
             if mode == "data":
                 self._data_results(type_name, declared, obj)
-            elif type_name == "random_id":
+            else:
+                fill_generated_names(type_name, obj, instance.address, declared.where)
+            if mode != "data" and type_name == "random_id":
                 obj["hex"] = random_hex_symbol(instance.address, obj, declared.where)
                 obj["id"] = computed_symbol(f"{instance.address}.id", declared.where)
         finally:

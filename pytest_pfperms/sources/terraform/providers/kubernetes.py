@@ -423,6 +423,10 @@ def _binding(kind: str, namespaced: bool) -> Callable[[_Reader, Mapping[str, Any
     return build
 
 
+def _namespace(reader: _Reader, body: Mapping[str, Any]) -> _Manifest:
+    return _head("v1", "Namespace", _metadata(reader, body, namespaced=False))
+
+
 def _service_account(reader: _Reader, body: Mapping[str, Any]) -> _Manifest:
     manifest = _head("v1", "ServiceAccount", _metadata(reader, body, namespaced=True))
     automount = reader.boolean(body.get("automount_service_account_token"),
@@ -490,6 +494,8 @@ _BUILDERS: dict[str, _Builder] = {
     "kubernetes_role_binding_v1": _ROLE_BINDING,
     "kubernetes_cluster_role_binding": _CLUSTER_ROLE_BINDING,
     "kubernetes_cluster_role_binding_v1": _CLUSTER_ROLE_BINDING,
+    "kubernetes_namespace": _namespace,
+    "kubernetes_namespace_v1": _namespace,
     "kubernetes_service_account": _service_account,
     "kubernetes_service_account_v1": _service_account,
     "kubernetes_deployment": _DEPLOYMENT,
