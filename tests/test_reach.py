@@ -327,3 +327,14 @@ def test_reach_from_terraform(tmp_path: Path) -> None:
 def test_reach_needs_a_model() -> None:
     with pytest.raises(pfperms.InvalidArgument):
         pfperms.reach("not a model", ATTACKER)  # type: ignore[arg-type]
+
+
+def test_forall_transitive_explains_the_chain(tmp_path: Path) -> None:
+    m = model(tmp_path, grant("pod-maker", '  - {apiGroups: [""], resources: [pods], verbs: [create]}',
+                              namespace="prod"))
+    space = dict(subjects=[ATTACKER], verbs=["delete"], resources=["secrets"], namespaces=["prod"])
+    pfperms.forall(m, **space).cannot()  # directly: no
+    with pytest.raises(pfperms.InvariantViolation) as caught:
+        pfperms.forall(m, transitive=True, **space).cannot()
+    assert ("ci/attacker -> create pods in prod -> runs as prod/payments -> delete secrets in namespace prod"
+            in str(caught.value))
