@@ -1,0 +1,1 @@
+"""Built-in aws checks (filled in below)."""

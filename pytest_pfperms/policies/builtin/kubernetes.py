@@ -1,0 +1,1 @@
+"""Built-in kubernetes checks (filled in below)."""

@@ -1,0 +1,1 @@
+"""Built-in vault checks (filled in below)."""
