@@ -25,10 +25,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_load import generate  # noqa: E402
+from bench_load import generate
 
-import pytest_pfperms as pfperms  # noqa: E402
-from pytest_pfperms.escalation.gates import gates  # noqa: E402
+import pytest_pfperms as pfperms
+from pytest_pfperms.escalation.gates import gates
 
 ESCALATORS = """\
 apiVersion: v1
@@ -117,7 +117,8 @@ def main() -> None:
         seconds, result = timed(lambda who=who: model.reach(who), args.runs)
         assert isinstance(result, pfperms.Reach)
         grants = sum(1 for actor in result.actors if actor.grant is not None)
-        ask, decision = timed(lambda result=result: result.can("get", "secrets", namespace="team-7"), args.runs)
+        ask, decision = timed(lambda result=result: result.can("get", "secrets", namespace="team-7"),
+                              args.runs)
         vault, _ = timed(lambda result=result: result.vault_can("read", "secret/data/x"), args.runs)
         assert isinstance(decision, pfperms.Decision)
         print(f"{title}: reach {seconds * 1000:,.0f} ms, {len(result.actors) - 1:,} identities and "

@@ -253,7 +253,8 @@ def _except(outcome: Outcome, found: list[Finding], exceptions: tuple[Exemption,
     outcome.stale = [e for position, e in enumerate(live) if position not in used]
 
 
-Evaluator = Callable[[Policy, Model], tuple[list[Finding], int]]
+Evaluator = Callable[[Model], tuple[list[Finding], int]]
+"""A built-in's check: its findings over a model, and how many questions it asked."""
 
 
 def evaluate(policy: Policy, model: Model, *, today: datetime.date | None = None,
@@ -264,7 +265,7 @@ def evaluate(policy: Policy, model: Model, *, today: datetime.date | None = None
     found: list[Finding] = []
     try:
         if evaluator is not None:
-            found, outcome.checked = evaluator(policy, model)
+            found, outcome.checked = evaluator(model)
         found += _subject_findings(policy, model, reaches, outcome)
         found += _forbid(policy, model)
         if policy.only is not None:

@@ -152,6 +152,10 @@ class Policy:
     only: Only | None = None
     exceptions: tuple[Exemption, ...] = ()
     builtin: bool = False
+    why: str = ""
+    """Why it matters (built-ins)."""
+    fix: str = ""
+    """How to fix a finding (built-ins)."""
 
 
 @dataclass(frozen=True, slots=True)

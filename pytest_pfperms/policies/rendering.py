@@ -52,10 +52,12 @@ def offender_lines(findings: list[Finding], indent: str = "") -> list[str]:
 def _fixes(outcome: Outcome) -> list[str]:
     findings = outcome.findings
     kinds = {finding.expected for finding in findings}
-    lines = []
-    if kinds & {"cannot", "only"} and any(not f.unknown for f in findings if f.expected != "can"):
+    lines = [outcome.policy.fix] if outcome.policy.fix and findings else []
+    if outcome.policy.fix:
+        pass
+    elif kinds & {"cannot", "only"} and any(not f.unknown for f in findings if f.expected != "can"):
         lines.append("narrow the rule or remove the binding each grant path names (file:line above)")
-    if "forbidden" in kinds:
+    if "forbidden" in kinds and not outcome.policy.fix:
         lines.append("remove or change the objects named above")
     if "can" in kinds and any(f.allowed is False for f in findings if f.expected == "can"):
         lines.append("grant what is expected (a Role or ClusterRole and a binding), or correct the policy")
@@ -65,7 +67,12 @@ def _fixes(outcome: Outcome) -> list[str]:
     if outcome.expired:
         lines.append("renew an expired exception (a new expires date, with its reason) or fix what it "
                      "covered")
-    if findings:
+    if findings and outcome.policy.builtin:
+        first = findings[0]
+        lines.append("or, if this is intended, accept it in a PolicySet (or pfperms_exceptions_file):")
+        lines.append(f'    exceptions: {{{outcome.policy.id}: [{{match: {{subject: "{first.subject}"}}, '
+                     'reason: "why (ticket)", expires: YYYY-MM-DD}]}')
+    elif findings:
         first = findings[0]
         lines.append("or, if this is intended, accept it with an exception on the policy:")
         lines.append(f'    exceptions: [{{match: {{subject: "{first.subject}"}}, reason: "why (ticket)", '
@@ -77,8 +84,11 @@ def render(outcome: Outcome) -> str:
     """The report of a failed (or warned) policy."""
     policy = outcome.policy
     kind = "built-in policy" if policy.builtin else "policy"
-    lines = [f"{kind} {policy.id} ({policy.source}) [{policy.severity}]"
+    where = "" if policy.builtin else f" ({policy.source})"
+    lines = [f"{kind} {policy.id}{where} [{policy.severity}]"
              + (f": {policy.description}" if policy.description else "")]
+    if policy.why:
+        lines.append(f"  why it matters: {policy.why}")
     for error in outcome.errors:
         lines.append(f"  cannot be checked: {error}")
     if outcome.errors:

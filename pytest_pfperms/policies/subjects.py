@@ -47,6 +47,13 @@ class Subject:
         return self.namespace
 
     @property
+    def identity(self) -> ServiceAccount | User:
+        """Who the API server sees (a workload: its first service account)."""
+        if isinstance(self.who, Workload):
+            return self.who.service_account
+        return self.who
+
+    @property
     def accounts(self) -> tuple[ServiceAccount, ...]:
         """The service accounts it acts with in AWS and Vault (none for users and groups)."""
         if isinstance(self.who, Workload):

@@ -151,8 +151,10 @@ class PolicyItem(pytest.Item):
         model = _load_model(self.config)
         if isinstance(model, Exception):
             self.user_properties.append((SUMMARY_KEY, "failed"))
-            raise PolicyFailure(f"policy {self.policy.id} ({self.policy.source}) cannot pass: pytest-pfperms "
-                                f"could not load the model, so nothing was checked:\n{model}")
+            label = (f"built-in policy {self.policy.id}" if self.policy.builtin
+                     else f"policy {self.policy.id} ({self.policy.source})")
+            raise PolicyFailure(f"{label} cannot pass: pytest-pfperms could not load the model, so nothing "
+                                f"was checked:\n{model}")
         outcome = evaluate(self.policy, model, extra_exceptions=self.extra_exceptions, evaluator=self.check)
         status = outcome.status
         self.user_properties.append((SUMMARY_KEY, status))

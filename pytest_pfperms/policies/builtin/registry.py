@@ -30,8 +30,8 @@ class Builtin:
     def policy(self) -> Policy:
         """As a Policy (for evaluation, exceptions and reports)."""
         return Policy(id=self.id, source=SourceRef(f"<pfperms built-in policy {self.id}>", 0),
-                      description=f"{self.title}. Why: {self.why} Fix: {self.fix}",
-                      severity=self.severity, builtin=True)
+                      description=self.title, severity=self.severity, builtin=True, why=self.why,
+                      fix=self.fix)
 
 
 BUILTINS: dict[str, Builtin] = {}
@@ -65,8 +65,9 @@ def selected(names: Iterable[str]) -> list[Builtin]:
             continue
         if name not in BUILTINS:
             close = difflib.get_close_matches(name, list(BUILTINS), n=1, cutoff=0.6)
-            hint = (f"; did you mean {close[0]!r}?" if close
-                    else f"; known: recommended, {', '.join(BUILTINS)}")
+            hint = (
+                f"; did you mean {close[0]!r}?" if close else f"; known: recommended, {', '.join(BUILTINS)}"
+            )
             raise InvalidArgument(f"no built-in policy {name!r}{hint}")
         chosen[name] = BUILTINS[name]
     return list(chosen.values())
