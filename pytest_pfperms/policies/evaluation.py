@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..escalation import Transitively
 from ..explain.kubernetes import render_path
 from ..model.decision import Decision
 from ..model.objects import (
@@ -56,6 +57,8 @@ class Finding:
     summary: str
     lines: tuple[str, ...]
     unknowns: tuple[str, ...] = ()
+    chain: bool = False
+    """True when the answer is a subject's reach (a chain of escalations)."""
 
     @property
     def unknown(self) -> bool:
@@ -106,7 +109,8 @@ def _from_decision(label: str, kind: str, name: Str, namespace: Str | None, deci
     lines += [f"note: {note}" for note in evidence.notes]
     return Finding(label, kind, name, namespace, expected, decision.allowed,
                    f"{decision.verdict} {decision.request.describe()}", tuple(lines),
-                   tuple(symbol.describe() for symbol in evidence.unknowns))
+                   tuple(symbol.describe() for symbol in evidence.unknowns),
+                   isinstance(decision.subject, Transitively))
 
 
 def _offends(expected: str, allowed: Tri) -> bool:

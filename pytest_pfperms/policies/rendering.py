@@ -55,6 +55,9 @@ def _fixes(outcome: Outcome) -> list[str]:
     lines = [outcome.policy.fix] if outcome.policy.fix and findings else []
     if outcome.policy.fix:
         pass
+    elif any(f.chain and f.allowed is True for f in findings if f.expected != "can"):
+        lines.append("break one hop of each chain: narrow the rule or remove the binding a hop names "
+                     "(file:line above)")
     elif kinds & {"cannot", "only"} and any(not f.unknown for f in findings if f.expected != "can"):
         lines.append("narrow the rule or remove the binding each grant path names (file:line above)")
     if "forbidden" in kinds and not outcome.policy.fix:

@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -169,7 +170,9 @@ class PolicyItem(pytest.Item):
         """A PolicyWarning located at the policy's line (pytest shows that line of the file)."""
         line = self.policy.source.line
         if line:
-            warnings.warn_explicit(PolicyWarning(text), PolicyWarning, str(self.path), line)
+            here = Path(str(self.config.invocation_params.dir))
+            shown = os.path.relpath(self.path, here) if self.path.is_relative_to(here) else str(self.path)
+            warnings.warn_explicit(PolicyWarning(text), PolicyWarning, shown, line)
         else:
             warnings.warn(PolicyWarning(text), stacklevel=2)
 
