@@ -53,7 +53,7 @@ def main() -> None:
         model = pfperms.load(Path(args.corpus) / path, default_namespace=namespace)
         counts = []
         for builtin in builtins:
-            outcome = evaluate(builtin.policy(), model, evaluator=builtin.check)
+            outcome = evaluate(builtin.policy(), model, evaluator=builtin.run)
             counts.append(len({f.subject for f in outcome.findings}))
             if builtin.id == "PF-K8S-004":
                 for finding in outcome.findings:

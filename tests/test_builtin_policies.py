@@ -20,7 +20,7 @@ pytest_plugins = ["pytester"]
 def found(model: pfperms.Model, policy_id: str) -> dict[str, list[str]]:
     """Subject -> the summaries of its findings for one built-in."""
     builtin = selected([policy_id])[0]
-    outcome = evaluate(builtin.policy(), model, evaluator=builtin.check)
+    outcome = evaluate(builtin.policy(), model, evaluator=builtin.run)
     assert not outcome.errors, outcome.errors
     result: dict[str, list[str]] = {}
     for finding in outcome.findings:

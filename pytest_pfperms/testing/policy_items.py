@@ -245,7 +245,7 @@ class BuiltinPolicies(pytest.Collector):
         for builtin in settings.builtins:
             yield PolicyItem.from_parent(self, name=builtin.id, policy=builtin.policy(),
                                          extra_exceptions=tuple(keyed.get(builtin.id, ())),
-                                         check=builtin.check)
+                                         check=builtin.run)
 
 
 def _yaml_files(directory: Path) -> list[Path]:

@@ -18,6 +18,7 @@ from .probing import (
     ANY_RESOURCE,
     ANY_VERB,
     Probe,
+    bound_in,
     flagged,
     namespaces,
     rule_names,
@@ -39,7 +40,7 @@ def _wildcards(model: Model) -> Result:
     checked = 0
     for subject in subjects(model):
         seen: set[tuple[object, ...]] = set()
-        for scope in ["", *namespaces(model)]:
+        for scope in ["", *bound_in(model, subject.identity)]:
             for path in engine.rules_for(subject.identity, scope):
                 if path.binding.source is BUILTIN_SOURCE or (
                     scope != "" and not isinstance(path.binding, RoleBinding)
@@ -350,7 +351,7 @@ def _risky_accounts(model: Model) -> dict[str, list[str]]:
         return cached
     risky: dict[str, list[str]] = {}
     checks: list[tuple[str, Callable[[Model], Result]]] = [
-        (b.id, b.check) for b in KUBERNETES if b.id not in ("PF-K8S-013", "PF-K8S-014")
+        (b.id, b.run) for b in KUBERNETES if b.id not in ("PF-K8S-013", "PF-K8S-014")
     ]
     for policy_id, check in checks:
         findings = check(model)[0]

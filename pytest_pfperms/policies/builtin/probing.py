@@ -16,12 +16,13 @@ import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from ...kubernetes.authorizer import identity_keys
 from ...model.decision import Decision
 from ...model.identities import Identity
 from ...model.objects import BUILTIN_SOURCE, ClusterRole, Role
 from ...model.requests import NonResourceRequest, Request, ResourceRequest
 from ...query.model import Model
-from ...values import Str
+from ...values import Str, Symbol
 from ..evaluation import Finding, decision_finding
 from ..subjects import Subject, population
 
@@ -61,15 +62,67 @@ def subjects(model: Model) -> list[Subject]:
     return found
 
 
+_NAMESPACES: weakref.WeakKeyDictionary[Model, list[Str]] = weakref.WeakKeyDictionary()
+
+
 def namespaces(model: Model) -> list[Str]:
-    """Every namespace the sources mention."""
-    found: dict[Str, None] = {}
-    for obj in model.objects():
-        if obj.kind == "Namespace":
-            found[obj.name] = None
-        if obj.namespace is not None:
-            found[obj.namespace] = None
-    return list(found)
+    """Every namespace the sources mention (computed once)."""
+    cached = _NAMESPACES.get(model)
+    if cached is None:
+        found: dict[Str, None] = {}
+        for obj in model.objects():
+            if obj.kind == "Namespace":
+                found[obj.name] = None
+            if obj.namespace is not None:
+                found[obj.namespace] = None
+        cached = list(found)
+        _NAMESPACES[model] = cached
+    return cached
+
+
+_BOUND: weakref.WeakKeyDictionary[Model, dict[Identity, list[Str]]] = weakref.WeakKeyDictionary()
+
+
+def bound_in(model: Model, identity: Identity) -> list[Str]:
+    """The namespaces where a RoleBinding may apply to ``identity``: elsewhere a namespaced request
+    is answered by the ClusterRoleBindings alone, as a cluster-wide one is."""
+    table = _BOUND.setdefault(model, {})
+    found = table.get(identity)
+    if found is None:
+        by_key, always = _binding_namespaces(model)
+        keys = identity_keys(identity)
+        every = namespaces(model)
+        if keys is None:
+            found = every
+        else:
+            hit = set(always).union(*(by_key.get(key, ()) for key in keys))
+            found = [ns for ns in every if ns in hit or isinstance(ns, Symbol)]
+        table[identity] = found
+    return found
+
+
+_Namespaces = tuple[dict[object, set[Str]], set[Str]]
+_BY_KEY: weakref.WeakKeyDictionary[Model, _Namespaces] = weakref.WeakKeyDictionary()
+
+
+def _binding_namespaces(model: Model) -> tuple[dict[object, set[Str]], set[Str]]:
+    """Subject index key -> namespaces of the RoleBindings naming it; and namespaces where some
+    RoleBinding's subject is unknown (it may name anyone), as ``scope_bindings`` sees them."""
+    cached = _BY_KEY.get(model)
+    if cached is None:
+        engine = model.kubernetes
+        by_key: dict[object, set[Str]] = {}
+        always: set[Str] = set()
+        for namespace, index in engine.bindings_by_namespace.items():
+            for key in index.by_key:
+                by_key.setdefault(key, set()).add(namespace)
+            if index.uncertain:
+                always.add(namespace)
+        if engine.symbolic_namespace_bindings:
+            always.update(namespaces(model))
+        cached = (by_key, always)
+        _BY_KEY[model] = cached
+    return cached
 
 
 def rule_names(model: Model, probe: Probe) -> list[str]:
@@ -139,13 +192,14 @@ def scan(
     probes = list(probes)
     found: list[Finding] = []
     checked = 0
-    all_namespaces = namespaces(model) if scope == "any" else list(fixed)
+    fixed = list(fixed)
     for subject in subjects(model):
         identity = subject.identity
+        local = bound_in(model, identity) if scope == "any" else fixed
         for probe in probes:
             scopes: list[Str] = [""] if scope in ("any", "cluster") else []
             if scope in ("any", "fixed"):
-                scopes += all_namespaces
+                scopes += local
             hit_cluster = False
             for where, requests in requests_for(model, probe, scopes):
                 if where != "" and hit_cluster:

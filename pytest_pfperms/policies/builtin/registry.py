@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -27,12 +28,22 @@ class Builtin:
     check: Check
     severity: str = "deny"
 
+    def run(self, model: Model) -> tuple[list[Finding], int]:
+        """The check's result over ``model``, computed once per model (models are immutable)."""
+        cached = _RESULTS.setdefault(model, {})
+        if self.id not in cached:
+            cached[self.id] = self.check(model)
+        found, checked = cached[self.id]
+        return list(found), checked
+
     def policy(self) -> Policy:
         """As a Policy (for evaluation, exceptions and reports)."""
         return Policy(id=self.id, source=SourceRef(f"<pfperms built-in policy {self.id}>", 0),
                       description=self.title, severity=self.severity, builtin=True, why=self.why,
                       fix=self.fix)
 
+
+_RESULTS: weakref.WeakKeyDictionary[Model, dict[str, tuple[list[Finding], int]]] = weakref.WeakKeyDictionary()
 
 BUILTINS: dict[str, Builtin] = {}
 """Every built-in policy, by id, in id order once the check modules are imported."""
