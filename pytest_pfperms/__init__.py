@@ -13,6 +13,7 @@ from .errors import (
     PfpermsError,
     Problem,
 )
+from .escalation import Reach, reach
 from .model.decision import Decision, Explanation
 from .model.identities import ServiceAccount, User
 from .model.objects import SourceRef
@@ -44,6 +45,7 @@ __all__ = [
     "PermissionAssertionError",
     "PfpermsError",
     "Problem",
+    "Reach",
     "ResourceRequest",
     "ServiceAccount",
     "SourceRef",
@@ -59,4 +61,5 @@ __all__ = [
     "evaluate_vault",
     "forall",
     "load",
+    "reach",
 ]

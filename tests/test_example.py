@@ -1,4 +1,5 @@
-"""The bundled example infrastructure repo passes its own permission tests (the quick start's main job)."""
+"""The bundled example infrastructure repo passes its own permission tests and policies (the quick
+start's first command), with its one warning on purpose."""
 
 from __future__ import annotations
 
@@ -7,11 +8,28 @@ from pathlib import Path
 
 import pytest
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "infra"
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "infra"
+POLICIES = ROOT / "policies"
 
 
 def test_bundled_example_passes(pytester: pytest.Pytester) -> None:
-    shutil.copytree(EXAMPLE, pytester.path, dirs_exist_ok=True)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    """Laid out as in the repository: examples/infra reads ../../policies."""
+    shutil.copytree(EXAMPLE, pytester.path / "examples" / "infra")
+    shutil.copytree(POLICIES, pytester.path / "policies")
+    result = pytester.runpytest_subprocess("examples/infra", "-p", "no:cacheprovider")
     outcomes = result.parseoutcomes()
-    assert outcomes.get("passed", 0) >= 9 and "failed" not in outcomes and "errors" not in outcomes, result.stdout.str()
+    text = result.stdout.str()
+    assert outcomes.get("passed", 0) >= 20 and "failed" not in outcomes and "errors" not in outcomes, text
+    assert "pfperms: 8 policies passed, 0 failed, 1 warned, 1 excepted" in text
+    assert ("ci/deployer -> create pods in apps -> runs as apps/${module.example_deployment.service_account_name}"
+            " -> Vault read secret/data/example/db") in text
+    assert result.ret == 0
+
+
+def test_the_example_policies_are_collected_as_items(pytester: pytest.Pytester) -> None:
+    shutil.copytree(EXAMPLE, pytester.path / "examples" / "infra")
+    shutil.copytree(POLICIES, pytester.path / "policies")
+    result = pytester.runpytest_subprocess("examples/infra", "--collect-only", "-q", "-p", "no:cacheprovider")
+    assert "policies/example-infra.yaml::no-cluster-role-bindings" in result.outlines
+    assert "pfperms-builtin::PF-K8S-004" in result.outlines

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 from ..aws.irsa import AwsAccess, decide_many
 from ..errors import InvalidArgument, NotFoundError, Problem
@@ -55,6 +56,25 @@ class SubjectGrant:
 
     def __repr__(self) -> str:
         return f"<SubjectGrant {self}>"
+
+
+ReachFunction = Callable[..., Any]
+_REACH: list[ReachFunction] = []
+
+
+def register_reach(function: ReachFunction) -> None:
+    """Install the escalation search behind :meth:`Model.reach` and :meth:`Workload.reach`.
+
+    :mod:`pytest_pfperms.escalation` calls this when it is imported (the package imports it),
+    so the arrow of imports keeps running one way: escalation imports query, never back.
+    """
+    _REACH[:] = [function]
+
+
+def _reach(model: Model, who: object, **options: int) -> Any:
+    if not _REACH:  # pragma: no cover - the package's __init__ imports the escalation room
+        raise RuntimeError("the escalation search is not installed: import pytest_pfperms")
+    return _REACH[0](model, who, **options)
 
 
 class Workload:
@@ -160,6 +180,12 @@ class Workload:
                                 notes=(note,) if note else ())
                      for account in self.service_accounts]
         return decisions[0] if len(decisions) == 1 else decide_many(decisions, self, or3)
+
+    def reach(self, **options: int) -> Any:
+        """Everything its pods can effectively do after following escalations: a
+        :class:`pytest_pfperms.escalation.Reach` (``can``, ``aws_can``, ``vault_can`` with
+        proof chains). ``max_depth`` and ``max_actors`` bound the search."""
+        return _reach(self.model, self, **options)
 
     def __str__(self) -> str:
         return f"{self.kind} {self.namespace}/{self.name}"
@@ -345,6 +371,22 @@ class Model:
         if isinstance(who, Workload):
             return who.vault_can(capability, path)
         return self.vault_access.can(self._service_account(who, "Vault"), capability, path)
+
+    def reach(self, who: Who, **options: int) -> Any:
+        """Everything ``who`` can effectively do after following escalations (pods it can run,
+        tokens it can read or request, identities it can impersonate, roles it can bind or
+        rewrite, the kubelet): a :class:`pytest_pfperms.escalation.Reach` whose ``can``,
+        ``aws_can`` and ``vault_can`` explain the chain. ``max_depth`` and ``max_actors``
+        bound the search."""
+        return _reach(self, who, **options)
+
+    def with_objects(self, objects: Sequence[KubeObject]) -> Model:
+        """This model with ``objects`` added, each replacing the object of the same kind,
+        namespace and name if there is one (a "what if" model)."""
+        replaced = {(obj.kind, obj.namespace, obj.name) for obj in objects}
+        kept = [obj for obj in self._objects if (obj.kind, obj.namespace, obj.name) not in replaced]
+        defaults = [obj for obj in self._defaults if (obj.kind, obj.namespace, obj.name) not in replaced]
+        return Model([*kept, *objects], defaults=defaults, warnings=self.warnings, resources=self.resources)
 
     def rules_for(self, who: Who, namespace: Str | None = None) -> list[GrantPath]:
         """Every rule that applies to ``who`` in ``namespace`` (None: cluster scope only)."""

@@ -89,13 +89,15 @@ class ForAll:
 
     def __init__(self, model: Model, subjects: list[Identity] | SearchStrategy[Any],
                  requests: list[Request] | SearchStrategy[Request], *, exhaustive_limit: int,
-                 max_examples: int | None, shape: str) -> None:
+                 max_examples: int | None, shape: str, transitive: bool = False) -> None:
         self.model = model
         self._subjects = subjects
         self._requests = requests
         self._exhaustive_limit = exhaustive_limit
         self._max_examples = max_examples
         self._shape = shape
+        self._transitive = transitive
+        self._reaches: dict[Identity, Any] = {}
 
     @property
     def size(self) -> int | None:
@@ -154,6 +156,14 @@ class ForAll:
     # -- running ---------------------------------------------------------------------------
 
     def _decide(self, who: Identity, request: Request) -> Decision:
+        if self._transitive:
+            reach = self._reaches.get(who)
+            if reach is None:
+                from ..escalation import reach as reach_of
+
+                reach = self._reaches[who] = reach_of(self.model, who)
+            decision: Decision = reach.decide(request)
+            return decision
         return self.model.decide(who, request)
 
     def _holds(self, predicate: Predicate, who: Identity, request: Request, decision: Decision) -> bool:
@@ -285,6 +295,7 @@ def forall(
     outsiders: bool = True,
     exhaustive_limit: int = DEFAULT_EXHAUSTIVE_LIMIT,
     max_examples: int | None = None,
+    transitive: bool = False,
 ) -> ForAll:
     """Every (subject, request) case of ``model``'s question space, narrowed as asked.
 
@@ -309,9 +320,13 @@ def forall(
     A space of at most ``exhaustive_limit`` cases is checked case by case; a larger
     one (or one given by strategies) by Hypothesis, with ``max_examples`` cases
     (default: 1,000, or the active settings profile's ``max_examples`` if larger).
+
+    ``transitive=True`` asks what each subject can do after following escalations
+    (:meth:`Model.reach`): a counterexample then explains the whole chain.
     """
     validation.model(model)
     validation.boolean(outsiders, "outsiders")
+    validation.boolean(transitive, "transitive")
     limit = validation.integer(exhaustive_limit, "exhaustive_limit", minimum=0)
     if max_examples is not None:
         validation.integer(max_examples, "max_examples", minimum=1)
@@ -385,7 +400,7 @@ def forall(
         raise InvalidArgument("no request is left in the space: check verbs=, resources=, namespaces= "
                               "and the requests= filter")
     return ForAll(model, subject_space, request_space, exhaustive_limit=limit,
-                  max_examples=max_examples, shape=" x ".join(axes))
+                  max_examples=max_examples, shape=" x ".join(axes), transitive=transitive)
 
 
 def _count(number: int, word: str) -> str:

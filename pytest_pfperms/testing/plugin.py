@@ -14,6 +14,8 @@ from typing import Any, Literal
 
 import pytest
 
+from . import policy_items
+
 GROUP = "pfperms"
 _MODEL_KEY = pytest.StashKey[Any]()
 _RECORD_KEY = pytest.StashKey[list[Any]]()
@@ -56,6 +58,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                   default="vault")
     parser.addini("pfperms_cache", "use the parse and evaluation caches (outside the repository)",
                   type="bool", default=True)
+    policy_items.addoption(group, parser)
 
 
 class _Settings:
@@ -115,6 +118,21 @@ class _Settings:
 def pytest_configure(config: pytest.Config) -> None:
     """Check the options early, so that a bad one is a usage error before any test runs."""
     config.stash[_SETTINGS_KEY] = _Settings(config)
+    policy_items.configure(config)
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    """Policy files: pfperms/v1 YAML in a policy directory (see :mod:`.policy_items`)."""
+    return policy_items.collect_file(file_path, parent)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
+                                  items: list[pytest.Item]) -> None:
+    """Add policy directories pytest did not walk and the built-in policies to a whole run
+    (first, so that ``-k`` and deselection apply to them too)."""
+    policy_items.modify_items(session, config, items)
+
 
 
 def _load(config: pytest.Config) -> Any:
@@ -205,7 +223,10 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    """Show what loaded with warnings: deprecated APIs, objects that grant nothing."""
+    """Show what loaded with warnings (deprecated APIs, objects that grant nothing) and the policy counts."""
+    line = policy_items.summary_line(config)
+    if line:
+        terminalreporter.write_line(line, bold=True)
     model = config.stash.get(_MODEL_KEY, None)
     if model is None or isinstance(model, Exception):
         return
