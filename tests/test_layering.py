@@ -14,7 +14,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "pytest_pfperms"
 
 CORE = {"values", "errors"}
 ENGINES = {"kubernetes", "aws", "vault"}
-SOURCES = {"sources", "sources.loading", "sources.cluster_defaults", "sources.cache", "sources.manifests",
+SOURCES = {"sources", "sources.loading", "sources.cluster_defaults", "sources.cache", "sources.files", "sources.discovery", "sources.manifests",
            "sources.hcl", "sources.terraform"}
 FACES = {"testing", "cli", "dumping", "strategies", ""}
 
@@ -28,10 +28,12 @@ ALLOWED: dict[str, set[str]] = {
     "escalation": CORE | {"model", "explain", "query"} | ENGINES,
     "policies": CORE | {"model", "explain", "query", "escalation"} | ENGINES,
     "sources.cache": CORE,
-    "sources.hcl": CORE | {"sources.cache"},
+    "sources.files": CORE,
+    "sources.discovery": CORE | {"sources.files"},
+    "sources.hcl": CORE | {"sources.cache", "sources.files"},
     "sources.manifests": CORE | {"model"} | ENGINES,
     "sources.cluster_defaults": CORE | {"model", "sources.manifests"},
-    "sources.terraform": CORE | {"model", "sources.cache", "sources.hcl", "sources.manifests"} | ENGINES,
+    "sources.terraform": CORE | {"model", "sources.cache", "sources.files", "sources.discovery", "sources.hcl", "sources.manifests"} | ENGINES,
     "sources.loading": CORE | {"model", "query", "escalation"} | ENGINES | SOURCES,
     "sources": set(),
     "testing": CORE | {"model", "explain", "query", "escalation", "policies", "dumping"} | ENGINES | SOURCES,

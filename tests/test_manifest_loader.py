@@ -445,7 +445,7 @@ def test_missing_path_non_utf8_and_too_large(tmp_path: Path, monkeypatch: pytest
     assert "is not UTF-8 text" in str(load_error(binary))
     big = write(tmp_path, "big.yaml", ROLE)
     monkeypatch.setattr("pytest_pfperms.sources.loading.MAX_FILE_BYTES", 10)
-    assert "more than the 10-byte limit; split it into smaller files" in str(load_error(big))
+    assert "more than the 10-byte limit for a manifest file; split it into smaller files" in str(load_error(big))
 
 
 @pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symlinks")

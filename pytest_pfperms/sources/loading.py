@@ -19,6 +19,8 @@ from ..values import Str
 from ..vault.policy_parsing import VaultFlavor, validate_flavor
 from .cache.store import CacheStore, open_store, using_store
 from .cluster_defaults import bootstrap_objects
+from .discovery import discover
+from .files import InputRefused, inside, read_text_input, real_path
 from .manifests.documents import (
     MAX_FILE_BYTES,
     ManifestResult,
@@ -26,65 +28,18 @@ from .manifests.documents import (
     load_manifest_text,
 )
 
-MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
-SKIPPED_NAMES = ("Chart.yaml", "Chart.lock", "values.yaml", "values.yml")
-"""Helm chart files that sit beside templates but are not Kubernetes objects."""
 
-
-def _is_terraform_dir(directory: Path) -> bool:
+def _read(path: Path, display: str, bound: Path, problems: list[Problem]) -> str | None:
     try:
-        return any(name.endswith((".tf", ".tf.json")) for name in os.listdir(directory))
-    except OSError:
-        return False
-
-
-def _files(root: Path, problems: list[Problem]) -> tuple[list[Path], list[Path]]:
-    """Manifest files and Terraform root module directories under a directory, sorted.
-
-    A directory holding ``*.tf`` files is a Terraform root module: it is evaluated as a
-    whole, and nothing below it is read as manifests (its YAML files are Terraform's
-    inputs). Links leading outside the directory are refused.
-    """
-    found: list[Path] = []
-    roots: list[Path] = []
-    resolved_root = root.resolve()
-    for directory, subdirectories, names in os.walk(root, followlinks=False):
-        if _is_terraform_dir(Path(directory)):
-            roots.append(Path(directory))
-            subdirectories[:] = []
-            continue
-        subdirectories[:] = sorted(d for d in subdirectories if not d.startswith("."))
-        for name in sorted(names):
-            if not name.endswith(MANIFEST_SUFFIXES) or name in SKIPPED_NAMES:
-                continue
-            path = Path(directory, name)
-            if path.is_symlink() and not path.resolve().is_relative_to(resolved_root):
-                problems.append(Problem(str(path), None, "is a link to a file outside "
-                                        f"{root}; refusing to read it (copy the file in instead)"))
-                continue
-            found.append(path)
-    return found, roots
-
-
-def _read(path: Path, display: str, problems: list[Problem]) -> str | None:
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            problems.append(Problem(display, None, f"is {size:,} bytes, more than the "
-                                    f"{MAX_FILE_BYTES:,}-byte limit; split it into smaller files"))
-            return None
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        problems.append(Problem(display, None, f"is not UTF-8 text ({error.reason} at byte "
-                                f"{error.start}); save it as UTF-8"))
-    except OSError as error:
-        problems.append(Problem(display, None, f"cannot be read: {error.strerror or error}"))
+        return read_text_input(path, bound=bound, limit=MAX_FILE_BYTES, what="manifest file")
+    except InputRefused as error:
+        problems.append(Problem(display, None, str(error)))
     return None
 
 
-def _load_file(path: Path, display: str, default_namespace: Str, problems: list[Problem],
+def _load_file(path: Path, display: str, bound: Path, default_namespace: Str, problems: list[Problem],
                resources: list[CloudResource]) -> ManifestResult | None:
-    text = _read(path, display, problems)
+    text = _read(path, display, bound, problems)
     if text is None:
         return None
     if path.suffix == ".json":
@@ -125,7 +80,7 @@ def load(*paths: str | os.PathLike[str], variables: Mapping[str, object] | None 
          cluster_defaults: bool = True, default_namespace: str = "default",
          namespaces: Mapping[str, str] | None = None,
          repo_root: str | os.PathLike[str] | None = None, cache: bool = True,
-         vault_flavor: VaultFlavor = "vault") -> Model:
+         vault_flavor: VaultFlavor = "vault", allow_partial: bool = False) -> Model:
     """Load files and directories into a Model.
 
     ``default_namespace`` is where namespaced objects without a namespace land (as
@@ -140,7 +95,11 @@ def load(*paths: str | os.PathLike[str], variables: Mapping[str, object] | None 
     evaluates everything afresh, touching no cache (:mod:`pytest_pfperms.sources.cache`).
     ``vault_flavor`` is the server the Vault resources are for, ``"vault"`` or
     ``"openbao"`` (see :func:`~pytest_pfperms.vault.acl.evaluate_vault`). Raises LoadError
-    listing every problem found.
+    listing every problem found; with ``allow_partial=True`` the problems become warnings
+    instead and the model holds what did load (unsafe for a gate: say so where you use it).
+
+    Every file under a directory is loaded or listed in ``Model.warnings`` with the reason
+    (:mod:`pytest_pfperms.sources.discovery`).
     """
     if not paths:
         raise LoadError.single("<arguments>", None, "load() needs at least one file or directory")
@@ -156,44 +115,94 @@ def load(*paths: str | os.PathLike[str], variables: Mapping[str, object] | None 
             warnings.append(Problem("<cache>", None, refused))
     with using_store(store):
         return _load(paths, variables, cluster_defaults, default_namespace, namespaces, repo_root,
-                     vault_flavor, problems, warnings)
+                     vault_flavor, allow_partial, problems, warnings)
 
 
 def _load(paths: tuple[str | os.PathLike[str], ...], variables: Mapping[str, object] | None,
           cluster_defaults: bool, default_namespace: str, namespaces: Mapping[str, str] | None,
-          repo_root: Path | None, vault_flavor: VaultFlavor, problems: list[Problem],
-          warnings: list[Problem]) -> Model:
+          repo_root: Path | None, vault_flavor: VaultFlavor, allow_partial: bool,
+          problems: list[Problem], warnings: list[Problem]) -> Model:
     objects: list[KubeObject] = []
     resources: list[CloudResource] = []
+    repository = (repo_root or Path.cwd()).resolve()
     for given in paths:
         root = Path(given)
         namespace = (namespaces or {}).get(str(given), default_namespace)
-        if not root.exists():
+        if not os.path.lexists(root):
             problems.append(Problem(str(given), None, "does not exist"))
             continue
-        roots: list[Path] = []
-        if root.is_dir():
-            files, roots = _files(root, problems)
-        else:
-            files = [root]
-        for directory in roots:
-            found, cloud = _load_terraform(directory, repo_root or Path.cwd(), variables or {},
-                                           problems, warnings)
-            objects += found
-            resources += cloud
-        for path in files:
-            result = _load_file(path, _display(path), namespace, problems, resources)
-            if result is None:
-                continue
-            objects += result.objects
-            warnings += result.warnings
-            problems += result.problems
+        if not root.is_dir():
+            bound = repository if inside(real_path(root.absolute().parent), repository) else \
+                real_path(root.absolute().parent)
+            _add(_load_file(root, _display(root), bound, namespace, problems, resources),
+                 objects, warnings, problems)
+            continue
+        found = discover(root, str(given))
+        problems += found.problems
+        warnings += found.warnings
+        bound = real_path(root)
+        read: set[str] = set()
+        for directory in found.terraform_dirs:
+            if str(real_path(directory)) not in read:
+                made, cloud, used = _load_terraform(directory, repo_root or Path.cwd(), variables or {},
+                                                    problems, warnings)
+                objects += made
+                resources += cloud
+                read |= used
+            for path in found.terraform_manifests[directory]:
+                if str(real_path(path)) in read:
+                    continue  # an input of the Terraform configuration (file(), templatefile(), ...)
+                _add(_beside_terraform(path, directory, bound, namespace, problems, resources),
+                     objects, warnings, problems)
+        for path in found.manifests:
+            _add(_load_file(path, _display(path), bound, namespace, problems, resources),
+                 objects, warnings, problems)
     problems += _duplicates(objects)
+    if problems and allow_partial:
+        warnings += [Problem(p.file, p.line, f"{p.message} (partial load allowed: this input is "
+                             "left out of the model)", p.field) for p in problems]
+        problems = []
     if problems:
         raise LoadError(problems)
     defaults = bootstrap_objects() if cluster_defaults else []
     return Model(objects, defaults=defaults, warnings=warnings, resources=resources,
                  vault_flavor=vault_flavor)
+
+
+def _add(result: ManifestResult | None, objects: list[KubeObject], warnings: list[Problem],
+         problems: list[Problem]) -> None:
+    if result is None:
+        return
+    objects += result.objects
+    warnings += result.warnings
+    problems += result.problems
+
+
+def _beside_terraform(path: Path, directory: Path, bound: Path, namespace: Str,
+                      problems: list[Problem], resources: list[CloudResource]) -> ManifestResult | None:
+    """A YAML/JSON file under a Terraform module that the configuration did not read: a
+    manifest when it holds Kubernetes objects, else listed as not read."""
+    display = _display(path)
+    local: list[Problem] = []
+    result = _load_file(path, display, bound, namespace, local, resources)
+    if local:
+        problems += local
+        return None
+    if result is None or not result.problems or _looks_like_objects(path):
+        return result
+    return ManifestResult(warnings=[Problem(display, None, f"sits in the Terraform module {directory} "
+                                            "but the configuration does not read it, and it holds no "
+                                            "Kubernetes objects (no apiVersion and kind): not read")])
+
+
+def _looks_like_objects(path: Path) -> bool:
+    """Whether a file that failed to load as manifests still names apiVersion and kind (so
+    its problems are real, not a non-Kubernetes YAML file)."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return True
+    return "apiVersion" in text and "kind" in text
 
 
 def read_var_file(path: str) -> dict[str, object]:
@@ -209,7 +218,7 @@ def read_var_file(path: str) -> dict[str, object]:
 
 def _load_terraform(directory: Path, repo_root: Path, variables: Mapping[str, object],
                     problems: list[Problem], warnings: list[Problem]
-                    ) -> tuple[list[KubeObject], list[CloudResource]]:
+                    ) -> tuple[list[KubeObject], list[CloudResource], set[str]]:
     from .terraform.model_building import load_terraform_root
 
     root = repo_root.resolve()

@@ -12,6 +12,8 @@ import os
 import re
 from pathlib import Path
 
+from ..files import MAX_FUNCTION_FILE_BYTES, InputRefused, read_input
+
 
 class SandboxViolation(Exception):
     """A path resolves outside the repository root."""
@@ -58,7 +60,10 @@ class FileSandbox:
                 f"no file exists at {path}; this function works only with files that are"
                 " distributed as part of the configuration source code"
             )
-        return real.read_bytes()
+        try:
+            return read_input(real, bound=self.root, limit=MAX_FUNCTION_FILE_BYTES)
+        except InputRefused as error:
+            raise SandboxViolation(f"{path} {error}") from error
 
     def exists(self, path: str) -> bool:
         """``fileexists()``: True for a regular file; a directory is an error, as in Terraform."""

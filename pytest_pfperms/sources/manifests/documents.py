@@ -212,24 +212,31 @@ def load_manifest_text(text: str, path: str, default_namespace: Str) -> Manifest
 
 
 def _add_document(value: Any, node: Node, source: SourceRef, default_namespace: Str,
-                  result: ManifestResult) -> None:
+                  result: ManifestResult, prefix: str = "") -> None:
+    """One document: an object, or a ``*List`` whose items (Lists inside Lists too, as
+    kubectl flattens them) are each an object."""
     if value is None:
         return  # an empty document
     kind = value.get("kind") if isinstance(value, Mapping) else None
     if isinstance(kind, str) and kind.endswith("List") and "items" in value:
         items = value.get("items")
         if not isinstance(items, list):
+            where = f"{prefix}.items" if prefix else "items"
             result.problems.append(Problem(source.path, line_of(node, ["items"]),
-                                           "expected a list of objects", "items"))
+                                           "expected a list of objects", where))
             return
         items_node = _child(node, "items")
         for index, item in enumerate(items):
             item_node = _child(items_node, index) if items_node is not None else None
             item_line = item_node.start_mark.line + 1 if item_node is not None else source.line
-            _add_object(item, item_node or node, SourceRef(source.path, item_line, source.helm_source),
-                        default_namespace, result, prefix=f"items[{index}]")
+            item_prefix = f"{prefix}.items[{index}]" if prefix else f"items[{index}]"
+            item_source = SourceRef(source.path, item_line, source.helm_source)
+            if item is None:  # a null item is an error (the API server takes no empty object)
+                _add_object(item, item_node or node, item_source, default_namespace, result, item_prefix)
+            else:
+                _add_document(item, item_node or node, item_source, default_namespace, result, item_prefix)
         return
-    _add_object(value, node, source, default_namespace, result)
+    _add_object(value, node, source, default_namespace, result, prefix=prefix)
 
 
 def _add_object(value: Any, node: Node, source: SourceRef, default_namespace: Str,

@@ -12,12 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ...errors import LoadError, Problem
+from ..files import MAX_TERRAFORM_BYTES, InputRefused, read_input
 from ..hcl.parse_cache import cached_parse
 from ..hcl.syntax_tree import Attribute, Block, HclFile
 from .evaluation_cache import Recorder
-
-MAX_TF_FILE_BYTES = 8 * 1024 * 1024
-"""Terraform files larger than this are refused."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,20 +46,25 @@ class ModuleConfig:
     outputs: dict[str, Declared] = field(default_factory=dict)
 
 
+def is_override_file(name: str) -> bool:
+    """``override.tf``, ``*_override.tf`` (and ``.tf.json``): Terraform merges them last."""
+    stem = name.removesuffix(".json").removesuffix(".tf")
+    return stem == "override" or stem.endswith("_override")
+
+
 def terraform_files(directory: Path, recorder: Recorder | None = None) -> list[Path]:
-    """The ``*.tf`` and ``*.tf.json`` files of one directory, sorted (overrides excluded)."""
-    found = []
+    """The ``*.tf`` and ``*.tf.json`` files of one directory: the primary files sorted, then
+    the override files sorted (the order Terraform reads them in)."""
+    primary: list[Path] = []
+    overrides: list[Path] = []
     names = recorder.listing(directory) if recorder is not None else sorted(os.listdir(directory))
     for entry in names:
         if not entry.endswith((".tf", ".tf.json")):
             continue
-        stem = entry.removesuffix(".json").removesuffix(".tf")
-        if stem == "override" or stem.endswith("_override"):
-            continue  # override files merge into others; not modelled (reported by the caller)
         path = directory / entry
-        if path.is_file():
-            found.append(path)
-    return found
+        if not path.is_dir():  # FIFOs, devices and broken links are refused by the input gate
+            (overrides if is_override_file(entry) else primary).append(path)
+    return primary + overrides
 
 
 def _display(path: Path) -> str:
@@ -71,26 +74,26 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def read_module(directory: Path, problems: list[Problem], recorder: Recorder | None = None) -> ModuleConfig:
-    """Parse every Terraform file of a directory; problems are appended, never raised."""
+def read_module(directory: Path, problems: list[Problem], recorder: Recorder | None = None,
+                *, bound: Path | None = None) -> ModuleConfig:
+    """Parse every Terraform file of a directory; problems are appended, never raised.
+
+    Files are read through the input gate (:mod:`pytest_pfperms.sources.files`) under
+    ``bound`` (the repository; default: the directory itself)."""
     config = ModuleConfig(directory, _display(directory))
+    limit_to = bound if bound is not None else directory.resolve()
     for path in terraform_files(directory, recorder):
         display = _display(path)
         try:
-            size = path.stat().st_size
-            if size > MAX_TF_FILE_BYTES:
-                problems.append(Problem(display, None, f"is {size:,} bytes, more than the "
-                                        f"{MAX_TF_FILE_BYTES:,}-byte limit for Terraform files"))
-                continue
-            data = path.read_bytes()
+            data = read_input(path, bound=limit_to, limit=MAX_TERRAFORM_BYTES, what="Terraform file")
             if recorder is not None:
                 recorder.file(path, data)
             text = data.decode("utf-8")
         except UnicodeDecodeError as error:
             problems.append(Problem(display, None, f"is not UTF-8 text ({error.reason}); save it as UTF-8"))
             continue
-        except OSError as error:
-            problems.append(Problem(display, None, f"cannot be read: {error.strerror or error}"))
+        except InputRefused as error:
+            problems.append(Problem(display, None, str(error)))
             continue
         try:
             parsed = cached_parse(display, text)
@@ -98,8 +101,49 @@ def read_module(directory: Path, problems: list[Problem], recorder: Recorder | N
             problems.extend(error.problems)
             continue
         config.files.append(parsed)
-        _declare(config, parsed, problems)
+        if is_override_file(path.name):
+            _override(config, parsed, problems)
+        else:
+            _declare(config, parsed, problems)
     return config
+
+
+def _override(config: ModuleConfig, parsed: HclFile, problems: list[Problem]) -> None:
+    """Merge an override file, as Terraform does: each ``locals`` value replaces the one of
+    the same name. Other blocks would merge argument by argument into the block they name,
+    mixing two files in one block; that is refused, naming both, rather than guessed."""
+    for block in parsed.body.blocks:
+        if block.type == "locals":
+            for attribute in block.body.attributes.values():
+                if attribute.name not in config.locals:
+                    problems.append(Problem(parsed.path, attribute.line, f"local.{attribute.name} "
+                                            "overrides a local value no primary file declares "
+                                            "(Terraform refuses this)"))
+                    continue
+                config.locals[attribute.name] = Declared(attribute, parsed)
+            continue
+        target = _overridden(config, block)
+        where = f" (declared at {target.where})" if target is not None else ""
+        name = " ".join([block.type, *(f'"{label}"' for label in block.labels)])
+        if target is None and block.type in ("resource", "data", "module", "output", "variable"):
+            problems.append(Problem(parsed.path, block.line, f"{name} overrides a block no primary "
+                                    "file declares (Terraform refuses this)"))
+        elif block.type in ("resource", "data", "module", "output", "variable"):
+            problems.append(Problem(parsed.path, block.line, f"{name} overrides the block{where}; "
+                                    "Terraform merges override files into the blocks they name, "
+                                    "which pytest-pfperms does not model: merge the override into "
+                                    "that file, or load the plan (terraform show -json)"))
+
+
+def _overridden(config: ModuleConfig, block: Block) -> Declared | None:
+    labels = block.labels
+    if block.type in ("resource", "data") and len(labels) == 2:
+        table = config.resources if block.type == "resource" else config.data
+        return table.get((labels[0], labels[1]))
+    tables = {"module": config.modules, "output": config.outputs, "variable": config.variables}
+    if block.type in tables and len(labels) == 1:
+        return tables[block.type].get(labels[0])
+    return None
 
 
 def _declare(config: ModuleConfig, parsed: HclFile, problems: list[Problem]) -> None:

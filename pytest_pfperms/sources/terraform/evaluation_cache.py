@@ -27,11 +27,16 @@ from ...model import objects
 from ...values import EncodedDocument, Symbol, UnknownMap
 from ..cache.codec import Codec, CodecError
 from ..cache.store import active_store
+from ..files import InputRefused, read_input
 from ..hcl.file_sandbox import FileSandbox
 from ..hcl.values import TfSet
 
-RESULT_VERSION = 2
+RESULT_VERSION = 3
 """Bumped whenever what a load stores changes shape."""
+
+
+MAX_INPUT_BYTES = 64 * 1024 * 1024
+"""The largest input a stored result is re-checked against (larger: evaluate again)."""
 
 
 def _digest(data: bytes) -> str:
@@ -65,8 +70,8 @@ class Recorder:
         """Whether every recorded input is as it was."""
         for path, digest in self.files.items():
             try:
-                data: bytes | None = Path(path).read_bytes()
-            except OSError:
+                data: bytes | None = read_input(Path(path), bound=Path(os.sep), limit=MAX_INPUT_BYTES)
+            except InputRefused:
                 data = None
             if (None if data is None else _digest(data)) != digest:
                 return False

@@ -18,6 +18,7 @@ from typing import Any
 from ...errors import LoadError, Problem
 from ...model.objects import CloudResource, KubeObject, SourceRef
 from ...values import Symbol, UnknownMap
+from ..files import MAX_TFVARS_BYTES, InputRefused, read_input
 from ..hcl.syntax_tree import Block, Call
 from ..manifests.object_building import InvalidObject, build_object
 from ..manifests.schemas import field_path
@@ -323,27 +324,32 @@ class TerraformMapper(ObjectMapper):
 
 def load_terraform_root(directory: Path, repo_root: Path, variables: Mapping[str, Any],
                         problems: list[Problem], warnings: list[Problem]
-                        ) -> tuple[list[KubeObject], list[CloudResource]]:
-    """Evaluate one root module directory: the Kubernetes objects it creates, and its
-    AWS IAM and Vault resources. A stored result is reused while every input it read
-    is unchanged (see :mod:`.result_cache`)."""
+                        ) -> tuple[list[KubeObject], list[CloudResource], set[str]]:
+    """Evaluate one root module directory: the Kubernetes objects it creates, its AWS IAM
+    and Vault resources, and the real paths of every file and module directory it read
+    (so that the loader can tell which files beside it are still to be loaded). A stored
+    result is reused while every input it read is unchanged (see :mod:`.evaluation_cache`)."""
     environment = tf_var_environment()
     given_variables = {**environment, **variables}  # the cache key; tfvars files are recorded inputs
     key = result_key(directory, repo_root, given_variables)
     stored = load_result(key)
     if stored is not None:
-        objects, resources, found_problems, found_warnings = stored
+        objects, resources, found_problems, found_warnings, read = stored
         problems.extend(found_problems)
         warnings.extend(found_warnings)
-        return objects, resources
+        return objects, resources, set(read)
     recorder = Recorder()
     local_problems: list[Problem] = []
     # Terraform's order: TF_VAR_*, then tfvars files, then explicit values.
-    given = {**environment, **_tfvars_files(directory, local_problems, recorder), **variables}
+    given = {**environment, **_tfvars_files(directory, local_problems, recorder,
+                                                  repo_root.resolve()), **variables}
     ctx = TerraformContext(repo_root=repo_root.resolve(), root_dir=directory.resolve(), variables=given,
                            recorder=recorder)
     ctx.problems.extend(local_problems)
-    ctx.installed = read_installed_modules(directory, recorder)
+    try:
+        ctx.installed = read_installed_modules(directory, recorder, bound=ctx.repo_root)
+    except LoadError as error:
+        ctx.problems.extend(error.problems)
     config = ctx.config(directory)
     root = ModuleInstance(ctx, config, "")
     mapper = TerraformMapper(ctx)
@@ -352,28 +358,35 @@ def load_terraform_root(directory: Path, repo_root: Path, variables: Mapping[str
             mapper.module(node)
     mapper.profiled()
     mapper.apply_patches()
-    store_result(key, recorder, (mapper.objects, mapper.resources, ctx.problems, ctx.warnings))
+    read = sorted({os.path.realpath(path) for path in recorder.files} | {str(d) for d in ctx.configs})
+    store_result(key, recorder, (mapper.objects, mapper.resources, ctx.problems, ctx.warnings, read))
     problems.extend(ctx.problems)
     warnings.extend(ctx.warnings)
-    return mapper.objects, mapper.resources
+    return mapper.objects, mapper.resources, set(read)
 
 
 def read_tfvars(path: Path, display: str, problems: list[Problem],
-                recorder: Recorder | None = None) -> dict[str, Any]:
-    """The variables a ``.tfvars`` or ``.tfvars.json`` file sets (values must be constant)."""
+                recorder: Recorder | None = None, *, bound: Path | None = None) -> dict[str, Any]:
+    """The variables a ``.tfvars`` or ``.tfvars.json`` file sets (values must be constant).
+
+    Read through the input gate under ``bound`` (default: the file's own directory)."""
     from ..hcl.evaluation import DictScope, evaluate
     from ..hcl.native_syntax import parse_tfvars
 
     try:
-        data = path.read_bytes()
+        data = read_input(path, bound=bound or path.parent.resolve(), limit=MAX_TFVARS_BYTES,
+                          what="tfvars file")
         if recorder is not None:
             recorder.file(path, data)
         parsed = parse_tfvars(display, data.decode("utf-8"))
     except LoadError as error:
         problems.extend(error.problems)
         return {}
-    except (OSError, UnicodeDecodeError) as error:
-        problems.append(Problem(display, None, f"cannot be read: {error}"))
+    except InputRefused as error:
+        problems.append(Problem(display, None, str(error)))
+        return {}
+    except UnicodeDecodeError as error:
+        problems.append(Problem(display, None, f"is not UTF-8 text ({error.reason}); save it as UTF-8"))
         return {}
     values: dict[str, Any] = {}
     for name, attribute in parsed.body.attributes.items():
@@ -384,7 +397,8 @@ def read_tfvars(path: Path, display: str, problems: list[Problem],
     return values
 
 
-def _tfvars_files(directory: Path, problems: list[Problem], recorder: Recorder) -> dict[str, Any]:
+def _tfvars_files(directory: Path, problems: list[Problem], recorder: Recorder,
+                  bound: Path) -> dict[str, Any]:
     """``terraform.tfvars``, ``terraform.tfvars.json``, then ``*.auto.tfvars(.json)`` in
     lexical order, as Terraform reads them for a root module."""
     values: dict[str, Any] = {}
@@ -393,8 +407,8 @@ def _tfvars_files(directory: Path, problems: list[Problem], recorder: Recorder) 
     names += [n for n in listing if n.endswith((".auto.tfvars", ".auto.tfvars.json"))]
     for name in names:
         path = directory / name
-        if name in listing and path.is_file():
-            values.update(read_tfvars(path, str(path), problems, recorder))
+        if name in listing:
+            values.update(read_tfvars(path, str(path), problems, recorder, bound=bound))
     return values
 
 

@@ -132,7 +132,8 @@ class TerraformContext:
         """A module directory's declarations, read once."""
         directory = directory.resolve()
         if directory not in self.configs:
-            self.configs[directory] = read_module(directory, self.problems, self.recorder)
+            self.configs[directory] = read_module(directory, self.problems, self.recorder,
+                                                     bound=self.repo_root)
         return self.configs[directory]
 
     def warn(self, where: str, message: str) -> None:

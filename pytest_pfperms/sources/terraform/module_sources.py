@@ -4,10 +4,12 @@ a built-in Panfactum profile, or nowhere (its outputs are then unknown and repor
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from ...errors import LoadError
 from ...values import Symbol
+from ..files import MAX_MODULES_JSON_BYTES, InputRefused, read_input
 from ..hcl.syntax_tree import (
     Block,
     Literal,
@@ -29,15 +31,22 @@ META_ARGUMENTS = frozenset({"count", "for_each", "depends_on", "provider", "prov
 """Arguments of resource and module blocks that are Terraform's own, not inputs."""
 
 
-def read_installed_modules(root_dir: Path, recorder: Recorder | None = None) -> dict[str, Path]:
-    """``.terraform/modules/modules.json`` (written by ``terraform init``): module key -> directory."""
+def read_installed_modules(root_dir: Path, recorder: Recorder | None = None, *,
+                           bound: Path | None = None) -> dict[str, Path]:
+    """``.terraform/modules/modules.json`` (written by ``terraform init``): module key -> directory.
+
+    Read through the input gate under ``bound`` (the repository); a manifest that is refused
+    (a link out of the repository, not a regular file, too large) is a LoadError."""
     manifest = root_dir / ".terraform" / "modules" / "modules.json"
-    try:
-        raw = manifest.read_bytes()
-    except OSError:
+    if not os.path.lexists(manifest):
         if recorder is not None:
             recorder.file(manifest, None)
         return {}
+    try:
+        raw = read_input(manifest, bound=bound or root_dir.resolve(), limit=MAX_MODULES_JSON_BYTES,
+                         what="modules.json")
+    except InputRefused as error:
+        raise LoadError.single(str(manifest), None, str(error)) from error
     if recorder is not None:
         recorder.file(manifest, raw)
     try:

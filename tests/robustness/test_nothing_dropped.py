@@ -1,0 +1,230 @@
+"""Every file under a loaded directory is loaded, or listed with the reason it is not; links
+never lead the loader outside; special files never hang it (issue: input silently dropped)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+import pytest_pfperms as pfperms
+from pytest_pfperms.errors import LoadError
+
+ROLE_BINDING = """\
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: ci-admin}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
+subjects: [{kind: ServiceAccount, name: deployer, namespace: ci}]
+"""
+
+SECRET_TEXT = "root:x:0:0:secret-shape-of-a-file-outside:/root:/bin/bash\n"
+
+
+def write(root: Path, name: str, text: str) -> Path:
+    path = root / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def deployer_is_admin(model: pfperms.Model) -> bool:
+    return bool(model.can(pfperms.ServiceAccount("ci", "deployer"), "delete", "secrets", namespace="x"))
+
+
+def load_error(*paths: Path, **kwargs: object) -> str:
+    with pytest.raises(LoadError) as caught:
+        pfperms.load(*paths, cache=False, **kwargs)  # type: ignore[arg-type]
+    return str(caught.value)
+
+
+# -- a Terraform file beside manifests ------------------------------------------------------------
+
+def test_an_empty_tf_file_beside_manifests_keeps_the_manifests(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    write(repo, "k8s/binding.yaml", ROLE_BINDING)
+    write(repo, "k8s/zz.tf", "")
+    model = pfperms.load(repo / "k8s", repo_root=repo, cache=False)
+    assert deployer_is_admin(model)
+
+
+def test_a_directory_named_like_a_tf_file_is_walked_not_taken_for_terraform(tmp_path: Path) -> None:
+    write(tmp_path, "k8s/binding.yaml", ROLE_BINDING)
+    (tmp_path / "k8s" / "x.tf").mkdir()
+    write(tmp_path, "k8s/x.tf/more.yaml", ROLE_BINDING.replace("ci-admin", "ci-admin-2"))
+    model = pfperms.load(tmp_path / "k8s", cache=False)
+    assert {o.name for o in model.objects("ClusterRoleBinding")} == {"ci-admin", "ci-admin-2"}
+
+
+def test_yaml_read_by_the_configuration_is_its_input_not_a_second_manifest(tmp_path: Path) -> None:
+    write(tmp_path, "infra/binding.yaml", ROLE_BINDING)
+    write(tmp_path, "infra/main.tf", 'resource "kubernetes_manifest" "b" {\n'
+                                     '  manifest = yamldecode(file("${path.module}/binding.yaml"))\n}\n')
+    model = pfperms.load(tmp_path / "infra", repo_root=tmp_path, cache=False)
+    (binding,) = model.objects("ClusterRoleBinding")
+    assert binding.source.path.endswith("main.tf")  # made by Terraform, not read twice
+    assert deployer_is_admin(model)
+
+
+def test_a_manifest_the_configuration_does_not_read_is_loaded(tmp_path: Path) -> None:
+    write(tmp_path, "infra/main.tf", 'locals { unused = 1 }\n')
+    write(tmp_path, "infra/extra/binding.yaml", ROLE_BINDING)
+    model = pfperms.load(tmp_path / "infra", repo_root=tmp_path, cache=False)
+    assert deployer_is_admin(model)
+
+
+def test_yaml_beside_terraform_that_holds_no_objects_is_listed_as_not_read(tmp_path: Path) -> None:
+    write(tmp_path, "infra/main.tf", 'locals { unused = 1 }\n')
+    write(tmp_path, "infra/settings.yaml", "replicas: 2\n")
+    model = pfperms.load(tmp_path / "infra", repo_root=tmp_path, cache=False)
+    (warning,) = [w for w in model.warnings if "settings.yaml" in w.file]
+    assert "the configuration does not read it, and it holds no Kubernetes objects" in warning.message
+
+
+def test_a_nested_root_nobody_calls_is_a_root_and_a_called_module_is_not(tmp_path: Path) -> None:
+    module = ('variable "name" { type = string }\n'
+              'resource "kubernetes_service_account" "this" {\n'
+              '  metadata {\n    name = var.name\n    namespace = "ci"\n  }\n}\n')
+    write(tmp_path, "infra/modules/account/main.tf", module)
+    write(tmp_path, "infra/main.tf", 'module "deployer" {\n  source = "./modules/account"\n'
+                                     '  name = "deployer"\n}\n')
+    write(tmp_path, "infra/envs/prod/main.tf", 'resource "kubernetes_service_account" "p" {\n'
+                                                '  metadata {\n    name = "prod-runner"\n'
+                                                '    namespace = "prod"\n  }\n}\n')
+    model = pfperms.load(tmp_path / "infra", repo_root=tmp_path, cache=False)
+    names = sorted(str(o.name) for o in model.objects("ServiceAccount"))
+    assert names == ["deployer", "prod-runner"]  # the module is not evaluated again as a root
+
+
+# -- Helm chart files and kubectl's view of a directory -------------------------------------------
+
+def test_values_yaml_without_a_chart_is_a_manifest_as_kubectl_applies_it(tmp_path: Path) -> None:
+    write(tmp_path, "k8s/values.yaml", ROLE_BINDING)
+    assert deployer_is_admin(pfperms.load(tmp_path / "k8s", cache=False))
+
+
+def test_chart_files_beside_chart_yaml_are_listed_as_not_read(tmp_path: Path) -> None:
+    write(tmp_path, "chart/Chart.yaml", "apiVersion: v2\nname: c\nversion: 1.0.0\n")
+    write(tmp_path, "chart/values.yaml", "replicas: 2\n")
+    write(tmp_path, "chart/values-prod.yaml", "replicas: 3\n")
+    model = pfperms.load(tmp_path / "chart", cache=False)
+    listed = sorted(Path(w.file).name for w in model.warnings if "Helm chart file" in w.message)
+    assert listed == ["Chart.yaml", "values-prod.yaml", "values.yaml"]
+
+
+def test_lists_inside_lists_are_flattened_as_kubectl_does(tmp_path: Path) -> None:
+    inner = "\n".join("      " + line for line in ROLE_BINDING.splitlines())
+    write(tmp_path, "nested.yaml", f"apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n"
+                                   f"  kind: List\n  items:\n  -\n{inner}\n")
+    model = pfperms.load(tmp_path / "nested.yaml", cache=False)
+    assert deployer_is_admin(model)
+
+
+def test_hidden_directories_are_listed_and_tool_directories_are_not(tmp_path: Path) -> None:
+    write(tmp_path, "k8s/.stash/binding.yaml", ROLE_BINDING)
+    write(tmp_path, "k8s/.git/config.yaml", "not: [yaml\n")
+    model = pfperms.load(tmp_path / "k8s", cache=False)
+    assert [Path(w.file).name for w in model.warnings] == [".stash"]
+    assert "hidden directory: not read" in model.warnings[0].message
+
+
+# -- links ----------------------------------------------------------------------------------------
+
+def test_directory_links_inside_are_followed_once_and_loops_do_not_hang(tmp_path: Path) -> None:
+    write(tmp_path, "k8s/shared/binding.yaml", ROLE_BINDING)
+    (tmp_path / "k8s" / "also").symlink_to(tmp_path / "k8s" / "shared")
+    (tmp_path / "k8s" / "shared" / "loop").symlink_to(tmp_path / "k8s")
+    model = pfperms.load(tmp_path / "k8s", cache=False)
+    assert len(model.objects("ClusterRoleBinding")) == 1
+    assert sum("read already (or a loop)" in w.message for w in model.warnings) == 2
+
+
+def test_a_directory_link_out_of_the_loaded_directory_is_refused(tmp_path: Path) -> None:
+    write(tmp_path, "elsewhere/binding.yaml", ROLE_BINDING)
+    (tmp_path / "k8s").mkdir()
+    (tmp_path / "k8s" / "out").symlink_to(tmp_path / "elsewhere")
+    assert "is a link to a directory outside" in load_error(tmp_path / "k8s")
+
+
+@pytest.mark.parametrize("name", ["main.tf", "terraform.tfvars", "prod.auto.tfvars",
+                                  ".terraform/modules/modules.json"])
+def test_terraform_inputs_linked_out_of_the_repository_are_refused_unread(tmp_path: Path, name: str
+                                                                           ) -> None:
+    outside = write(tmp_path, "outside/passwd", SECRET_TEXT)
+    repo = tmp_path / "repo"
+    write(repo, "infra/versions.tf", "terraform {}\n")
+    link = repo / "infra" / name
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.symlink_to(outside)
+    message = load_error(repo / "infra", repo_root=repo)
+    assert f"{name}: is a link to a file outside {repo}" in message
+    assert "secret-shape" not in message and "root:x" not in message
+
+
+def test_a_symlink_loop_in_place_of_a_file_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    (tmp_path / "k8s").mkdir()
+    (tmp_path / "k8s" / "a.yaml").symlink_to(tmp_path / "k8s" / "b.yaml")
+    (tmp_path / "k8s" / "b.yaml").symlink_to(tmp_path / "k8s" / "a.yaml")
+    message = load_error(tmp_path / "k8s")
+    assert "a.yaml" in message and "b.yaml" in message
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+@pytest.mark.parametrize("name", ["binding.yaml", "main.tf", "terraform.tfvars"])
+def test_a_fifo_in_place_of_an_input_is_refused_without_hanging(tmp_path: Path, name: str) -> None:
+    from bounded import run_bounded
+
+    write(tmp_path, "repo/infra/versions.tf" if name != "binding.yaml" else "repo/infra/x.yaml",
+          "terraform {}\n" if name != "binding.yaml" else ROLE_BINDING)
+    os.mkfifo(tmp_path / "repo" / "infra" / name)
+    result = run_bounded(f"""
+        import pytest_pfperms as pfperms
+        try:
+            pfperms.load({str(tmp_path / "repo" / "infra")!r}, repo_root={str(tmp_path / "repo")!r},
+                         cache=False)
+        except pfperms.LoadError as error:
+            print(error)
+        """, seconds=60)
+    assert "is not a regular file (a FIFO)" in result.stdout, result.stderr
+
+
+# -- fail closed, or partial on request -----------------------------------------------------------
+
+def test_allow_partial_turns_problems_into_warnings_and_keeps_what_loaded(tmp_path: Path) -> None:
+    write(tmp_path, "k8s/good.yaml", ROLE_BINDING)
+    write(tmp_path, "k8s/bad.yaml", "kind: [unclosed\n")
+    assert "bad.yaml" in load_error(tmp_path / "k8s")
+    model = pfperms.load(tmp_path / "k8s", cache=False, allow_partial=True)
+    assert deployer_is_admin(model)
+    assert any("bad.yaml" in w.file and "partial load allowed" in w.message for w in model.warnings)
+
+
+# -- override files -------------------------------------------------------------------------------
+
+def test_an_override_file_replaces_a_local_value_as_terraform_merges_it(tmp_path: Path) -> None:
+    write(tmp_path, "infra/main.tf", 'locals { namespace = "staging" }\n'
+                                     'resource "kubernetes_service_account" "d" {\n'
+                                     '  metadata {\n    name = "deployer"\n'
+                                     '    namespace = local.namespace\n  }\n}\n')
+    write(tmp_path, "infra/prod_override.tf", 'locals { namespace = "prod" }\n')
+    model = pfperms.load(tmp_path / "infra", repo_root=tmp_path, cache=False)
+    (account,) = model.objects("ServiceAccount")
+    assert account.namespace == "prod"
+
+
+def test_an_override_of_a_resource_is_refused_naming_both_files(tmp_path: Path) -> None:
+    write(tmp_path, "infra/main.tf", 'resource "kubernetes_service_account" "d" {\n'
+                                     '  metadata {\n    name = "deployer"\n  }\n}\n')
+    write(tmp_path, "infra/override.tf", 'resource "kubernetes_service_account" "d" {\n'
+                                         '  automount_service_account_token = false\n}\n')
+    message = load_error(tmp_path / "infra", repo_root=tmp_path)
+    assert "override.tf:1: resource \"kubernetes_service_account\" \"d\" overrides the block " in message
+    assert "main.tf:1)" in message and "merge the override into that file" in message
+
+
+def test_an_override_of_nothing_is_an_error_as_in_terraform(tmp_path: Path) -> None:
+    write(tmp_path, "infra/main.tf", 'locals { a = 1 }\n')
+    write(tmp_path, "infra/x_override.tf", 'locals { b = 2 }\n')
+    assert "local.b overrides a local value no primary file declares" in load_error(
+        tmp_path / "infra", repo_root=tmp_path)
