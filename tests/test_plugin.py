@@ -270,3 +270,18 @@ def test_vault_flavor_option_reaches_the_model(pytester: pytest.Pytester) -> Non
     result.assert_outcomes(failed=1)
     result = pytester.runpytest("-o", "pfperms_vault_flavor=hashicorp")
     assert "pfperms_vault_flavor must be vault or openbao, not 'hashicorp'" in result.stderr.str()
+
+
+def test_allow_partial_tests_what_loaded_and_warns_of_what_did_not(repo: pytest.Pytester) -> None:
+    (repo.path / "k8s" / "bad.yaml").write_text("kind: [unclosed\n")
+    repo.makepyfile("""
+        def test_pvcs(pfperms):
+            assert pfperms.workload("Deployment/example", namespace="apps").can(
+                "update", "persistentvolumeclaims")
+    """)
+    result = repo.runpytest()
+    result.assert_outcomes(errors=1)  # fail closed by default
+    result = repo.runpytest("--pfperms-allow-partial")
+    result.assert_outcomes(passed=1)
+    text = result.stdout.str()
+    assert "k8s/bad.yaml:2: YAML syntax error" in text and "partial load allowed" in text

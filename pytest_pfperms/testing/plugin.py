@@ -58,6 +58,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                   default="vault")
     parser.addini("pfperms_cache", "use the parse and evaluation caches (outside the repository)",
                   type="bool", default=True)
+    group.addoption("--pfperms-allow-partial", action="store_true", dest="pfperms_allow_partial",
+                    default=None, help="UNSAFE for a gate: when some input fails to load, test what did "
+                    "load and list the failures as warnings (default: every test fails)")
+    parser.addini("pfperms_allow_partial", "UNSAFE: test a partial model when some input fails to load",
+                  type="bool", default=False)
     policy_items.addoption(group, parser)
 
 
@@ -88,6 +93,8 @@ class _Settings:
         self.cluster_defaults = (not no_defaults) if no_defaults else bool(
             config.getini("pfperms_cluster_defaults"))
         self.cache = not config.getoption("pfperms_no_cache") and bool(config.getini("pfperms_cache"))
+        self.allow_partial = bool(config.getoption("pfperms_allow_partial")
+                                  or config.getini("pfperms_allow_partial"))
         flavor = str(config.getoption("pfperms_vault_flavor") or config.getini("pfperms_vault_flavor"))
         if flavor not in ("vault", "openbao"):
             raise pytest.UsageError(f"pfperms_vault_flavor must be vault or openbao, not {flavor!r}")
@@ -153,7 +160,8 @@ def _load(config: pytest.Config) -> Any:
                           cluster_defaults=settings.cluster_defaults,
                           default_namespace=settings.default_namespace,
                           namespaces=settings.namespaces, repo_root=settings.root,
-                          cache=settings.cache, vault_flavor=settings.vault_flavor)
+                          cache=settings.cache, vault_flavor=settings.vault_flavor,
+                          allow_partial=settings.allow_partial)
         except PfpermsError as error:
             result = error
     config.stash[_MODEL_KEY] = result
