@@ -420,15 +420,41 @@ def test_conditions(condition: dict[str, Any], context: dict[str, Any], expected
     assert cond(condition, context) is expected
 
 
-@pytest.mark.parametrize(("operator", "context", "denied"), [
-    pytest.param("Bool", {}, False, id="bool-deny-silent-when-absent"),
-    pytest.param("BoolIfExists", {}, True, id="bool-if-exists-deny-fires-when-absent"),
-    pytest.param("Bool", {"aws:SecureTransport": "false"}, True, id="bool-deny-fires"),
-    pytest.param("Bool", {"aws:SecureTransport": "true"}, False, id="bool-deny-https"),
+@pytest.mark.parametrize(("operator", "context", "allowed"), [
+    # every request carries aws:SecureTransport: not given, it is unknown, never absent
+    pytest.param("Bool", {}, None, id="bool-deny-unknown-when-not-given"),
+    pytest.param("BoolIfExists", {}, None, id="bool-if-exists-deny-unknown-when-not-given"),
+    pytest.param("Bool", {"aws:SecureTransport": "false"}, False, id="bool-deny-fires"),
+    pytest.param("Bool", {"aws:SecureTransport": "true"}, True, id="bool-deny-https"),
 ])
-def test_secure_transport_deny(operator: str, context: dict[str, str], denied: bool) -> None:
+def test_secure_transport_deny(operator: str, context: dict[str, str], allowed: bool | None) -> None:
     documents = policy(allow(), deny(Condition={operator: {"aws:SecureTransport": "false"}}))
-    assert can(documents, "s3:GetObject", context=context) is (not denied)
+    assert can(documents, "s3:GetObject", context=context) is allowed
+
+
+@pytest.mark.parametrize(("key", "value"), [
+    ("aws:CurrentTime", "2026-12-03T00:00:00Z"), ("aws:EpochTime", "1796256000"),
+    ("aws:RequestedRegion", "eu-west-1"), ("aws:SecureTransport", "true"),
+    ("aws:PrincipalArn", "arn:aws:iam::123456789012:role/app"), ("aws:PrincipalAccount", "123456789012"),
+    ("AWS:principaltype", "AssumedRole"), ("aws:ViaAWSService", "false"), ("aws:userid", "AROA:x")])
+def test_global_keys_every_request_carries_are_never_absent(key: str, value: str) -> None:
+    # A Deny on a negated operator would fire on an absent key ("cannot"); the key is present
+    # with a value the question did not give, so the answer is unknown, naming the key.
+    documents = policy(allow(), deny(Condition={"StringNotEquals": {key: value}}))
+    decision = evaluate_iam(documents, "s3:GetObject", "*")
+    assert decision.allowed is None
+    assert "its value is not given" in decision.explain()
+    assert can(documents, "s3:GetObject", context={key: value}) is True
+
+
+def test_an_always_present_key_decides_definitely_when_every_value_agrees() -> None:
+    # nothing allows the call: whatever the region, it is denied
+    documents = policy(allow("s3:PutObject"), deny(Condition={"StringEquals": {
+        "aws:RequestedRegion": "eu-west-1"}}))
+    assert can(documents, "s3:GetObject") is False
+    # a region outside the key's pattern never matches: the deny cannot fire
+    documents = policy(allow(), deny(Condition={"StringEquals": {"aws:RequestedRegion": "nowhere"}}))
+    assert can(documents, "s3:GetObject") is True
 
 
 def test_unparsable_context_value_is_an_argument_error() -> None:
@@ -821,7 +847,7 @@ def test_explain_missing_keys_and_unresolved_variables() -> None:
     assert ('resource arn:aws:s3:::home/app/k is not in Resource ["arn:aws:s3:::home/'
             '${aws:username}/*"] (${aws:username} has no value in the request)') in text
     assert ("note: condition keys not in the context, so treated as absent: "
-            "aws:SecureTransport") in text
+            "aws:SecureTransport") not in text  # every request carries it: unknown, not absent
 
 
 def test_explain_trust_policy() -> None:

@@ -1055,3 +1055,38 @@ resource "aws_iam_policy" "read" {{
     decision = model.aws_can(reader, "s3:GetObject", "arn:aws:s3:::reports/a")
     assert decision.allowed is True, decision.explain()
     assert model.aws_can(reader, "s3:PutObject", "arn:aws:s3:::reports/a").allowed is False
+
+
+def test_a_condition_key_known_only_after_apply_is_a_symbol_not_a_crash(tmp_path: Path) -> None:
+    # terraform-aws-modules style: the cluster tag key is built from a variable
+    model = load(tmp_path, {"main.tf": PROVIDER + trust("trust") + service_account("reader") + """
+variable "cluster_name" { type = string }
+
+resource "aws_iam_role" "reader" {
+  name               = "reader"
+  assume_role_policy = data.aws_iam_policy_document.trust.json
+}
+
+data "aws_iam_policy_document" "nodes" {
+  statement {
+    actions   = ["ec2:TerminateInstances"]
+    resources = ["*"]
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/kubernetes.io/cluster/${var.cluster_name}"
+      values   = ["owned"]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "nodes" {
+  role   = aws_iam_role.reader.name
+  policy = data.aws_iam_policy_document.nodes.json
+}
+"""})
+    instance = "arn:aws:ec2:eu-west-1:111122223333:instance/i-0abc"
+    decision = model.aws_can(sa("reader"), "ec2:TerminateInstances", instance)
+    assert decision.allowed is None  # which tag key it tests is known only after apply
+    assert "var.cluster_name" in decision.explain()
+    # whatever the key turns out to be, an action no statement names is denied
+    assert model.aws_can(sa("reader"), "ec2:RunInstances", instance).allowed is False

@@ -95,7 +95,8 @@ def outside_cluster(address: str | None = None) -> dict[str, object]:
         source = NetworkAddress(key=f"outside.source_address {address}", expression=address,
                                 reason=OUTSIDE_ADDRESS.reason, address=address,
                                 outside=OUTSIDE_ADDRESS.outside)
-    return {"aws:SourceIp": source, "aws:VpcSourceIp": None, "aws:ViaAWSService": "false"}
+    return {"aws:SourceIp": source, "aws:VpcSourceIp": None, "aws:SourceVpc": None,
+            "aws:SourceVpce": None, "aws:ViaAWSService": "false"}
 
 
 def service_account_subject(namespace: Str, name: Str) -> Str:
@@ -228,22 +229,37 @@ def context_overlay(context: ContextArgument) -> tuple[str, Mapping[str, object]
     return label, context
 
 
+KNOWN_ABSENT_FROM_POD_CALLS = ("aws:username", "aws:SourceAccount", "aws:SourceArn",
+                               "aws:SourceOrgID", "aws:SourceOrgPaths", "aws:CalledVia",
+                               "aws:CalledViaFirst", "aws:CalledViaLast")
+"""Keys a call made by a pod with its role's credentials never carries."""
+
+
 def identity_context(role_arn: Str, overlay: Mapping[str, object]) -> dict[str, object]:
     """The request context of a call with the role's credentials: the in-cluster default with
-    ``overlay`` laid over it."""
+    ``overlay`` laid over it. It is evaluated with unlisted keys unknown (a tag on the resource,
+    a parameter of the call, a VPC endpoint on the way: nobody said), so only what is listed
+    here, in ``overlay`` or always present decides definitely."""
     context: dict[str, object] = {
         "aws:SourceIp": IN_CLUSTER_ADDRESS,
         "aws:VpcSourceIp": IN_CLUSTER_ADDRESS,
         "aws:ViaAWSService": "false",
         "aws:PrincipalArn": role_arn,
+        "aws:PrincipalType": "AssumedRole",
+        "aws:PrincipalIsAWSService": "false",
+        # known absent from a pod's own call with role-session credentials ([] = absent):
+        # only IAM users have a user name; only AWS services calling on a resource's behalf
+        # send the Source* keys; CalledVia* only when a service calls onward
+        **{key: [] for key in KNOWN_ABSENT_FROM_POD_CALLS},
     }
+    if isinstance(role_arn, str) and role_arn.count(":") >= 5:
+        context["aws:PrincipalAccount"] = role_arn.split(":")[4]
     if any(isinstance(k, str) and k.lower() in NETWORK_KEYS for k in overlay):
         context = {k: v for k, v in context.items() if k.lower() not in NETWORK_KEYS}
     for key, value in overlay.items():
         for existing in [k for k in context if k.lower() == str(key).lower()]:
             del context[existing]
-        if value is not None:
-            context[key] = value
+        context[key] = [] if value is None else value  # None: known to be absent
     return context
 
 
@@ -255,6 +271,9 @@ def context_text(context: Mapping[str, object]) -> str:
             where = "inside" if value.inside else "outside"
             shown = value.address or "an address"
             parts.append(f"{key} = {shown} {where} {CLUSTER_EGRESS}")
+        elif isinstance(value, list) and not value:
+            if key not in KNOWN_ABSENT_FROM_POD_CALLS:
+                parts.append(f"{key} absent")
         else:
             parts.append(f"{key} = {show(value)}")
     return ", ".join(parts)

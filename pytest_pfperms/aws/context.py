@@ -2,7 +2,10 @@
 
 Keys are case-insensitive (``aws:SourceIp`` is ``AWS:sourceip``). A value is a
 string (a single-valued key) or a list of strings (a multivalued key such as
-``aws:TagKeys``); an empty list counts as an absent key. Keys and values may be
+``aws:TagKeys``); an empty list counts as an absent key. The global keys that every
+request carries (:data:`ALWAYS_PRESENT`: ``aws:CurrentTime``, ``aws:SecureTransport``,
+``aws:RequestedRegion``, ``aws:PrincipalArn`` ...) are never absent: not given, they hold
+an unknown value. Keys and values may be
 :class:`~pytest_pfperms.values.Symbol`\\ s; a lookup whose answer depends on
 what a symbolic key turns out to be is ``UNKNOWN``.
 """
@@ -86,6 +89,33 @@ class Lookup:
 
 MISSING = Lookup(Presence.MISSING)
 
+ALWAYS_PRESENT: dict[str, tuple[str, str | None]] = {
+    "aws:currenttime": ("aws:CurrentTime", r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z"),
+    "aws:epochtime": ("aws:EpochTime", r"\d+"),
+    "aws:securetransport": ("aws:SecureTransport", "true|false"),
+    "aws:requestedregion": ("aws:RequestedRegion", r"[a-z]{2}(-[a-z]+)+-\d+"),
+    "aws:principalarn": ("aws:PrincipalArn", r"arn:[^:]+:[^:]*:[^:]*:[^:]*:.+"),
+    "aws:principalaccount": ("aws:PrincipalAccount", r"\d{12}"),
+    "aws:principaltype": ("aws:PrincipalType", "Account|User|FederatedUser|AssumedRole|Anonymous"),
+    "aws:principalisawsservice": ("aws:PrincipalIsAWSService", "true|false"),
+    "aws:viaawsservice": ("aws:ViaAWSService", "true|false"),
+    "aws:userid": ("aws:userid", None),
+    "aws:useragent": ("aws:UserAgent", None),
+}
+"""Global condition keys AWS includes in every request context ("This key is always included
+in the request context", AWS global condition context keys), with the pattern of their
+values. A request context that does not give one of them holds it with an unknown value (a
+named symbol), never without it: a condition on such a key is decided by the value, and an
+answer that depends on it is unknown unless every possible value gives the same one."""
+
+
+def request_symbol(key: str) -> Symbol:
+    """The unknown value of an always-present global key the context does not give."""
+    name, pattern = ALWAYS_PRESENT[key.lower()]
+    return Symbol(key=f"request.{name}", expression=name, pattern=pattern,
+                  reason=f"every request carries {name}, and its value is not given",
+                  hint=f"pass context={{{name!r}: ...}} to say what it is")
+
 
 def _value_items(key: Str, value: object) -> tuple[tuple[Str, ...], bool]:
     if isinstance(value, (str, Symbol)):
@@ -101,14 +131,32 @@ def _value_items(key: Str, value: object) -> tuple[tuple[Str, ...], bool]:
         f"not {type(value).__name__}")
 
 
+def unlisted_symbol(key: Str) -> Symbol:
+    """The unknown presence of a key an open request context does not list."""
+    name = str(key) if isinstance(key, str) else key.key
+    return Symbol(key=f"request.{name}", expression=name if isinstance(key, str) else key.expression,
+                  reason="the request may or may not carry this key (it depends on the resource "
+                         "touched or on the call's parameters)",
+                  hint="pass context={...} with the key's value, or [] for a request without it")
+
+
 class RequestContext:
-    """Condition keys of one request, looked up case-insensitively."""
+    """Condition keys of one request, looked up case-insensitively.
 
-    __slots__ = ("_concrete", "_symbolic")
+    ``unlisted`` says what a key the context does not list is: ``"absent"`` (the request
+    is exactly what is given), or ``"unknown"`` (a real call whose other keys nobody
+    said: the key may or may not be there, so a condition on it is unknown). Either way
+    the always-present global keys are present.
+    """
 
-    def __init__(self, context: ContextInput | None = None) -> None:
+    __slots__ = ("_concrete", "_symbolic", "_open")
+
+    def __init__(self, context: ContextInput | None = None, unlisted: str = "absent") -> None:
         self._concrete: dict[str, tuple[str, tuple[Str, ...], bool]] = {}
         self._symbolic: list[tuple[Symbol, tuple[Str, ...], bool]] = []
+        if unlisted not in ("absent", "unknown"):
+            raise InvalidArgument(f'unlisted must be "absent" or "unknown", not {unlisted!r}')
+        self._open = unlisted == "unknown"
         if context is None:
             return
         if not isinstance(context, Mapping):
@@ -131,10 +179,15 @@ class RequestContext:
         """What the request holds for ``key``."""
         if isinstance(key, Symbol):
             return self._lookup_symbol(key)
-        entry = self._concrete.get(key.lower())
+        folded = key.lower()
+        entry = self._concrete.get(folded)
         if entry is not None:
             return _found(entry[1], entry[2])
+        if folded in ALWAYS_PRESENT:
+            return Lookup(Presence.FOUND, (request_symbol(folded),))
         maybe = tuple(sym for sym, _, _ in self._symbolic if eq3(sym, key) is not False)
+        if self._open:
+            maybe = (unlisted_symbol(key), *maybe)
         return Lookup(Presence.UNKNOWN, symbols=maybe) if maybe else MISSING
 
     def _lookup_symbol(self, key: Symbol) -> Lookup:
@@ -142,7 +195,7 @@ class RequestContext:
             if symbol == key:
                 return _found(values, multivalued)
         maybe = [sym for sym, _, _ in self._symbolic if eq3(sym, key) is None]
-        if any(eq3(key, name) is not False for name, _, _ in self._concrete.values()):
+        if self._open or any(eq3(key, name) is not False for name, _, _ in self._concrete.values()):
             maybe.insert(0, key)
         return Lookup(Presence.UNKNOWN, symbols=tuple(maybe)) if maybe else MISSING
 

@@ -99,13 +99,13 @@ def _parse_all(documents: list[PolicyDocument], kind: PolicyKind) -> list[Parsed
 
 
 def _request(action: str, resource: Str, context: ContextInput | None,
-             principal: Mapping[str, Str] | None) -> IamRequest:
+             principal: Mapping[str, Str] | None, unlisted_keys: str = "absent") -> IamRequest:
     if not isinstance(action, str) or ":" not in action.strip(":"):
         raise InvalidArgument(f'action must look like "service:ActionName", not {action!r}')
     if not isinstance(resource, (str, Symbol)) or resource == "":
         raise InvalidArgument(f'resource must be an ARN or "*", not {resource!r}')
     caller = Caller.from_argument(principal) if principal is not None else None
-    return IamRequest(action, resource, RequestContext(context), caller)
+    return IamRequest(action, resource, RequestContext(context, unlisted_keys), caller)
 
 
 def _scan(policies: Sequence[ParsedPolicy], request: IamRequest, deny: Tri) -> tuple[Tri, Tri]:
@@ -150,6 +150,7 @@ def evaluate_iam(
     context: ContextInput | None = None,
     permissions_boundary: PolicyInput | Sequence[PolicyInput] | None = None,
     principal: Mapping[str, Str] | None = None,
+    unlisted_keys: str = "absent",
 ) -> Decision:
     """Whether ``action`` on ``resource`` is allowed by ``policies``, as AWS IAM decides it.
 
@@ -158,7 +159,10 @@ def evaluate_iam(
     (case-insensitive). ``resource``: the ARN the action touches, or ``"*"`` for
     actions that support no resource type. ``context``: condition keys to a
     string or a list of strings (a list is a multivalued key); keys not given are
-    absent from the request. ``permissions_boundary``: the boundary's
+    absent from the request (``unlisted_keys="absent"``), or may be there with any value
+    (``unlisted_keys="unknown"``, for a real call whose details nobody gave; ``[]`` then
+    marks a key known to be absent), except the global keys every request carries, which
+    are never absent (:data:`~pytest_pfperms.aws.context.ALWAYS_PRESENT`). ``permissions_boundary``: the boundary's
     document(s); the result is then identity ∩ boundary. ``principal``: evaluate
     ``policies`` as resource-based (trust) policies for this caller, a one-item
     dict ``{"AWS": arn-or-account}``, ``{"Federated": provider}``,
@@ -170,7 +174,7 @@ def evaluate_iam(
     Raises :class:`~pytest_pfperms.errors.LoadError` for documents AWS would
     refuse, :class:`~pytest_pfperms.errors.InvalidArgument` for bad arguments.
     """
-    request = _request(action, resource, context, principal)
+    request = _request(action, resource, context, principal, unlisted_keys)
     if request.caller is not None and permissions_boundary is not None:
         raise InvalidArgument("permissions_boundary applies to identity policies; it cannot be "
                               "combined with principal= (resource-based policy evaluation)")

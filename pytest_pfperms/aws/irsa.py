@@ -611,7 +611,8 @@ class AwsAccess:
         documents = [source.document for source in identity]
         decision = evaluate_iam(documents, request.action, request.resource,
                                 context=context,  # type: ignore[arg-type]
-                                permissions_boundary=None if boundary is None else boundary.document)
+                                permissions_boundary=None if boundary is None else boundary.document,
+                                unlisted_keys="unknown")
         iam = decision.explanation()
         if not identity:
             lines.append(f"permissions: {role.address} has no identity policies in the sources")

@@ -53,11 +53,12 @@ def render_vault_policy_document(obj: Mapping[str, Any]) -> str | Symbol:
 
 
 def has_symbol(value: Any) -> bool:
-    """Whether a value holds a symbol anywhere."""
+    """Whether a value holds a symbol anywhere, object keys included (a condition key such
+    as ``aws:ResourceTag/kubernetes.io/cluster/${var.cluster_name}`` may be one)."""
     if isinstance(value, Symbol):
         return True
     if isinstance(value, dict):
-        return any(has_symbol(v) for v in value.values())
+        return any(isinstance(k, Symbol) or has_symbol(v) for k, v in value.items())
     if isinstance(value, (list, tuple)):
         return any(has_symbol(v) for v in value)
     return False
