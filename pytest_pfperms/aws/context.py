@@ -149,7 +149,7 @@ class RequestContext:
     the always-present global keys are present.
     """
 
-    __slots__ = ("_concrete", "_symbolic", "_open")
+    __slots__ = ("_concrete", "_open", "_symbolic")
 
     def __init__(self, context: ContextInput | None = None, unlisted: str = "absent") -> None:
         self._concrete: dict[str, tuple[str, tuple[Str, ...], bool]] = {}

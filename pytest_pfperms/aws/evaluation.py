@@ -162,7 +162,8 @@ def evaluate_iam(
     absent from the request (``unlisted_keys="absent"``), or may be there with any value
     (``unlisted_keys="unknown"``, for a real call whose details nobody gave; ``[]`` then
     marks a key known to be absent), except the global keys every request carries, which
-    are never absent (:data:`~pytest_pfperms.aws.context.ALWAYS_PRESENT`). ``permissions_boundary``: the boundary's
+    are never absent (:data:`~pytest_pfperms.aws.context.ALWAYS_PRESENT`).
+    ``permissions_boundary``: the boundary's
     document(s); the result is then identity ∩ boundary. ``principal``: evaluate
     ``policies`` as resource-based (trust) policies for this caller, a one-item
     dict ``{"AWS": arn-or-account}``, ``{"Federated": provider}``,
