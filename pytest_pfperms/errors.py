@@ -77,3 +77,19 @@ class NotFoundError(PfpermsError, LookupError):
 
 class InvalidArgument(PfpermsError, ValueError):
     """A query was called with arguments that cannot describe a request."""
+
+
+def beyond_limits(error: BaseException, file: str, line: int | None = None) -> LoadError | None:
+    """The LoadError for input too deep or too large for Python to hold (a RecursionError,
+    an integer over Python's 4,300-digit conversion limit, a float overflow), naming the
+    file; None for any other exception (a bug, to be raised as it is)."""
+    if isinstance(error, RecursionError):
+        return LoadError.single(file, line, "is nested too deeply (or its values refer to each "
+                                "other in too long a chain) to be read: flatten it")
+    if isinstance(error, ValueError) and "integer string conversion" in str(error):
+        return LoadError.single(file, line, "holds an integer with more than 4,300 digits, which no "
+                                "Kubernetes, Terraform, AWS or Vault value needs: shorten it")
+    if isinstance(error, OverflowError):
+        return LoadError.single(file, line, f"holds a number too large to work with ({error}): "
+                                "shorten it")
+    return None

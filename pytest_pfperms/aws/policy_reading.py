@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 
-from ..errors import LoadError, Problem
+from ..errors import LoadError, Problem, beyond_limits
 from ..values import Str, Symbol
 from .conditions import Clause, make_clause, parse_operator
 from .patterns import Template, parse_template
@@ -126,6 +126,12 @@ def decode_document(document: object, *, name: str, source: str) -> object:
         file, line = source_location(source, name)
         field_name = "" if file == name else name
         raise LoadError.single(file, line, f"invalid JSON: {error}", field_name) from None
+    except (RecursionError, ValueError, OverflowError) as error:
+        file, line = source_location(source, name)
+        limit = beyond_limits(error, file, line)
+        if limit is None:
+            raise
+        raise limit from None
 
 
 def parse_policy(document: object, *, name: str, source: str = "",

@@ -12,7 +12,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from ..errors import LoadError, Problem
+from ..errors import LoadError, Problem, beyond_limits
 from ..model.objects import CloudResource, KubeObject
 from ..query.model import Model
 from ..values import Str
@@ -42,6 +42,23 @@ def _load_file(path: Path, display: str, bound: Path, default_namespace: Str, pr
     text = _read(path, display, bound, problems)
     if text is None:
         return None
+    if "\0" in text:
+        line = text.count("\n", 0, text.index("\0")) + 1
+        problems.append(Problem(display, line, "holds a NUL byte, which YAML and JSON do not allow "
+                                "(is it a binary file?)"))
+        return None
+    try:
+        return _parse_file(path, text, display, default_namespace, problems, resources)
+    except (RecursionError, ValueError, OverflowError) as error:
+        limit = beyond_limits(error, display)
+        if limit is None:
+            raise
+        problems.extend(limit.problems)
+        return None
+
+
+def _parse_file(path: Path, text: str, display: str, default_namespace: Str, problems: list[Problem],
+                resources: list[CloudResource]) -> ManifestResult | None:
     if path.suffix == ".json":
         plan = _load_plan(text, display, problems, resources)
         return plan if plan is not None else load_json_text(text, display, default_namespace)
@@ -219,12 +236,21 @@ def read_var_file(path: str) -> dict[str, object]:
 def _load_terraform(directory: Path, repo_root: Path, variables: Mapping[str, object],
                     problems: list[Problem], warnings: list[Problem]
                     ) -> tuple[list[KubeObject], list[CloudResource], set[str]]:
+    """One Terraform root; input too deep or too large for Python is a problem naming the
+    root (never a raw RecursionError or ValueError)."""
     from .terraform.model_building import load_terraform_root
 
     root = repo_root.resolve()
     if not directory.resolve().is_relative_to(root):
         root = directory.resolve()
-    return load_terraform_root(directory, root, variables, problems, warnings)
+    try:
+        return load_terraform_root(directory, root, variables, problems, warnings)
+    except (RecursionError, ValueError, OverflowError) as error:
+        limit = beyond_limits(error, _display(directory))
+        if limit is None:
+            raise
+        problems.extend(limit.problems)
+        return [], [], set()
 
 
 def _duplicates(objects: list[KubeObject]) -> list[Problem]:

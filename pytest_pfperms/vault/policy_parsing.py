@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, TypeVar, get_args
 
-from ..errors import InvalidArgument, LoadError, Problem
+from ..errors import InvalidArgument, LoadError, Problem, beyond_limits
 
 __all__ = [
     "CAPABILITIES",
@@ -464,7 +464,8 @@ def _duration_seconds(value: str) -> int | None:
     """Vault's ParseDurationSecond: an integer is seconds, else Go duration units (and ``d``)."""
     text = value.strip()
     if re.fullmatch(r"-?[0-9]+", text):
-        return int(text)
+        # Go's ParseInt refuses what does not fit 64 bits: the policy is invalid
+        return int(text) if len(text.lstrip("-")) <= 19 and abs(int(text)) < 2 ** 63 else None
     pos, total = 0, 0.0
     if not text:
         return None
@@ -474,6 +475,8 @@ def _duration_seconds(value: str) -> int | None:
             return None
         total += float(match.group(1)) * _DURATION_SECONDS[match.group(2)]
         pos = match.end()
+    if not total < 2 ** 63 / 1e9:  # Go's time.Duration overflows (inf and nan too)
+        return None
     return int(total)
 
 
@@ -922,6 +925,10 @@ def parse_vault_policy(text: str, name: str = "", *, file: str = "", line: int =
     except _SyntaxError as error:
         reader.problem(error.line, f"cannot parse the policy: {error.message}")
         raise LoadError(reader.problems) from None
+    except RecursionError as error:
+        limit = beyond_limits(error, file or name or "<vault policy>", line)
+        assert limit is not None
+        raise limit from None
     first = tokens[0]
     json_style = first.kind == "punct" and first.value == "{"
     declared, rules = reader.read(doc, json_style=json_style)

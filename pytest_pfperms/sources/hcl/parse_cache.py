@@ -20,7 +20,7 @@ from pathlib import Path
 
 import hcl2
 
-from ...errors import LoadError
+from ...errors import LoadError, beyond_limits
 from ..cache.codec import Codec, CodecError
 from ..cache.store import CacheStore, active_store
 from . import syntax_tree
@@ -86,7 +86,13 @@ def cached_parse(path: str, text: str, *, store: CacheStore | None = None) -> Hc
         cached = _read(store, key) if store is not None else None
         if cached is not None:
             return cached if cached.path == path else replace(cached, path=path)
-        parsed = parse_file(path, text)
+        try:
+            parsed = parse_file(path, text)
+        except (RecursionError, ValueError, OverflowError) as error:
+            limit = beyond_limits(error, path)
+            if limit is None:
+                raise
+            raise limit from None
     if store is not None:
         with suppress(CodecError):
             store.write("ast", key, AST_CODEC.dumps(parsed))

@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from ...errors import Problem
+from ...errors import Problem, beyond_limits
 from ...model.objects import KubeObject, SourceRef
 from ...values import Str
 from .object_building import InvalidObject, build_object
@@ -40,7 +40,16 @@ _ANCHOR = re.compile(r"(?:^|[\s\[{,:-])&[^\s\[\]{},]")
 
 
 class _StrictConstructor(yaml.constructor.SafeConstructor):
-    """The safe constructor, refusing mapping keys that appear twice."""
+    """The safe constructor, refusing mapping keys that appear twice and integers too long
+    for Python to convert (more than 4,300 digits), each with its line."""
+
+    def construct_yaml_int(self, node: ScalarNode) -> int:
+        try:
+            return super().construct_yaml_int(node)
+        except ValueError:
+            raise yaml.constructor.ConstructorError(
+                None, None, "an integer with more than 4,300 digits (no Kubernetes field takes "
+                "one; shorten it)", node.start_mark) from None
 
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
         own = sum(1 for key, _ in node.value if key.tag != "tag:yaml.org,2002:merge")
@@ -67,6 +76,8 @@ class _StrictConstructor(yaml.constructor.SafeConstructor):
         return mapping
 
 
+_StrictConstructor.add_constructor(  # type: ignore[type-var]
+    "tag:yaml.org,2002:int", _StrictConstructor.construct_yaml_int)
 _StrictConstructor.add_constructor(  # type: ignore[type-var]
     "tag:yaml.org,2002:map", _StrictConstructor.construct_yaml_map)
 
@@ -266,6 +277,12 @@ def load_json_text(text: str, path: str, default_namespace: Str) -> ManifestResu
         except json.JSONDecodeError as error:
             fallback.problems.append(Problem(path, error.lineno, f"JSON syntax error: {error.msg} "
                                                                  f"(column {error.colno})"))
+            return fallback
+        except (RecursionError, ValueError) as error:
+            limit = beyond_limits(error, path)
+            if limit is None:
+                raise
+            fallback.problems.extend(limit.problems)
             return fallback
         _add_document(value, ScalarNode("tag:yaml.org,2002:null", "", yaml.Mark(path, 0, 0, 0, "", 0)),
                       SourceRef(path, 1), default_namespace, fallback)

@@ -614,6 +614,15 @@ class ModuleInstance:
                                      listings=ctx.recorder.listings)
         condition = instance.condition or self.condition
         if directory is not None:
+            chain = [self]
+            while chain[-1].parent is not None:
+                chain.append(chain[-1].parent)
+            calling = [node.config.directory.resolve() for node in chain]
+            if directory.resolve() in calling:
+                names = " -> ".join(str(d) for d in [*reversed(calling), directory.resolve()])
+                raise LoadError.single(declared.file.path, block.line,
+                                       f'module "{name}" calls a module that is already being '
+                                       f"evaluated ({names}): Terraform refuses module cycles")
             return ModuleInstance(ctx, ctx.config(directory), instance.address, parent=self, call=declared,
                                   call_scope=call_scope, key_path=key_path, condition=condition)
         inputs = {}
