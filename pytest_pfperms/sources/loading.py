@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ..errors import LoadError, Problem
@@ -125,7 +125,8 @@ def load(*paths: str | os.PathLike[str], variables: Mapping[str, object] | None 
          cluster_defaults: bool = True, default_namespace: str = "default",
          namespaces: Mapping[str, str] | None = None,
          repo_root: str | os.PathLike[str] | None = None, cache: bool = True,
-         vault_flavor: VaultFlavor = "vault") -> Model:
+         vault_flavor: VaultFlavor = "vault",
+         exclude: Sequence[str | os.PathLike[str]] = ()) -> Model:
     """Load files and directories into a Model.
 
     ``default_namespace`` is where namespaced objects without a namespace land (as
@@ -140,7 +141,8 @@ def load(*paths: str | os.PathLike[str], variables: Mapping[str, object] | None 
     evaluates everything afresh, touching no cache (:mod:`pytest_pfperms.sources.cache`).
     ``vault_flavor`` is the server the Vault resources are for, ``"vault"`` or
     ``"openbao"`` (see :func:`~pytest_pfperms.vault.acl.evaluate_vault`). Raises LoadError
-    listing every problem found.
+    listing every problem found. ``exclude`` names files and directories under ``paths``
+    that are not read (nor any Terraform root below them).
     """
     if not paths:
         raise LoadError.single("<arguments>", None, "load() needs at least one file or directory")
@@ -156,13 +158,17 @@ def load(*paths: str | os.PathLike[str], variables: Mapping[str, object] | None 
             warnings.append(Problem("<cache>", None, refused))
     with using_store(store):
         return _load(paths, variables, cluster_defaults, default_namespace, namespaces, repo_root,
-                     vault_flavor, problems, warnings)
+                     vault_flavor, problems, warnings, tuple(Path(p).resolve() for p in exclude))
 
 
 def _load(paths: tuple[str | os.PathLike[str], ...], variables: Mapping[str, object] | None,
           cluster_defaults: bool, default_namespace: str, namespaces: Mapping[str, str] | None,
           repo_root: Path | None, vault_flavor: VaultFlavor, problems: list[Problem],
-          warnings: list[Problem]) -> Model:
+          warnings: list[Problem], excluded: tuple[Path, ...] = ()) -> Model:
+    def kept(path: Path) -> bool:
+        resolved = path.resolve()
+        return not any(resolved.is_relative_to(gone) for gone in excluded)
+
     objects: list[KubeObject] = []
     resources: list[CloudResource] = []
     for given in paths:
@@ -171,9 +177,12 @@ def _load(paths: tuple[str | os.PathLike[str], ...], variables: Mapping[str, obj
         if not root.exists():
             problems.append(Problem(str(given), None, "does not exist"))
             continue
+        if not kept(root):
+            continue
         roots: list[Path] = []
         if root.is_dir():
             files, roots = _files(root, problems)
+            files, roots = [f for f in files if kept(f)], [r for r in roots if kept(r)]
         else:
             files = [root]
         for directory in roots:
