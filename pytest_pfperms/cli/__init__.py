@@ -8,6 +8,8 @@
     pfperms reach (--as ... | --workload ...) -f PATH...
     pfperms check [--policies DIR]... [--builtin IDS] -f PATH...
     pfperms objects [--kind KIND] -f PATH...
+    pfperms lock [--check] -f PATH...
+    pfperms diff BASE HEAD [--fail-on grow] -f PATH...
     pfperms cache clear
 
 One module per command family (``asking``, ``reaching``, ``checking``, ``listing``), the shared
@@ -27,7 +29,7 @@ from collections.abc import Callable, Sequence
 
 from ..errors import LoadError, PfpermsError
 from ..query.model import Model
-from . import asking, checking, inputs, listing, reaching
+from . import asking, checking, diffing, inputs, listing, locking, reaching
 from .arguments import parser
 from .exits import (
     EXIT_INTERNAL,
@@ -47,7 +49,7 @@ EXIT_ERROR = EXIT_LOAD_ERROR
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, Model], Result]] = {
     "can-i": asking.can_i, "explain": asking.explain, "who-can": asking.who_can, "matrix": asking.matrix,
-    "reach": reaching.reach, "check": checking.check, "objects": listing.objects,
+    "reach": reaching.reach, "check": checking.check, "objects": listing.objects, "lock": locking.lock,
 }
 
 
@@ -81,6 +83,10 @@ def _load(args: argparse.Namespace) -> Model:
 def _run(args: argparse.Namespace, terminal: Terminal) -> int:
     if args.command == "cache":
         result = listing.cache(args)
+    elif args.command == "diff":
+        result = diffing.diff(args)
+        for warning in result.warnings:
+            terminal.warn(warning)
     else:
         model = _load(args)
         warnings = [str(w) for w in model.warnings] + model.problems()

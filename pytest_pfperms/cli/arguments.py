@@ -105,7 +105,16 @@ def parser() -> Parser:
     objects.add_argument("--kind", default=None)
     objects.add_argument("-n", "--namespace", default=None)
     objects.add_argument("--fail-if-any", action="store_true", help="exit 1 when anything is listed")
-    for made in (can, explain, who, matrix, reach, check, objects):
+    lock = command("lock", "write the permissions lockfile (pfperms.lock), or --check it")
+    lock.add_argument("--lockfile", metavar="FILE", help="default: pfperms.lock")
+    lock.add_argument("--check", action="store_true", help="compare instead of writing; exit 1 on a change")
+    diff = command("diff", "whose effective access grew or shrank between BASE and HEAD (directories or "
+                   "git revisions of this repository)")
+    diff.add_argument("base", metavar="BASE")
+    diff.add_argument("head", metavar="HEAD")
+    diff.add_argument("--fail-on", choices=("grow", "shrink", "any"), default=None,
+                      help="exit 1 when access grew (grow), shrank (shrink) or changed at all (any)")
+    for made in (can, explain, who, matrix, reach, check, objects, lock, diff):
         _sources(made)
         _output(made)
     cache = command("cache", "manage the parse and evaluation caches")

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 import pytest
 
-from . import policy_items
+from . import lock_item, policy_items
 
 GROUP = "pfperms"
 _MODEL_KEY = pytest.StashKey[Any]()
@@ -59,6 +59,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("pfperms_cache", "use the parse and evaluation caches (outside the repository)",
                   type="bool", default=True)
     policy_items.addoption(group, parser)
+    lock_item.addoption(group, parser)
 
 
 class _Settings:
@@ -136,6 +137,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     """Add policy directories pytest did not walk and the built-in policies to a whole run
     (first, so that ``-k`` and deselection apply to them too)."""
     policy_items.modify_items(session, config, items)
+    lock_item.modify_items(session, config, items)
 
 
 
