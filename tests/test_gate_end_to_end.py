@@ -29,8 +29,8 @@ SHARED_RULE = """  rule {
 NEW_BINDING = """\
 apiVersion: rbac.authorization.k8s.io/v1
 kind: RoleBinding
-metadata: {name: scraper-reads-apps, namespace: apps}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}
+metadata: {name: scraper-edits-apps, namespace: apps}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: edit}
 subjects: [{kind: ServiceAccount, name: scraper, namespace: monitoring}]
 """
 
@@ -80,15 +80,15 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
-def _view_rules() -> set[str]:
-    """The distinct rules ClusterRole view grants in a namespace (aggregated), as the engine has them."""
+def _granted_rules() -> set[str]:
+    """The distinct rules ClusterRole edit grants in a namespace (aggregated), as the engine has them."""
     import pytest_pfperms as pfperms
     from pytest_pfperms.lockfile.snapshot import rule_line
 
-    model = pfperms.load("manifests")   # the head's: it aggregates a metrics ClusterRole into view
+    model = pfperms.load("manifests")   # the head's: it aggregates a metrics ClusterRole into view (and so edit)
     return {rule_line(path) for path in model.rules_for(pfperms.ServiceAccount("monitoring", "scraper"),
                                                          namespace="apps")
-            if path.binding.name == "scraper-reads-apps"}
+            if path.binding.name == "scraper-edits-apps"}
 
 
 SIDES = ["-f", "manifests", "-f", "terraform", "--var", "namespace=apps"]
@@ -98,12 +98,12 @@ def test_diff_between_two_revisions(repo: Path, capsys: pytest.CaptureFixture[st
     status = main(["diff", "HEAD~1", "HEAD", *SIDES])
     out = capsys.readouterr().out
     assert status == EXIT_YES
-    view_rules = len(_view_rules())
-    assert out.startswith(f"pfperms diff HEAD~1..HEAD: {view_rules + 1} grew, 2 shrank\nnamespace apps:\n")
-    assert (f"  ServiceAccount monitoring/scraper (runs Deployment monitoring/scraper): {view_rules} grew, 0 shrank"
+    granted = len(_granted_rules())
+    assert out.startswith(f"pfperms diff HEAD~1..HEAD: {granted + 1} grew, 2 shrank\nnamespace apps:\n")
+    assert (f"  ServiceAccount monitoring/scraper (runs Deployment monitoring/scraper): {granted} grew, 0 shrank"
             in out)
     assert '+ Kubernetes apps: apiGroups ["batch"] resources ["cronjobs", "cronjobs/status", "jobs", "jobs/status"] verbs ["get", "list", "watch"]' in out
-    assert "granted by RoleBinding apps/scraper-reads-apps -> ClusterRole view (manifests/scraper.yaml:1)" in out
+    assert "granted by RoleBinding apps/scraper-edits-apps -> ClusterRole edit (manifests/scraper.yaml:1)" in out
     assert ("+ AWS arn:aws:sqs:us-east-2:111122223333:jobs: sqs:DeleteMessage\n      granted by allowed by "
             "Statement[0] of module.example_aws.aws_iam_policy.service_account = data.aws_iam_policy_document.example "
             "(terraform/apps/main.tf:96)") in out
@@ -120,7 +120,7 @@ def test_diff_json_markdown_and_gate(repo: Path, capsys: pytest.CaptureFixture[s
     assert main(["diff", "HEAD~1", "HEAD", *SIDES, "-o", "json", "--fail-on", "grow"]) == EXIT_NO
     document = json.loads(capsys.readouterr().out)
     jsonschema.validate(document, output_schema())
-    assert document["counts"] == {"grew": len(_view_rules()) + 1, "shrank": 2}
+    assert document["counts"] == {"grew": len(_granted_rules()) + 1, "shrank": 2}
     grew = {(c["subject"], c["system"], c["grant"]) for c in document["changes"] if c["direction"] == "grew"}
     assert ("ServiceAccount apps/${module.example_deployment.service_account_name}", "aws",
             "sqs:DeleteMessage") in grew
@@ -130,7 +130,7 @@ def test_diff_json_markdown_and_gate(repo: Path, capsys: pytest.CaptureFixture[s
     capsys.readouterr()
     assert main(["diff", "HEAD~1", "HEAD", *SIDES, "-o", "markdown"]) == EXIT_YES
     markdown = capsys.readouterr().out
-    assert f"**{len(_view_rules()) + 1} grew, 2 shrank**" in markdown and "#### namespace `apps`" in markdown
+    assert f"**{len(_granted_rules()) + 1} grew, 2 shrank**" in markdown and "#### namespace `apps`" in markdown
     assert "| ➕ grew | ServiceAccount monitoring/scraper | Kubernetes | `apps` |" in markdown
     assert "| ➖ shrank |" in markdown and "`secret/data/shared/*`" in markdown
     assert main(["diff", "no-such-rev", "HEAD", *SIDES]) == EXIT_USAGE
@@ -155,7 +155,7 @@ def test_lockfile_fails_then_updates(repo: Path, pytester: pytest.Pytester, caps
     result = pytester.runpytest_inprocess(str(repo), "--rootdir", str(repo), "-c", str(repo / "pytest.ini"),
                                           "-p", "no:cacheprovider")
     result.assert_outcomes(passed=1, failed=1)
-    result.stdout.fnmatch_lines([f"*effective permissions no longer match pfperms.lock: {len(_view_rules()) + 1} grew, "
+    result.stdout.fnmatch_lines([f"*effective permissions no longer match pfperms.lock: {len(_granted_rules()) + 1} grew, "
                                  "2 shrank*",
                                  "*+ AWS arn:aws:sqs:us-east-2:111122223333:jobs: sqs:DeleteMessage*",
                                  "*pytest --pfperms-update-lock*"])
@@ -186,3 +186,46 @@ def test_sarif_and_every_exit_status(repo: Path, tmp_path: Path, capsys: pytest.
         location = result["locations"][0]["physicalLocation"]
         assert location["artifactLocation"]["uri"].startswith(("manifests/", "terraform/"))
         assert location["region"]["startLine"] >= 1
+
+
+SARIF_SCHEMA = Path(__file__).resolve().parent / "schemas" / "sarif-2.1.0-reduced.schema.json"
+
+
+def _sarif(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, object]]:
+    status = main(["check", *SIDES, *argv, "-o", "sarif"])
+    log = json.loads(capsys.readouterr().out)
+    jsonschema.validate(log, json.loads(SARIF_SCHEMA.read_text()),
+                        format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER)
+    return status, log
+
+
+def test_sarif_is_valid_and_the_baseline_accepts_todays_findings(repo: Path, tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    _git(repo, "checkout", "-q", "HEAD~1")
+    baseline = tmp_path / "baseline.json"
+    assert main(["check", *SIDES, "--create-baseline", str(baseline)]) == EXIT_YES
+    capsys.readouterr()
+    assert main(["check", *SIDES, "--baseline", str(baseline)]) == EXIT_YES
+    assert "findings in the baseline" in capsys.readouterr().out
+    _git(repo, "checkout", "-q", "main")
+    status, log = _sarif(capsys)
+    everything = log["runs"][0]["results"]  # type: ignore[index]
+    status_new, log_new = _sarif(capsys, "--baseline", str(baseline))
+    new = log_new["runs"][0]["results"]  # type: ignore[index]
+    assert status == EXIT_NO and 0 < len(new) < len(everything)
+    # only the head's new grants are left: the scraper editing apps
+    assert all("monitoring/scraper" in r["message"]["text"] for r in new), new
+    uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in new]
+    # the new binding, and (PF-K8S-014: its token is mounted) the service account itself
+    assert set(uris) == {"manifests/scraper.yaml", "manifests/monitoring.yaml"}
+    assert {r["ruleId"] for r in new} >= {"PF-K8S-006", "PF-K8S-007", "PF-K8S-008", "PF-K8S-014"}
+    assert status_new == EXIT_NO
+    rules = {rule["id"] for rule in log_new["runs"][0]["tool"]["driver"]["rules"]}  # type: ignore[index]
+    assert {r["ruleId"] for r in new} == rules and all(rule.startswith("PF-") for rule in rules)
+    # a reduced schema that a wrong log does fail
+    broken = json.loads(json.dumps(log_new))
+    broken["runs"][0]["results"][0]["level"] = "fatal"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, json.loads(SARIF_SCHEMA.read_text()))
+    (tmp_path / "bad.json").write_text("[]")
+    assert main(["check", *SIDES, "--baseline", str(tmp_path / "bad.json")]) == EXIT_LOAD_ERROR

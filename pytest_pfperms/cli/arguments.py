@@ -101,6 +101,9 @@ def parser() -> Parser:
     check.add_argument("--builtin", metavar="IDS", help='built-in policies: "recommended" (default), '
                        'comma-separated ids, or "none"')
     check.add_argument("--fail-if-any", action="store_true", help="exit 1 on warned policies too")
+    check.add_argument("--baseline", metavar="FILE",
+                       help="accept the findings FILE holds; only new ones count")
+    check.add_argument("--create-baseline", metavar="FILE", help="write today's findings to FILE and exit 0")
     objects = command("objects", "list what the sources define")
     objects.add_argument("--kind", default=None)
     objects.add_argument("-n", "--namespace", default=None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +52,7 @@ def _finding_issue(policy: Policy, finding: Finding) -> Issue:
         file, line = policy.source.path, policy.source.line or None
     level = LEVELS.get(policy.severity, "error")
     return Issue(policy.id, policy.description or policy.id, level, f"{finding.subject}: {finding.summary}",
-                 file, line, policy.fix or policy.why)
+                 file, line, policy.fix or policy.why, fingerprint(policy, finding))
 
 
 def policies(args: argparse.Namespace) -> list[tuple[Policy, tuple[Exemption, ...], Builtin | None]]:
@@ -81,12 +82,66 @@ def policies(args: argparse.Namespace) -> list[tuple[Policy, tuple[Exemption, ..
     return found
 
 
+BASELINE_VERSION = 1
+
+
+def fingerprint(policy: Policy, finding: Finding) -> str:
+    """What identifies a finding across runs: the policy, the subject and what it can do
+    (never a line number, which moves with unrelated edits)."""
+    return f"{policy.id}|{finding.subject}|{finding.summary}"
+
+
+def read_baseline(path: str) -> set[str]:
+    """The fingerprints a baseline file accepts."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise LoadError([Problem(path, None, f"cannot be read as a pfperms baseline: {error}")]) from None
+    if not isinstance(data, dict) or data.get("version") != BASELINE_VERSION \
+            or not isinstance(data.get("findings"), list):
+        raise LoadError([Problem(path, None, "is not a pfperms baseline (version: 1, findings: [...])")])
+    return {str(entry.get("fingerprint")) for entry in data["findings"] if isinstance(entry, dict)}
+
+
+def write_baseline(path: str, outcomes: list[Outcome]) -> int:
+    """Accept today's findings: write every one's fingerprint; returns how many."""
+    findings = sorted({fingerprint(o.policy, f): {"fingerprint": fingerprint(o.policy, f),
+                                                   "policy": o.policy.id, "subject": f.subject,
+                                                   "summary": f.summary}
+                       for o in outcomes for f in o.findings}.items())
+    Path(path).write_text(json.dumps({"version": BASELINE_VERSION, "findings": [v for _, v in findings]},
+                                     indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return len(findings)
+
+
+def _apply_baseline(outcomes: list[Outcome], accepted: set[str]) -> tuple[list[Outcome], int]:
+    """The outcomes with baseline findings moved out of ``findings``; and how many moved."""
+    moved = 0
+    kept: list[Outcome] = []
+    for outcome in outcomes:
+        fresh = [f for f in outcome.findings if fingerprint(outcome.policy, f) not in accepted]
+        moved += len(outcome.findings) - len(fresh)
+        outcome.findings = fresh
+        kept.append(outcome)
+    return kept, moved
+
+
 def check(args: argparse.Namespace, model: Model) -> Result:
-    """``check``: run every policy; exit 1 on a failed policy (or any finding with --fail-if-any)."""
+    """``check``: run every policy; exit 1 on a failed policy (or any finding with --fail-if-any);
+    with ``--baseline``, only findings the baseline does not hold count."""
     outcomes: list[Outcome] = []
     for policy, extra, builtin in policies(args):
         outcomes.append(evaluate(policy, model, extra_exceptions=extra,
                                  evaluator=builtin.run if builtin else None))
+    if args.create_baseline:
+        count = write_baseline(args.create_baseline, outcomes)
+        said = f"pfperms: wrote {args.create_baseline} ({count} findings accepted)"
+        return Result("check", EXIT_YES, {"policies": [], "counts": {"passed": 0, "failed": 0, "warned": 0,
+                                                                     "excepted": 0}, "baselined": count},
+                      lambda _t: said, said + "\n", issues=[])
+    baselined = 0
+    if args.baseline:
+        outcomes, baselined = _apply_baseline(outcomes, read_baseline(args.baseline))
     issues = [_finding_issue(o.policy, f) for o in outcomes for f in o.findings]
     failed = [o for o in outcomes if o.status == FAILED]
     warned = [o for o in outcomes if o.status == WARNED]
@@ -107,7 +162,8 @@ def check(args: argparse.Namespace, model: Model) -> Result:
     def text(terminal: Terminal) -> str:
         parts = [render(o) for o in outcomes if o.status in (FAILED, WARNED)]
         mark = terminal.paint("FAILED", "CANNOT") if failed else terminal.paint("ok", "CAN")
-        parts.append(f"pfperms check: {len(outcomes)} policies: {summary} ({mark})")
+        also = f"; {baselined} findings in the baseline" if args.baseline else ""
+        parts.append(f"pfperms check: {len(outcomes)} policies: {summary}{also} ({mark})")
         return "\n\n".join(parts)
 
     rows = [f"| {md_escape(o.policy.id)} | {o.status} | {len(o.findings)} | "
@@ -116,4 +172,5 @@ def check(args: argparse.Namespace, model: Model) -> Result:
                           "|---|---|---|---|", *rows]) + "\n"
     cases = [Case(o.policy.id, o.status != FAILED, f"{o.policy.id} {o.status}",
                   render(o) if o.status in (FAILED, WARNED) else "") for o in outcomes]
-    return Result("check", status, {"policies": data, "counts": counts}, text, markdown, cases, issues)
+    return Result("check", status, {"policies": data, "counts": counts, "baselined": baselined}, text,
+                  markdown, cases, issues)

@@ -86,6 +86,8 @@ def sarif(result: Result) -> dict[str, Any]:
     for issue in issues:
         entry: dict[str, Any] = {"ruleId": issue.rule, "ruleIndex": ordered.index(issue.rule),
                                  "level": issue.level, "message": {"text": issue.message}}
+        if issue.fingerprint:
+            entry["partialFingerprints"] = {"pfpermsFinding/v1": issue.fingerprint}
         if issue.file:
             region = {"startLine": issue.line} if issue.line else {}
             entry["locations"] = [{"physicalLocation": {

@@ -40,6 +40,7 @@ class Issue:
     file: str | None
     line: int | None
     help: str = ""
+    fingerprint: str = ""
 
 
 @dataclass(slots=True)
