@@ -120,6 +120,8 @@ def test_matrix_reach_and_check(capsys: pytest.CaptureFixture[str]) -> None:
     rows = {row["subject"]: row["access"] for row in document["rows"]}  # type: ignore[union-attr]
     assert rows["Deployment/example"] == {"persistentvolumeclaims": {"get": True, "delete": False},
                                           "pods": {"get": True, "delete": False}}
+    # its service account, named by a symbol, is asked as the symbol the bindings name
+    assert rows["ServiceAccount apps/${module.example_deployment.service_account_name}"] == rows["Deployment/example"]
     status, document = _json(capsys, "reach", "--as", SA, *TF)
     assert any("runs as apps/" in chain for chain in document["chains"])  # type: ignore[union-attr]
     status, document = _json(capsys, "check", *TF, "--builtin", "PF-K8S-006,PF-K8S-001")

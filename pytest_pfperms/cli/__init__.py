@@ -10,6 +10,7 @@
     pfperms objects [--kind KIND] -f PATH...
     pfperms lock [--check] -f PATH...
     pfperms diff BASE HEAD [--fail-on grow] -f PATH...
+    pfperms report -o report.html -f PATH...
     pfperms cache clear
 
 One module per command family (``asking``, ``reaching``, ``checking``, ``listing``), the shared
@@ -29,7 +30,7 @@ from collections.abc import Callable, Sequence
 
 from ..errors import LoadError, PfpermsError
 from ..query.model import Model
-from . import asking, checking, diffing, inputs, listing, locking, reaching
+from . import asking, checking, diffing, inputs, listing, locking, reaching, reporting
 from .arguments import parser
 from .exits import (
     EXIT_INTERNAL,
@@ -50,6 +51,7 @@ EXIT_ERROR = EXIT_LOAD_ERROR
 COMMANDS: dict[str, Callable[[argparse.Namespace, Model], Result]] = {
     "can-i": asking.can_i, "explain": asking.explain, "who-can": asking.who_can, "matrix": asking.matrix,
     "reach": reaching.reach, "check": checking.check, "objects": listing.objects, "lock": locking.lock,
+    "report": reporting.report,
 }
 
 

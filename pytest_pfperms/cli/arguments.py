@@ -80,6 +80,7 @@ def parser() -> Parser:
     explain = command("explain", "the full explanation of one answer: grant paths or near misses, file:line")
     _request(explain)
     _subject(explain)
+    explain.add_argument("--graph", choices=("dot", "mermaid"), help="print the grant paths as a graph")
     who = command("who-can", "every subject that can (or may) do VERB on RESOURCE")
     who.add_argument("verb")
     who.add_argument("resource")
@@ -120,6 +121,12 @@ def parser() -> Parser:
     for made in (can, explain, who, matrix, reach, check, objects, lock, diff):
         _sources(made)
         _output(made)
+    report = command("report", "write a self-contained HTML report: matrices, reach, grant paths, graphs")
+    report.add_argument("-o", "--output", dest="report_file", required=True, metavar="FILE",
+                        help="the HTML file to write (report.html)")
+    report.add_argument("--color", default="auto", choices=("auto", "always", "never"))
+    report.set_defaults(output="text")
+    _sources(report)
     cache = command("cache", "manage the parse and evaluation caches")
     cache.add_argument("action", choices=["clear"], help="clear: delete every entry and the secret")
     _output(cache)

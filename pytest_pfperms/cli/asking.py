@@ -5,9 +5,13 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from ..kubernetes.authorizer import GrantPath
+from ..lockfile.snapshot import rule_line
 from ..model.decision import Decision
+from ..model.identities import ServiceAccount
+from ..model.requests import build_request
 from ..query.model import Model, Workload
-from . import inputs
+from . import graphs, inputs
 from .exits import EXIT_NO, EXIT_YES, UsageError, of_answer
 from .rendering import (
     answer,
@@ -54,9 +58,33 @@ def can_i(args: argparse.Namespace, model: Model) -> Result:
     return Result("can-i", of_answer(decision.allowed), {"decision": data}, text, markdown, [case])
 
 
+def grant_paths(model: Model, who: object, verb: str, resource: str,
+                namespace: str | None) -> list[GrantPath]:
+    """The grant paths that allow ``who`` the request: the rules that apply to it and grant it."""
+    identity = model.identity(who)  # type: ignore[arg-type]
+
+    def key(p: GrantPath) -> tuple[str, str, str, str]:
+        return (p.binding.ref(), p.role.ref(), str(p.rule.rule.source), rule_line(p))
+
+    request = build_request(verb, resource, namespace=namespace, name=None, api_group=None, subresource=None)
+    granting = {key(p) for p in model.kubernetes.who_can(request)}
+    return [p for p in model.rules_for(identity, namespace=namespace) if key(p) in granting]
+
+
 def explain(args: argparse.Namespace, model: Model) -> Result:
-    """``explain VERB RESOURCE``: the full tree with file:line."""
+    """``explain VERB RESOURCE``: the full tree with file:line (``--graph dot|mermaid``: the
+    grant paths as a graph)."""
     decision = _decision(args, model)
+    if args.graph:
+        who = inputs.who(args, model)
+        namespace = args.namespace
+        if namespace is None and isinstance(who, Workload):
+            namespace = str(who.namespace)
+        found = graphs.edges(str(decision.subject), grant_paths(model, who, args.verb, args.resource,
+                                                                namespace or None))
+        drawn = graphs.dot(found) if args.graph == "dot" else graphs.mermaid(found)
+        return Result("explain", of_answer(decision.allowed), {"decision": decision_data(decision)},
+                      lambda _t: drawn, f"```{'dot' if args.graph == 'dot' else 'mermaid'}\n{drawn}\n```\n")
     body = decision.explain()
     markdown = f"**{answer(decision.allowed)}**: {md_escape(decision.summary())}\n\n```text\n{body}\n```\n"
     case = Case(decision.summary(), decision.allowed, decision.summary(), body)
@@ -136,11 +164,25 @@ def who_can(args: argparse.Namespace, model: Model) -> Result:
 def _matrix_subjects(model: Model, namespace: str) -> list[tuple[str, Any]]:
     subjects: dict[str, Any] = {}
     for obj in model.objects("ServiceAccount", namespace=namespace):
-        subjects[f"ServiceAccount {namespace}/{obj.name}"] = f"system:serviceaccount:{namespace}:{obj.name}"
+        # the identity itself, not its user name: a symbolic name stays the symbol bindings match
+        subjects[f"ServiceAccount {namespace}/{obj.name}"] = ServiceAccount(
+            namespace if obj.namespace is None else obj.namespace, obj.name)
     for workload in model.workloads():
         if workload.namespace == namespace:
             subjects[f"{workload.kind}/{workload.name}"] = workload
     return sorted(subjects.items())
+
+
+def matrix_rows(model: Model, namespace: str, resources: list[str], verbs: list[str]) -> list[dict[str, Any]]:
+    """For each service account and workload of the namespace: resource -> verb -> answer."""
+    rows: list[dict[str, Any]] = []
+    for label, who in _matrix_subjects(model, namespace):
+        cells: dict[str, dict[str, Any]] = {}
+        for resource in resources:
+            cells[resource] = {verb: model.can(who, verb, resource, namespace=namespace).allowed
+                               for verb in verbs}
+        rows.append({"subject": label, "access": cells})
+    return rows
 
 
 def matrix(args: argparse.Namespace, model: Model) -> Result:
@@ -150,15 +192,7 @@ def matrix(args: argparse.Namespace, model: Model) -> Result:
     namespace = args.namespace
     resources = args.resources.split(",") if args.resources else list(MATRIX_RESOURCES)
     verbs = args.verbs.split(",") if args.verbs else list(MATRIX_VERBS)
-    rows: list[dict[str, Any]] = []
-    for label, who in _matrix_subjects(model, namespace):
-        cells: dict[str, dict[str, Any]] = {}
-        for resource in resources:
-            cells[resource] = {}
-            for verb in verbs:
-                decision = model.can(who, verb, resource, namespace=namespace)
-                cells[resource][verb] = decision.allowed
-        rows.append({"subject": label, "access": cells})
+    rows = matrix_rows(model, namespace, resources, verbs)
 
     def mark(value: bool | None, terminal: Terminal) -> str:
         return {True: terminal.paint("Y", "CAN"), False: ".", None: terminal.paint("?", "MAY")}[value]

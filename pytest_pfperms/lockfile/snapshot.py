@@ -79,7 +79,9 @@ def accounts(model: Model) -> tuple[list[ServiceAccount], dict[str, list[str]]]:
         if isinstance(subject.who, ServiceAccount):
             found.setdefault(str(subject.who), subject.who)
     for obj in model.objects("ServiceAccount"):
-        account = ServiceAccount(obj.namespace, obj.name)  # type: ignore[arg-type]
+        if obj.namespace is None:  # pragma: no cover - the loader gives every namespaced object one
+            continue
+        account = ServiceAccount(obj.namespace, obj.name)
         found.setdefault(str(account), account)
     for workload in model.workloads():
         account = workload.service_account
