@@ -70,6 +70,7 @@ class Decision:
         self._explanation: Explanation | None = None
 
     def __bool__(self) -> bool:
+        __tracebackhide__ = True   # an Indeterminate points at the test's line, not here
         for recorded in _recorders:
             recorded.append(self)
         if self.allowed is None:

@@ -65,6 +65,14 @@ class Discovery:
     terraform_manifests: dict[Path, list[Path]] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    excluded: tuple[Path, ...] = ()
+
+    def is_excluded(self, path: Path) -> bool:
+        """Whether ``path`` is, or is under, a path the caller excluded (``!path``)."""
+        if not self.excluded:
+            return False
+        resolved = path.resolve()
+        return any(resolved.is_relative_to(gone) for gone in self.excluded)
 
 
 def _is_file(entry: os.DirEntry[str]) -> bool:
@@ -76,9 +84,10 @@ def _is_file(entry: os.DirEntry[str]) -> bool:
         return True
 
 
-def discover(root: Path, display: str) -> Discovery:
-    """Walk ``root`` (a directory); ``display`` is how messages name it."""
-    found = Discovery()
+def discover(root: Path, display: str, excluded: tuple[Path, ...] = ()) -> Discovery:
+    """Walk ``root`` (a directory); ``display`` is how messages name it. Paths under
+    ``excluded`` (resolved) are not read, as the caller asked."""
+    found = Discovery(excluded=excluded)
     bound = real_path(root)
     _walk(root, bound, display, {bound}, None, found)
     return found
@@ -98,6 +107,8 @@ def _walk(directory: Path, bound: Path, display: str, visited: set[Path],
     chart = any(entry.name == "Chart.yaml" and _is_file(entry) for entry in entries)
     for entry in entries:
         path = Path(entry.path)
+        if found.is_excluded(path):
+            continue
         if entry.is_symlink() and not _link_allowed(path, bound, display, found):
             continue
         try:

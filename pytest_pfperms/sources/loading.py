@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ..errors import LoadError, Problem, beyond_limits
@@ -97,7 +97,8 @@ def load(*paths: str | os.PathLike[str], variables: Mapping[str, object] | None 
          cluster_defaults: bool = True, default_namespace: str = "default",
          namespaces: Mapping[str, str] | None = None,
          repo_root: str | os.PathLike[str] | None = None, cache: bool = True,
-         vault_flavor: VaultFlavor = "vault", allow_partial: bool = False) -> Model:
+         vault_flavor: VaultFlavor = "vault", allow_partial: bool = False,
+         exclude: Sequence[str | os.PathLike[str]] = ()) -> Model:
     """Load files and directories into a Model.
 
     ``default_namespace`` is where namespaced objects without a namespace land (as
@@ -114,9 +115,11 @@ def load(*paths: str | os.PathLike[str], variables: Mapping[str, object] | None 
     ``"openbao"`` (see :func:`~pytest_pfperms.vault.acl.evaluate_vault`). Raises LoadError
     listing every problem found; with ``allow_partial=True`` the problems become warnings
     instead and the model holds what did load (unsafe for a gate: say so where you use it).
+    ``exclude`` names files and directories under ``paths`` that are not read (nor any
+    Terraform root below them).
 
-    Every file under a directory is loaded or listed in ``Model.warnings`` with the reason
-    (:mod:`pytest_pfperms.sources.discovery`).
+    Every other file under a directory is loaded or listed in ``Model.warnings`` with the
+    reason (:mod:`pytest_pfperms.sources.discovery`).
     """
     if not paths:
         raise LoadError.single("<arguments>", None, "load() needs at least one file or directory")
@@ -132,13 +135,14 @@ def load(*paths: str | os.PathLike[str], variables: Mapping[str, object] | None 
             warnings.append(Problem("<cache>", None, refused))
     with using_store(store):
         return _load(paths, variables, cluster_defaults, default_namespace, namespaces, repo_root,
-                     vault_flavor, allow_partial, problems, warnings)
+                     vault_flavor, allow_partial, problems, warnings,
+                     tuple(Path(p).resolve() for p in exclude))
 
 
 def _load(paths: tuple[str | os.PathLike[str], ...], variables: Mapping[str, object] | None,
           cluster_defaults: bool, default_namespace: str, namespaces: Mapping[str, str] | None,
           repo_root: Path | None, vault_flavor: VaultFlavor, allow_partial: bool,
-          problems: list[Problem], warnings: list[Problem]) -> Model:
+          problems: list[Problem], warnings: list[Problem], excluded: tuple[Path, ...] = ()) -> Model:
     objects: list[KubeObject] = []
     resources: list[CloudResource] = []
     repository = (repo_root or Path.cwd()).resolve()
@@ -148,13 +152,15 @@ def _load(paths: tuple[str | os.PathLike[str], ...], variables: Mapping[str, obj
         if not os.path.lexists(root):
             problems.append(Problem(str(given), None, "does not exist"))
             continue
+        if any(root.resolve().is_relative_to(gone) for gone in excluded):
+            continue
         if not root.is_dir():
             bound = repository if inside(real_path(root.absolute().parent), repository) else \
                 real_path(root.absolute().parent)
             _add(_load_file(root, _display(root), bound, namespace, problems, resources),
                  objects, warnings, problems)
             continue
-        found = discover(root, str(given))
+        found = discover(root, str(given), excluded)
         problems += found.problems
         warnings += found.warnings
         bound = real_path(root)

@@ -11,6 +11,7 @@ class PermissionAssertionError(AssertionError):
 
 def assert_can(decision: Decision) -> None:
     """Fail unless the decision definitely allows (an unknown answer fails too)."""
+    __tracebackhide__ = True
     if decision.allowed is True:
         return
     if decision.allowed is None:
@@ -20,6 +21,7 @@ def assert_can(decision: Decision) -> None:
 
 def assert_cannot(decision: Decision) -> None:
     """Fail unless the decision definitely denies (an unknown answer fails too)."""
+    __tracebackhide__ = True
     if decision.allowed is False:
         return
     if decision.allowed is None:

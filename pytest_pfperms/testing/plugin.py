@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 import pytest
 
-from . import policy_items
+from . import lock_item, policy_items
 
 GROUP = "pfperms"
 _MODEL_KEY = pytest.StashKey[Any]()
@@ -64,6 +64,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("pfperms_allow_partial", "UNSAFE: test a partial model when some input fails to load",
                   type="bool", default=False)
     policy_items.addoption(group, parser)
+    lock_item.addoption(group, parser)
 
 
 class _Settings:
@@ -74,8 +75,12 @@ class _Settings:
         self.root = root
         raw_paths = config.getoption("pfperms_path") or config.getini("pfperms_paths")
         self.paths: list[str] = []
+        self.excluded: list[str] = []
         self.namespaces: dict[str, str] = {}
         for entry in raw_paths:
+            if str(entry).strip().startswith("!"):   # "!path": leave it out of the paths above
+                self.excluded.append(self._inside_root(str(entry).strip()[1:].strip(), "--pfperms-path"))
+                continue
             path_text, sep, namespace = str(entry).partition("=")
             path = self._inside_root(path_text.strip(), "--pfperms-path")
             self.paths.append(path)
@@ -139,6 +144,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     """Add policy directories pytest did not walk and the built-in policies to a whole run
     (first, so that ``-k`` and deselection apply to them too)."""
     policy_items.modify_items(session, config, items)
+    lock_item.modify_items(session, config, items)
 
 
 
@@ -161,7 +167,7 @@ def _load(config: pytest.Config) -> Any:
                           default_namespace=settings.default_namespace,
                           namespaces=settings.namespaces, repo_root=settings.root,
                           cache=settings.cache, vault_flavor=settings.vault_flavor,
-                          allow_partial=settings.allow_partial)
+                          allow_partial=settings.allow_partial, exclude=settings.excluded)
         except PfpermsError as error:
             result = error
     config.stash[_MODEL_KEY] = result
@@ -175,6 +181,62 @@ def pfperms(pytestconfig: pytest.Config) -> Any:
     if isinstance(model, Exception):
         pytest.fail(f"pytest-pfperms could not load the model:\n{model}", pytrace=False)
     return model
+
+
+_LOADED_KEY = pytest.StashKey[dict[str, Any]]()
+
+
+@pytest.fixture(scope="session")
+def pfperms_load(pytestconfig: pytest.Config) -> Any:
+    """A factory for more models in one session (several clusters or environments):
+    ``pfperms_load("clusters/prod", variables={...}, namespaces={...})`` takes
+    :func:`pytest_pfperms.load`'s arguments, paths relative to the rootdir (``"!path"``
+    excludes), and returns the same model for the same arguments."""
+    import json
+
+    from ..sources.loading import load
+
+    settings = pytestconfig.stash[_SETTINGS_KEY]
+    loaded = pytestconfig.stash.setdefault(_LOADED_KEY, {})
+
+    def factory(*paths: str, **options: Any) -> Any:
+        __tracebackhide__ = True
+        if not paths:
+            raise TypeError("pfperms_load needs at least one path")
+        given = [p for p in paths if not str(p).startswith("!")]
+        excluded = [settings._inside_root(str(p)[1:], "pfperms_load") for p in paths
+                    if str(p).startswith("!")]
+        resolved = [settings._inside_root(str(p), "pfperms_load") for p in given]
+        namespaces = {settings._inside_root(str(k), "pfperms_load"): v
+                      for k, v in (options.pop("namespaces", None) or {}).items()}
+        options.setdefault("repo_root", settings.root)
+        options.setdefault("cache", settings.cache)
+        options.setdefault("vault_flavor", settings.vault_flavor)
+        key = json.dumps([resolved, excluded, namespaces, options], sort_keys=True, default=repr)
+        if key not in loaded:
+            loaded[key] = load(*resolved, namespaces=namespaces, exclude=excluded, **options)
+        _seen_models(pytestconfig).append(loaded[key])
+        return loaded[key]
+
+    return factory
+
+
+_SEEN_KEY = pytest.StashKey[list[Any]]()
+
+
+def _seen_models(config: pytest.Config) -> list[Any]:
+    return config.stash.setdefault(_SEEN_KEY, [])
+
+
+def _warning_lines(config: pytest.Config) -> list[str]:
+    """The warnings of every model this process loaded (the fixture's, then pfperms_load's)."""
+    models = [config.stash.get(_MODEL_KEY, None), *_seen_models(config)]
+    lines: list[str] = []
+    for model in models:
+        if model is None or isinstance(model, Exception):
+            continue
+        lines += [str(problem) for problem in model.warnings] + model.problems()
+    return list(dict.fromkeys(lines))
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -207,7 +269,17 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         text = decision.explain() + f"\n  (expected: {expected})"
     else:
         text = decision.explain()
-    report.sections.append(("pfperms: the last permission checked", text))
+    # part of the failure itself: JUnit XML, xdist workers' reports and the terminal show it
+    longrepr = report.longrepr
+    if hasattr(longrepr, "addsection"):
+        longrepr.addsection(SECTION, text)
+    elif isinstance(longrepr, str):
+        report.longrepr = f"{longrepr}\n{SECTION}\n{text}"
+    else:
+        report.sections.append((SECTION, text))
+
+
+SECTION = "pfperms: the last permission checked"
 
 
 def pytest_assertrepr_compare(config: pytest.Config, op: str, left: object, right: object
@@ -235,11 +307,26 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     line = policy_items.summary_line(config)
     if line:
         terminalreporter.write_line(line, bold=True)
-    model = config.stash.get(_MODEL_KEY, None)
-    if model is None or isinstance(model, Exception):
-        return
-    lines = [str(problem) for problem in model.warnings] + model.problems()
+    lines = list(dict.fromkeys([*_warning_lines(config), *config.stash.get(_WORKER_WARNINGS_KEY, [])]))
     if lines:
         terminalreporter.section("pfperms warnings")
         for line in lines:
             terminalreporter.write_line(line)
+
+
+_WORKER_WARNINGS_KEY = pytest.StashKey[list[str]]()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """An xdist worker hands its models' warnings to the controller."""
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None:
+        output["pfperms_warnings"] = _warning_lines(session.config)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """The controller gathers the warnings of every xdist worker."""
+    lines = getattr(node, "workeroutput", {}).get("pfperms_warnings", [])
+    gathered = node.config.stash.setdefault(_WORKER_WARNINGS_KEY, [])
+    gathered.extend(line for line in lines if line not in gathered)

@@ -130,3 +130,7 @@ VAULT = [
         ),
     )
 ]
+
+
+only_the_default_policy = _only_the_default_policy
+"""Public name of the test: an unknown Vault answer that hangs on the built-in default policy alone."""
