@@ -279,7 +279,8 @@ class ModuleInstance:
         if self.parent is None:
             return Symbol(key=f"var.{name}", expression=f"var.{name}", source=declared.where,
                           reason=f"input variable {name} has no value",
-                          hint=f"supply it with --pfperms-var {name}=... (or a tfvars file)")
+                          hint=f"supply it with --pfperms-var {name}=... (pfperms: --var {name}=...) "
+                               "or a tfvars file")
         assert self.call is not None
         return Symbol(key=f"{self.prefix()}var.{name}", expression=f"{self.address}: {name}",
                       source=self.call.where, reason=f"required input {name} is not set in {self.address}",
