@@ -54,7 +54,7 @@ from .module_sources import (
     profiled_module,
 )
 from .panfactum_profiles import ProfileResult
-from .providers.computed_names import fill_generated_names
+from .providers.computed_names import fill_generated_names, forget_null_arguments
 
 
 class ResourceObject(dict[str, Any]):
@@ -447,6 +447,7 @@ class ModuleInstance:
                 self._data_results(type_name, declared, obj)
             else:
                 fill_generated_names(type_name, obj, instance.address, declared.where)
+            forget_null_arguments(mode, type_name, obj)
             if mode != "data" and type_name == "random_id":
                 obj["hex"] = random_hex_symbol(instance.address, obj, declared.where)
                 obj["id"] = computed_symbol(f"{instance.address}.id", declared.where)

@@ -22,6 +22,19 @@ AWS_GENERATED_NAMES = frozenset({
 
 _AWS_DEFAULT_PREFIX = "terraform-"
 
+AWS_COMPUTED_WHEN_UNSET = frozenset({"region"})
+"""Arguments of every AWS resource that the provider fills in when they are unset (the
+provider's region, since provider v6)."""
+
+
+def forget_null_arguments(mode: str, type_name: str, obj: dict[str, Any]) -> None:
+    """Drop the arguments set to ``null`` that the provider computes when unset, so that a
+    reference to one is a computed-attribute symbol (data sources: every argument; AWS
+    resources: ``region``)."""
+    for name in [key for key, value in obj.items() if value is None]:
+        if mode == "data" or (type_name.startswith("aws_") and name in AWS_COMPUTED_WHEN_UNSET):
+            del obj[name]
+
 
 def fill_generated_names(type_name: str, obj: dict[str, Any], address: str, where: str) -> None:
     """Put the provider's generated-name symbol where ``obj`` leaves a computed name unset."""
