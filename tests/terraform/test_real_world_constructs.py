@@ -214,3 +214,182 @@ def test_region_null_on_an_aws_resource_is_the_providers_region(tmp_path: Path) 
         }
     """})
     assert model.aws_can(jobs, "sqs:SendMessage", "arn:aws:sqs:us-east-1:111122223333:jobs").allowed is True
+
+
+WF_SPEC = "github.com/Panfactum/stack.git//packages/infrastructure/wf_spec?ref=edge.25-04-03"
+
+BUILDER_BINDINGS = """
+resource "kubernetes_service_account" "pusher" {
+  metadata {
+    name      = "pusher"
+    namespace = "ci"
+  }
+}
+resource "kubernetes_role_binding" "pusher_secrets" {
+  metadata {
+    name      = "pusher-secrets"
+    namespace = "ci"
+  }
+  role_ref {
+    api_group = "rbac.authorization.k8s.io"
+    kind      = "ClusterRole"
+    name      = "admin"
+  }
+  subject {
+    kind      = "ServiceAccount"
+    name      = kubernetes_service_account.pusher.metadata[0].name
+    namespace = "ci"
+  }
+}
+resource "kubectl_manifest" "template" {
+  yaml_body = yamlencode({
+    apiVersion = "argoproj.io/v1alpha1"
+    kind       = "WorkflowTemplate"
+    metadata   = { name = "build", namespace = "ci", labels = module.build.labels }
+    spec       = module.build.workflow_spec
+  })
+}
+"""
+
+
+def test_a_wf_spec_template_with_its_own_service_account_runs_as_it_through_the_profile(
+        tmp_path: Path) -> None:
+    model = load(tmp_path, {"root/main.tf": BUILDER_BINDINGS + f"""
+        module "build" {{
+          source     = "{WF_SPEC}"
+          name       = "build"
+          namespace  = "ci"
+          entrypoint = "main"
+          templates = [
+            {{ name = "main", container = {{ image = "busybox" }} }},
+            {{ name = "push", serviceAccountName = kubernetes_service_account.pusher.metadata[0].name,
+               container = {{ image = "busybox" }} }},
+          ]
+        }}
+    """})
+    template = model.workload("WorkflowTemplate/build", namespace="ci")
+    assert "pusher" in [str(account.name) for account in template.service_accounts]
+    assert template.can("delete", "secrets").allowed is True  # the push step runs as pusher
+
+
+def test_unknown_wf_spec_templates_are_an_unknown_account_not_a_cannot(tmp_path: Path) -> None:
+    model = load(tmp_path, {"root/main.tf": BUILDER_BINDINGS + f"""
+        variable "templates" {{
+          type = list(any)
+        }}
+        module "build" {{
+          source     = "{WF_SPEC}"
+          name       = "build"
+          namespace  = "ci"
+          entrypoint = "main"
+          templates  = var.templates
+        }}
+    """})
+    template = model.workload("WorkflowTemplate/build", namespace="ci")
+    decision = template.can("delete", "secrets")
+    assert decision.allowed is None
+    assert "serviceAccountName" in decision.explain()
+
+
+def test_a_module_input_may_read_the_same_calls_outputs(tmp_path: Path) -> None:
+    """Terraform orders by output: wf_spec's ``templates`` may use ``module.x.tolerations``,
+    and a ConfigMap labelled with ``module.x.labels`` may be mounted through ``module.x``."""
+    model = load(tmp_path, {"root/main.tf": BUILDER_BINDINGS + f"""
+        resource "kubernetes_config_map" "scripts" {{
+          metadata {{
+            name      = "build-scripts"
+            namespace = "ci"
+            labels    = module.build.labels
+          }}
+          data = {{ "build.sh" = "echo" }}
+        }}
+        module "build" {{
+          source     = "{WF_SPEC}"
+          name       = "build"
+          namespace  = "ci"
+          entrypoint = "main"
+          config_map_mounts = {{
+            (kubernetes_config_map.scripts.metadata[0].name) = {{ mount_path = "/scripts" }}
+          }}
+          templates = [
+            {{ name = "main", tolerations = module.build.tolerations, container = {{ image = "busybox" }} }},
+            {{ name = "push", serviceAccountName = "pusher", container = {{ image = "busybox" }} }},
+          ]
+        }}
+    """})
+    template = model.workload("WorkflowTemplate/build", namespace="ci")
+    assert template.can("delete", "secrets").allowed is True
+
+
+def test_a_not_on_disk_module_reading_its_own_outputs_loads_with_unknowns(tmp_path: Path) -> None:
+    model = load(tmp_path, {"root/main.tf": """
+        module "x" {
+          source = "git::https://example.com/modules.git//thing?ref=v1"
+          items  = [{ labels = module.x.labels }]
+        }
+        resource "kubernetes_namespace_v1" "ns" {
+          metadata {
+            name   = "made"
+            labels = module.x.labels
+          }
+        }
+    """})
+    assert [o.name for o in model.objects("Namespace")] == ["made"]
+    assert any("not on disk" in str(w) for w in model.warnings)
+
+
+def test_a_real_cycle_through_a_module_call_is_still_an_error(tmp_path: Path) -> None:
+    with pytest.raises(LoadError, match="cycle"):
+        load(tmp_path, {"root/main.tf": """
+            locals {
+              a = local.b
+              b = local.a
+            }
+            module "x" {
+              source = "git::https://example.com/modules.git//thing?ref=v1"
+              items  = local.a
+            }
+        """})
+
+
+def test_a_template_service_account_runs_as_it_through_real_module_code(tmp_path: Path) -> None:
+    """The same construct with the module's code on disk, written as wf_spec writes it."""
+    model = load(tmp_path, {
+        "root/main.tf": BUILDER_BINDINGS + """
+            module "build" {
+              source    = "../modules/wf"
+              name      = "build"
+              namespace = "ci"
+              templates = [
+                { name = "main" },
+                { name = "push", serviceAccountName = kubernetes_service_account.pusher.metadata[0].name },
+              ]
+            }
+        """,
+        "modules/wf/main.tf": """
+            variable "name" { type = string }
+            variable "namespace" { type = string }
+            variable "templates" { type = any }
+            resource "kubernetes_service_account" "sa" {
+              metadata {
+                name      = var.name
+                namespace = var.namespace
+              }
+            }
+            locals {
+              templates = [for template in var.templates : { for k, v in merge(template, {
+                serviceAccountName = lookup(template, "serviceAccountName", kubernetes_service_account.sa.metadata[0].name)
+              }) : k => v if v != null }]
+            }
+            output "labels" { value = { "workflow" = var.name } }
+            output "workflow_spec" {
+              value = {
+                serviceAccountName = kubernetes_service_account.sa.metadata[0].name
+                templates          = local.templates
+              }
+            }
+        """})
+    template = model.workload("WorkflowTemplate/build", namespace="ci")
+    assert [str(a.name) for a in template.service_accounts] == ["build", "pusher"]
+    assert template.can("delete", "secrets").allowed is True
+    assert template.service_account.name == "build"  # the workflow's own account
