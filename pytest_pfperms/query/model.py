@@ -21,6 +21,7 @@ from ..model.identities import (
 )
 from ..model.objects import (
     BUILTIN_SOURCE,
+    UNMODELLED_CREATOR_TYPES,
     CloudResource,
     KubeObject,
     ServiceAccountObject,
@@ -210,7 +211,9 @@ class Model:
         """AWS IAM and Vault resources from Terraform, for the AWS and Vault engines."""
         self._defaults = tuple(defaults)
         self.warnings: tuple[Problem, ...] = tuple(warnings)
-        self.kubernetes = KubernetesEngine((*self._defaults, *self._objects))
+        self.kubernetes = KubernetesEngine(
+            (*self._defaults, *self._objects),
+            creators=[r for r in self.resources if r.type in UNMODELLED_CREATOR_TYPES])
         self._workloads = [obj for obj in self._objects if isinstance(obj, WorkloadObject)]
         self._service_accounts = {(obj.namespace, obj.name): obj for obj in self._objects
                                   if obj.kind == "ServiceAccount"}

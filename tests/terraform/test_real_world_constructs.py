@@ -393,3 +393,83 @@ def test_a_template_service_account_runs_as_it_through_real_module_code(tmp_path
     assert [str(a.name) for a in template.service_accounts] == ["build", "pusher"]
     assert template.can("delete", "secrets").allowed is True
     assert template.service_account.name == "build"  # the workflow's own account
+
+
+CHART_BINDING = """
+resource "kubernetes_role_binding_v1" "operator" {
+  metadata {
+    name      = "operator"
+    namespace = "ops"
+  }
+  role_ref {
+    api_group = "rbac.authorization.k8s.io"
+    kind      = "ClusterRole"
+    name      = "operator-manager"
+  }
+  subject {
+    kind      = "ServiceAccount"
+    name      = "operator"
+    namespace = "ops"
+  }
+}
+resource "kubernetes_role_binding_v1" "viewer" {
+  metadata {
+    name      = "viewer"
+    namespace = "ops"
+  }
+  role_ref {
+    api_group = "rbac.authorization.k8s.io"
+    kind      = "ClusterRole"
+    name      = "view"
+  }
+  subject {
+    kind      = "ServiceAccount"
+    name      = "viewer"
+    namespace = "ops"
+  }
+}
+"""
+
+HELM_RELEASE = """
+resource "helm_release" "operator" {
+  name       = "operator"
+  namespace  = "ops"
+  repository = "https://charts.example.com"
+  chart      = "operator"
+  version    = "1.2.3"
+}
+"""
+
+
+def test_a_role_a_helm_release_may_create_is_unknown_naming_it_never_a_cannot(tmp_path: Path) -> None:
+    model = load(tmp_path, {"root/main.tf": CHART_BINDING + HELM_RELEASE})
+    operator = pfperms.ServiceAccount("ops", "operator")
+    decision = model.can(operator, "delete", "secrets", namespace="ops")
+    assert decision.allowed is None
+    text = decision.explain()
+    assert "helm_release.operator" in text and "helm template" in text
+    assert any("helm_release.operator installs objects" in w.message for w in model.warnings)
+    # a binding to a role that is defined still answers exactly
+    viewer = pfperms.ServiceAccount("ops", "viewer")
+    assert model.can(viewer, "delete", "secrets", namespace="ops").allowed is False
+    assert model.can(viewer, "get", "pods", namespace="ops").allowed is True
+
+
+def test_without_anything_that_may_create_it_a_missing_role_grants_nothing(tmp_path: Path) -> None:
+    model = load(tmp_path, {"root/main.tf": CHART_BINDING})
+    operator = pfperms.ServiceAccount("ops", "operator")
+    assert model.can(operator, "delete", "secrets", namespace="ops").allowed is False
+
+
+def test_a_manifest_unknown_before_apply_may_create_the_missing_role(tmp_path: Path) -> None:
+    model = load(tmp_path, {"root/main.tf": CHART_BINDING + """
+        variable "manifest" {
+          type = string
+        }
+        resource "kubectl_manifest" "anything" {
+          yaml_body = var.manifest
+        }
+    """})
+    decision = model.can(pfperms.ServiceAccount("ops", "operator"), "delete", "secrets", namespace="ops")
+    assert decision.allowed is None
+    assert "kubectl_manifest.anything" in decision.explain()
