@@ -188,6 +188,19 @@ class ObjectMapper:
         if manifest is not None:
             self.add_manifest(manifest, source, condition, rule_lines)
 
+    def add_installer(self, type_name: str, address: str, values: Mapping[str, Any],
+                      source: SourceRef, condition: Symbol | None) -> None:
+        """A ``helm_release`` (or kustomization) whose objects pfperms cannot see: kept, so that
+        a binding to a role the sources do not define answers unknown naming it; listed."""
+        kept = {key: values[key] for key in ("name", "namespace", "chart", "repository", "version")
+                if isinstance(values, dict) and dict.__contains__(values, key)}
+        self.resources.append(CloudResource(type_name, address, kept, source, condition))
+        self.warnings.append(Problem(
+            source.path, source.line,
+            f"{address} installs objects pfperms does not see ({INSTALLERS[type_name]}): the roles, "
+            "bindings and workloads in it are not modelled; a binding to a role not defined in the "
+            "sources answers unknown. Render it and load the output for exact answers"))
+
     def add_cloud(self, mode: str, type_name: str, address: str, values: Mapping[str, Any],
                   source: SourceRef, condition: Symbol | None) -> None:
         """Collect one AWS IAM or Vault resource or data source instance."""
@@ -271,16 +284,8 @@ class TerraformMapper(ObjectMapper):
         """A ``helm_release`` (or kustomization): the objects it installs are not modelled.
         Kept, so that bindings to roles the sources do not define answer unknown naming it."""
         obj = module.instance_object("resource", type_name, declared, instance, mode)
-        source = _source(declared, instance.address)
-        kept = {key: obj[key] for key in ("name", "namespace", "chart", "repository", "version")
-                if dict.__contains__(obj, key)}
-        self.resources.append(CloudResource(type_name, instance.address, kept, source,
-                                            instance.condition or module.condition))
-        self.ctx.warn(f"{source.path}:{source.line}",
-                      f"{instance.address} installs objects pfperms does not see ({INSTALLERS[type_name]}): "
-                      "the roles, bindings and workloads in it are not modelled; a binding to a role "
-                      "not defined in the sources answers unknown. Render it and load the output "
-                      "for exact answers")
+        self.add_installer(type_name, instance.address, obj, _source(declared, instance.address),
+                           instance.condition or module.condition)
 
     def instance(self, module: ModuleInstance, type_name: str, declared: Declared,
                  instance: Instance, mode: str) -> None:
