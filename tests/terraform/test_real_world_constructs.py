@@ -473,3 +473,28 @@ def test_a_manifest_unknown_before_apply_may_create_the_missing_role(tmp_path: P
     decision = model.can(pfperms.ServiceAccount("ops", "operator"), "delete", "secrets", namespace="ops")
     assert decision.allowed is None
     assert "kubectl_manifest.anything" in decision.explain()
+
+
+def test_an_aws_resource_name_set_to_null_is_generated_not_null(tmp_path: Path) -> None:
+    """``name = null`` beside ``name_prefix`` on any AWS resource (a log group here): the
+    provider generates the name, so a template that interpolates it is not an error."""
+    model = load(tmp_path, {"root/main.tf": IRSA_ROLE + """
+        resource "aws_cloudwatch_log_group" "logs" {
+          name        = null
+          name_prefix = "fluentbit-"
+        }
+        resource "aws_iam_role_policy" "logs" {
+          role = aws_iam_role.jobs.name
+          policy = jsonencode({
+            Version   = "2012-10-17"
+            Statement = [{ Effect = "Allow", Action = "logs:PutLogEvents",
+                           Resource = "arn:aws:logs:us-east-1:111122223333:log-group:${aws_cloudwatch_log_group.logs.name}:*" }]
+          })
+        }
+    """})
+    jobs = pfperms.ServiceAccount("apps", "jobs")
+    decision = model.aws_can(jobs, "logs:PutLogEvents",
+                             "arn:aws:logs:us-east-1:111122223333:log-group:fluentbit-abc:log-stream:x")
+    assert decision.allowed is None  # whichever name the provider picks
+    assert model.aws_can(jobs, "logs:DeleteLogGroup",
+                         "arn:aws:logs:us-east-1:111122223333:log-group:x").allowed is False

@@ -22,9 +22,11 @@ AWS_GENERATED_NAMES = frozenset({
 
 _AWS_DEFAULT_PREFIX = "terraform-"
 
-AWS_COMPUTED_WHEN_UNSET = frozenset({"region"})
-"""Arguments of every AWS resource that the provider fills in when they are unset (the
-provider's region, since provider v6)."""
+AWS_COMPUTED_WHEN_UNSET = frozenset({"region", "name"})
+"""Arguments of AWS resources that the provider fills in when they are unset: the
+provider's region (every resource, since provider v6), and ``name`` (where a resource
+takes ``name_prefix`` the provider generates it; where ``name`` is required, a null
+fails the plan, so a plan that succeeds has a computed one)."""
 
 
 def forget_null_arguments(mode: str, type_name: str, obj: dict[str, Any]) -> None:
