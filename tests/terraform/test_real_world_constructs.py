@@ -498,3 +498,47 @@ def test_an_aws_resource_name_set_to_null_is_generated_not_null(tmp_path: Path) 
     assert decision.allowed is None  # whichever name the provider picks
     assert model.aws_can(jobs, "logs:DeleteLogGroup",
                          "arn:aws:logs:us-east-1:111122223333:log-group:x").allowed is False
+
+
+def test_principals_with_no_identifiers_load_and_trust_no_one(tmp_path: Path) -> None:
+    """``identifiers = []`` is accepted by the provider at plan (rendered ``{"Federated": []}``):
+    a principal that matches no one, so no service account can assume the role."""
+    model = load(tmp_path, {"root/main.tf": """
+        resource "aws_iam_openid_connect_provider" "eks" {
+          url            = "https://oidc.eks.us-east-1.amazonaws.com/id/ABC"
+          client_id_list = ["sts.amazonaws.com"]
+        }
+        variable "extra_trusted" {
+          type    = list(string)
+          default = []
+        }
+        data "aws_iam_policy_document" "trust" {
+          statement {
+            actions = ["sts:AssumeRoleWithWebIdentity"]
+            principals {
+              type        = "Federated"
+              identifiers = var.extra_trusted
+            }
+          }
+        }
+        resource "aws_iam_role" "jobs" {
+          name               = "jobs"
+          assume_role_policy = data.aws_iam_policy_document.trust.json
+        }
+        resource "aws_iam_role_policy" "all" {
+          role   = aws_iam_role.jobs.name
+          policy = jsonencode({ Version = "2012-10-17",
+                                Statement = [{ Effect = "Allow", Action = "*", Resource = "*" }] })
+        }
+        resource "kubernetes_service_account" "jobs" {
+          metadata {
+            name        = "jobs"
+            namespace   = "apps"
+            annotations = { "eks.amazonaws.com/role-arn" = aws_iam_role.jobs.arn }
+          }
+        }
+    """})
+    rendered = next(r for r in model.resources if r.type == "data.aws_iam_policy_document").values["rendered"]
+    assert rendered["Statement"][0]["Principal"] == {"Federated": []}
+    decision = model.aws_can(pfperms.ServiceAccount("apps", "jobs"), "s3:GetObject", "arn:aws:s3:::b/k")
+    assert decision.allowed is False
