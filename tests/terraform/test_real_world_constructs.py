@@ -542,3 +542,44 @@ def test_principals_with_no_identifiers_load_and_trust_no_one(tmp_path: Path) ->
     assert rendered["Statement"][0]["Principal"] == {"Federated": []}
     decision = model.aws_can(pfperms.ServiceAccount("apps", "jobs"), "s3:GetObject", "arn:aws:s3:::b/k")
     assert decision.allowed is False
+
+
+def test_symbols_that_are_never_null_settle_null_checks(tmp_path: Path) -> None:
+    """``x == null ? a : b`` over a random_id.hex, a template or a ``nullable = false``
+    variable takes ``b``; ``{for ... if v != null}`` keeps the never-null entries."""
+    model = load(tmp_path, {"root/main.tf": """
+        resource "random_id" "suffix" {
+          byte_length = 4
+        }
+        variable "namespace" {
+          type     = string
+          nullable = false
+        }
+        variable "maybe" {
+          type    = string
+          default = null
+        }
+        locals {
+          name = "runner-${random_id.suffix.hex}"
+        }
+        resource "kubernetes_service_account" "runner" {
+          metadata {
+            name      = random_id.suffix.hex == null ? "fallback" : local.name
+            namespace = var.namespace == null ? "default" : var.namespace
+            labels    = { for k, v in { id = random_id.suffix.hex, fixed = "yes", gone = null } : k => v if v != null }
+          }
+        }
+        resource "kubernetes_service_account" "other" {
+          metadata {
+            name      = "other"
+            namespace = var.maybe == null ? "default" : var.maybe
+          }
+        }
+    """})
+    runner = next(o for o in model.objects("ServiceAccount") if o.labels)
+    assert str(runner.name).startswith("${") and runner.name.key == '"runner-${random_id.suffix.hex}"'
+    assert runner.namespace.key == "var.namespace"  # the variable itself, not "default" or a ?: symbol
+    assert sorted(runner.labels) == ["fixed", "id"]
+    # a variable that may be null keeps its default branch
+    other = next(o for o in model.objects("ServiceAccount") if o.name == "other")
+    assert other.namespace == "default"

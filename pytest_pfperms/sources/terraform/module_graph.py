@@ -310,7 +310,8 @@ class ModuleInstance:
             return Symbol(key=f"var.{name}", expression=f"var.{name}", source=declared.where,
                           reason=f"input variable {name} has no value",
                           hint=f"supply it with --pfperms-var {name}=... (pfperms: --var {name}=...) "
-                               "or a tfvars file")
+                               "or a tfvars file",
+                          never_null=not self._nullable(declared))
         assert self.call is not None
         return Symbol(key=f"{self.prefix()}var.{name}", expression=f"{self.address}: {name}",
                       source=self.call.where, reason=f"required input {name} is not set in {self.address}",
@@ -761,7 +762,8 @@ def random_hex_symbol(address: str, obj: Mapping[str, Any], where: str) -> Symbo
     prefix_pattern = re.escape(prefix) if isinstance(prefix, str) else ".*"
     return Symbol(key=f"{address}.hex", expression=f"{address}.hex", source=where,
                   reason="a random value generated at apply (random_id)",
-                  pattern=f"{prefix_pattern}[0-9a-f]{digits}", distinct_group="random_id")
+                  pattern=f"{prefix_pattern}[0-9a-f]{digits}", distinct_group="random_id",
+                  never_null=True)
 
 
 class _EmptyScope:
