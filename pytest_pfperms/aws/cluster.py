@@ -26,6 +26,7 @@ network keys is kept, and a key mapped to ``None`` is removed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -173,6 +174,34 @@ def cluster_from_provider(resource: CloudResource) -> ClusterOidc:
     return ClusterOidc(arn, issuer, client_ids, str(resource.source), tuple(spellings))
 
 
+_PROVIDER_ARN = re.compile(r"arn:(aws[a-z-]*):iam::([0-9]{12}):oidc-provider/([^\s]+)")
+_ISSUER = re.compile(r"(?:https://)?([a-z0-9.-]+\.[a-z]{2,}(?:/[^\s]*)?)")
+
+
+def cluster_from_argument(text: str, *, where: str = "pfperms_aws_oidc_provider") -> ClusterOidc:
+    """The cluster named by an OIDC provider ARN (``arn:aws:iam::111122223333:oidc-provider/
+    oidc.eks.us-east-1.amazonaws.com/id/ABC``) or its issuer URL (``https://oidc.eks...``).
+    From a URL alone the provider's account is unknown: its ARN is a symbol of that shape."""
+    value = text.strip()
+    match = _PROVIDER_ARN.fullmatch(value)
+    if match is not None:
+        issuer = match.group(3).removeprefix("https://")
+        return ClusterOidc(value, issuer, None, where)
+    match = _ISSUER.fullmatch(value)
+    if match is None or "/" not in match.group(1):
+        raise InvalidArgument(
+            f"{where}: {text!r} is neither an IAM OIDC provider ARN (arn:aws:iam::<account>:"
+            "oidc-provider/<issuer>) nor an issuer URL (https://oidc.eks.<region>.amazonaws.com/id/<id>)")
+    issuer = match.group(1)
+    arn = Symbol(key=f"the OIDC provider ARN of {issuer}",
+                 expression=f"arn:aws:iam::<account>:oidc-provider/{issuer}",
+                 source=where, reason=f"{where} names the issuer {issuer} but not the account of its "
+                 "IAM OIDC provider", hint="give the provider's ARN instead of its URL",
+                 pattern=r"arn:aws[a-z-]*:iam::[0-9]{12}:oidc-provider/" + re.escape(issuer),
+                 never_null=True)
+    return ClusterOidc(arn, issuer, None, where)
+
+
 def is_cluster_provider(resource: CloudResource) -> bool:
     """Whether an ``aws_iam_openid_connect_provider`` may be an EKS cluster's (an EKS issuer
     URL, or one unknown before apply)."""
@@ -293,6 +322,7 @@ __all__ = [
     "ClusterOidc",
     "ContextArgument",
     "claim_key",
+    "cluster_from_argument",
     "cluster_from_provider",
     "computed_attribute",
     "context_overlay",

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from ..aws.cluster import ClusterOidc
 from ..aws.irsa import AwsAccess, decide_many
 from ..errors import InvalidArgument, NotFoundError, Problem
 from ..explain.kubernetes import explain_rbac
@@ -203,10 +204,13 @@ class Model:
 
     def __init__(self, objects: Sequence[KubeObject], *, defaults: Sequence[KubeObject] = (),
                  warnings: Sequence[Problem] = (), resources: Sequence[CloudResource] = (),
-                 vault_flavor: VaultFlavor = "vault"):
+                 vault_flavor: VaultFlavor = "vault", aws_cluster: ClusterOidc | None = None):
         self._objects = tuple(objects)
         self.vault_flavor: VaultFlavor = validate_flavor(vault_flavor)
         """The Vault server the Vault resources are for: ``"vault"`` or ``"openbao"``."""
+        self.aws_cluster = aws_cluster
+        """The cluster IRSA questions are about, when given (``load(aws_oidc_provider=)``);
+        else the sources' OIDC provider(s), else a symbol."""
         self.resources: tuple[CloudResource, ...] = tuple(resources)
         """AWS IAM and Vault resources from Terraform, for the AWS and Vault engines."""
         self._defaults = tuple(defaults)
@@ -341,7 +345,7 @@ class Model:
     @cached_property
     def aws_access(self) -> AwsAccess:
         """The AWS (IRSA) engine over this model's IAM resources, built on first use."""
-        return AwsAccess(self.resources, self.objects("ServiceAccount"))
+        return AwsAccess(self.resources, self.objects("ServiceAccount"), cluster=self.aws_cluster)
 
     @cached_property
     def vault_access(self) -> VaultAccess:
@@ -389,7 +393,8 @@ class Model:
         replaced = {(obj.kind, obj.namespace, obj.name) for obj in objects}
         kept = [obj for obj in self._objects if (obj.kind, obj.namespace, obj.name) not in replaced]
         defaults = [obj for obj in self._defaults if (obj.kind, obj.namespace, obj.name) not in replaced]
-        return Model([*kept, *objects], defaults=defaults, warnings=self.warnings, resources=self.resources)
+        return Model([*kept, *objects], defaults=defaults, warnings=self.warnings, resources=self.resources,
+                     vault_flavor=self.vault_flavor, aws_cluster=self.aws_cluster)
 
     def rules_for(self, who: Who, namespace: Str | None = None) -> list[GrantPath]:
         """Every rule that applies to ``who`` in ``namespace`` (None: cluster scope only)."""
