@@ -241,6 +241,9 @@ class Model:
     def workload(self, ref: str, namespace: Str | None = None) -> Workload:
         """Find a workload by ``Kind/name`` (optionally in a namespace).
 
+        A Terraform address (``module.web``) names the workload that resource or module
+        creates; for a module that creates a service account but no workload it is the
+        workload running as that account, else a stand-in of kind ``ServiceAccount``.
         Raises NotFoundError with close matches when there is none, and when the
         name is ambiguous across namespaces.
         """
@@ -289,12 +292,35 @@ class Model:
         if found:
             listed = ", ".join(f"{obj.ref()} ({obj.source})" for obj in found)
             raise NotFoundError(f"{address} creates several workloads: {listed}; name one as 'Kind/name'")
+        account = self._account_of_module(address, namespace)
+        if account is not None:
+            return account
         known = sorted({obj.source.address for obj in self._workloads if obj.source.address})
         close = difflib.get_close_matches(address, known, n=3, cutoff=0.6)
         message = f"no workload created by {address}"
         if close:
             message += "; did you mean " + " or ".join(repr(c) for c in close) + "?"
         raise NotFoundError(message)
+
+    def _account_of_module(self, address: str, namespace: Str | None) -> Workload | None:
+        """A module that creates one service account and no workload (Panfactum ``wf_spec``,
+        ``kube_sa_auth_workflow``): the one workload that runs as the account (its
+        WorkflowTemplate), else a stand-in of kind ServiceAccount that asks as the account."""
+        accounts = [obj for obj in self._objects
+                    if obj.kind == "ServiceAccount" and obj.source.address is not None
+                    and obj.source.address.startswith(address + ".")
+                    and "module." not in obj.source.address[len(address) + 1:]
+                    and (namespace is None or obj.namespace == namespace)]
+        if len(accounts) != 1:
+            return None
+        account = accounts[0]
+        users = [obj for obj in self._workloads if obj.namespace == account.namespace
+                 and account.name in (obj.service_account_name, *obj.extra_service_accounts)]
+        if len(users) == 1:
+            return Workload(self, users[0])
+        return Workload(self, WorkloadObject(
+            "ServiceAccount", "v1", account.name, account.namespace, account.source,
+            service_account_name=account.name))
 
     # -- questions -------------------------------------------------------------------------
 

@@ -583,3 +583,30 @@ def test_symbols_that_are_never_null_settle_null_checks(tmp_path: Path) -> None:
     # a variable that may be null keeps its default branch
     other = next(o for o in model.objects("ServiceAccount") if o.name == "other")
     assert other.namespace == "default"
+
+
+def test_workload_of_a_module_that_makes_only_a_service_account(tmp_path: Path) -> None:
+    """``workload("module.build")`` for wf_spec: the WorkflowTemplate running as its account
+    when one does, else the account itself."""
+    with_template = load(tmp_path / "a", {"root/main.tf": BUILDER_BINDINGS + f"""
+        module "build" {{
+          source    = "{WF_SPEC}"
+          name      = "build"
+          namespace = "ci"
+        }}
+    """})
+    found = with_template.workload("module.build")
+    assert (found.kind, found.name) == ("WorkflowTemplate", "build")
+    alone = load(tmp_path / "b", {"root/main.tf": f"""
+        module "build" {{
+          source    = "{WF_SPEC}"
+          name      = "build"
+          namespace = "ci"
+        }}
+    """})
+    stand_in = alone.workload("module.build")
+    assert stand_in.kind == "ServiceAccount"
+    assert stand_in.service_account.name.key == "module.build.random_id.workflow_id.hex"
+    assert stand_in.can("create", "workflowtaskresults.argoproj.io").allowed is True
+    with pytest.raises(pfperms.NotFoundError):
+        alone.workload("module.biuld")
