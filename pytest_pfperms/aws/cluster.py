@@ -168,6 +168,12 @@ def cluster_from_provider(resource: CloudResource) -> ClusterOidc:
     else:
         issuer = computed_attribute(resource, "url")
         spellings = [issuer.key]
+    if isinstance(arn, Symbol):
+        # the issuer written from the provider's ARN: terraform-aws-modules' trust keys
+        # "${replace(provider_arn, "/^(.*provider/)/", "")}:sub" and the split() idiom
+        spellings += [f'replace({arn.key}, "/^(.*provider/)/", "")',
+                      f'element(split("oidc-provider/", {arn.key}), 1)',
+                      f'split("oidc-provider/", {arn.key})[1]']
     clients = values.get("client_id_list")
     client_ids = tuple(clients) if isinstance(clients, (list, tuple)) and all(
         isinstance(c, str) for c in clients) else None

@@ -610,3 +610,75 @@ def test_workload_of_a_module_that_makes_only_a_service_account(tmp_path: Path) 
     assert stand_in.can("create", "workflowtaskresults.argoproj.io").allowed is True
     with pytest.raises(pfperms.NotFoundError):
         alone.workload("module.biuld")
+
+
+
+EKS_TRUST = """
+resource "aws_eks_cluster" "this" {{
+  name = "c"
+  role_arn = "arn:aws:iam::111122223333:role/c"
+  vpc_config {{ subnet_ids = ["a"] }}
+}}
+resource "aws_iam_openid_connect_provider" "oidc" {{
+  url = aws_eks_cluster.this.identity[0].oidc[0].issuer
+  client_id_list = ["sts.amazonaws.com"]
+}}
+locals {{ provider_arn = aws_iam_openid_connect_provider.oidc.arn }}
+data "aws_iam_policy_document" "trust" {{
+  statement {{
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+    principals {{
+      type = "Federated"
+      identifiers = [local.provider_arn]
+    }}
+    condition {{
+      test = "StringEquals"
+      variable = "${{{key}}}:sub"
+      values = ["system:serviceaccount:apps:reader"]
+    }}
+    condition {{
+      test = "StringEquals"
+      variable = "${{{key}}}:aud"
+      values = ["sts.amazonaws.com"]
+    }}
+  }}
+}}
+resource "aws_iam_role" "r" {{
+  name = "r"
+  assume_role_policy = data.aws_iam_policy_document.trust.json
+}}
+resource "aws_iam_role_policy" "p" {{
+  role = aws_iam_role.r.name
+  policy = jsonencode({{Version="2012-10-17", Statement=[{{Effect="Allow",Action="s3:GetObject",Resource="*"}}]}})
+}}
+resource "kubernetes_service_account" "reader" {{
+  metadata {{
+    name = "reader"
+    namespace = "apps"
+    annotations = {{ "eks.amazonaws.com/role-arn" = aws_iam_role.r.arn }}
+  }}
+}}
+resource "kubernetes_service_account" "other" {{
+  metadata {{
+    name = "other"
+    namespace = "apps"
+    annotations = {{ "eks.amazonaws.com/role-arn" = aws_iam_role.r.arn }}
+  }}
+}}
+"""
+
+
+@pytest.mark.parametrize("key", [
+    'replace(local.provider_arn, "/^(.*provider/)/", "")',        # terraform-aws-modules
+    'element(split("oidc-provider/", local.provider_arn), 1)',
+    'split("oidc-provider/", local.provider_arn)[1]',
+    'replace(aws_iam_openid_connect_provider.oidc.url, "https://", "")',
+    'trimprefix(aws_eks_cluster.this.identity[0].oidc[0].issuer, "https://")',
+])
+def test_trust_keys_written_from_the_providers_arn_or_url_are_the_issuers(tmp_path: Path, key: str) -> None:
+    """Whichever way the ``:sub`` key spells the cluster's issuer, the trust decides: the
+    account it names can, another one cannot, whatever the issuer turns out to be."""
+    model = load(tmp_path, {"root/main.tf": EKS_TRUST.format(key=key)})
+    reads = [model.aws_can(pfperms.ServiceAccount("apps", name), "s3:GetObject", "arn:aws:s3:::b/k").allowed
+             for name in ("reader", "other")]
+    assert reads == [True, False]
