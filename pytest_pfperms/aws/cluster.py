@@ -52,6 +52,21 @@ CLUSTER_OIDC_ISSUER = Symbol(
            "without https://); known only from the cluster",
     hint=CLUSTER_OIDC_PROVIDER_ARN.hint,
 )
+CLUSTER_OIDC_ISSUER_URL = Symbol(
+    key="cluster.oidc_issuer_url",
+    expression="<cluster OIDC issuer URL>",
+    reason="the OIDC issuer URL of the EKS cluster (data aws_eks_cluster ... identity[0].oidc[0]"
+           ".issuer); known only from the cluster",
+    hint=CLUSTER_OIDC_PROVIDER_ARN.hint,
+    pattern="https://.+", never_null=True,
+)
+"""What a ``data "aws_eks_cluster"`` reads as ``identity[0].oidc[0].issuer``: the same
+cluster the profiles and an unnamed cluster stand for."""
+
+ISSUER_URL_SPELLINGS = (f'trimprefix({CLUSTER_OIDC_ISSUER_URL.key}, "https://")',
+                        f'replace({CLUSTER_OIDC_ISSUER_URL.key}, "https://", "")')
+"""The issuer (host and path) written from that URL, as Panfactum's kube_sa_auth_aws does."""
+
 CLUSTER_EGRESS = Symbol(
     key="cluster.egress_networks",
     expression="cluster subnet CIDRs + NAT public IPs",
@@ -146,7 +161,8 @@ class ClusterOidc:
         return f"OIDC provider {show(self.provider_arn)}{where}"
 
 
-DEFAULT_CLUSTER = ClusterOidc(CLUSTER_OIDC_PROVIDER_ARN, CLUSTER_OIDC_ISSUER)
+DEFAULT_CLUSTER = ClusterOidc(CLUSTER_OIDC_PROVIDER_ARN, CLUSTER_OIDC_ISSUER,
+                              spellings=ISSUER_URL_SPELLINGS)
 
 
 def cluster_from_provider(resource: CloudResource) -> ClusterOidc:
@@ -192,7 +208,7 @@ def cluster_from_argument(text: str, *, where: str = "pfperms_aws_oidc_provider"
     match = _PROVIDER_ARN.fullmatch(value)
     if match is not None:
         issuer = match.group(3).removeprefix("https://")
-        return ClusterOidc(value, issuer, None, where)
+        return ClusterOidc(value, issuer, None, where, ISSUER_URL_SPELLINGS)
     match = _ISSUER.fullmatch(value)
     if match is None or "/" not in match.group(1):
         raise InvalidArgument(
@@ -205,7 +221,7 @@ def cluster_from_argument(text: str, *, where: str = "pfperms_aws_oidc_provider"
                  "IAM OIDC provider", hint="give the provider's ARN instead of its URL",
                  pattern=r"arn:aws[a-z-]*:iam::[0-9]{12}:oidc-provider/" + re.escape(issuer),
                  never_null=True)
-    return ClusterOidc(arn, issuer, None, where)
+    return ClusterOidc(arn, issuer, None, where, ISSUER_URL_SPELLINGS)
 
 
 def is_cluster_provider(resource: CloudResource) -> bool:
@@ -317,10 +333,12 @@ def context_text(context: Mapping[str, object]) -> str:
 __all__ = [
     "CLUSTER_EGRESS",
     "CLUSTER_OIDC_ISSUER",
+    "CLUSTER_OIDC_ISSUER_URL",
     "CLUSTER_OIDC_PROVIDER_ARN",
     "DEFAULT_CLUSTER",
     "IN_CLUSTER",
     "IN_CLUSTER_ADDRESS",
+    "ISSUER_URL_SPELLINGS",
     "NETWORK_KEYS",
     "OUTSIDE_ADDRESS",
     "OUTSIDE_CLUSTER",

@@ -682,3 +682,103 @@ def test_trust_keys_written_from_the_providers_arn_or_url_are_the_issuers(tmp_pa
     reads = [model.aws_can(pfperms.ServiceAccount("apps", name), "s3:GetObject", "arn:aws:s3:::b/k").allowed
              for name in ("reader", "other")]
     assert reads == [True, False]
+
+
+SA_AUTH_AWS_MODULE = """
+variable "eks_cluster_name" { type = string }
+variable "service_account" { type = string }
+variable "service_account_namespace" { type = string }
+variable "iam_policy_json" { type = string }
+locals {
+  kube_oidc_provider = trimprefix(data.aws_eks_cluster.cluster.identity[0].oidc[0].issuer, "https://")
+}
+data "aws_caller_identity" "main" {}
+data "aws_eks_cluster" "cluster" {
+  name = var.eks_cluster_name
+}
+data "aws_iam_policy_document" "service_account_assume" {
+  statement {
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+    principals {
+      type        = "Federated"
+      identifiers = ["arn:aws:iam::${data.aws_caller_identity.main.account_id}:oidc-provider/${local.kube_oidc_provider}"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "${local.kube_oidc_provider}:sub"
+      values   = ["system:serviceaccount:${var.service_account_namespace}:${var.service_account}"]
+    }
+  }
+}
+resource "aws_iam_role" "role" {
+  name_prefix        = "${var.service_account}-"
+  assume_role_policy = data.aws_iam_policy_document.service_account_assume.json
+}
+resource "aws_iam_policy" "main" {
+  name_prefix = "${var.service_account}-"
+  policy      = var.iam_policy_json
+}
+resource "aws_iam_role_policy_attachment" "main" {
+  role       = aws_iam_role.role.name
+  policy_arn = aws_iam_policy.main.arn
+}
+resource "kubernetes_annotations" "service_account" {
+  api_version = "v1"
+  kind        = "ServiceAccount"
+  metadata {
+    name      = var.service_account
+    namespace = var.service_account_namespace
+  }
+  annotations = { "eks.amazonaws.com/role-arn" = aws_iam_role.role.arn }
+}
+output "role_arn" {
+  value = aws_iam_role.role.arn
+}
+"""
+
+SA_AUTH_AWS_CALLER = """
+resource "kubernetes_service_account" "other" {{
+  metadata {{
+    name        = "other"
+    namespace   = "apps"
+    annotations = {{ "eks.amazonaws.com/role-arn" = module.aws_{name}.role_arn }}
+  }}
+}}
+resource "kubernetes_service_account" "{name}" {{
+  metadata {{
+    name      = "{name}"
+    namespace = "apps"
+  }}
+}}
+module "aws_{name}" {{
+  source                    = "{source}"
+  eks_cluster_name          = "main"
+  service_account           = kubernetes_service_account.{name}.metadata[0].name
+  service_account_namespace = "apps"
+  iam_policy_json = jsonencode({{ Version = "2012-10-17",
+    Statement = [{{ Effect = "Allow", Action = "s3:GetObject", Resource = "arn:aws:s3:::reports/*" }}] }})
+}}
+"""
+
+
+@pytest.mark.parametrize("provider", [None, "https://oidc.eks.us-east-1.amazonaws.com/id/X"])
+def test_kube_sa_auth_aws_real_code_answers_as_its_profile(tmp_path: Path, provider: str | None) -> None:
+    """The real module reads the issuer from data.aws_eks_cluster and the account from
+    data.aws_caller_identity: linked to the cluster the profile stands for, both agree,
+    and an account annotated with the role but not trusted is denied whatever the issuer."""
+    profile = "github.com/Panfactum/stack.git//packages/infrastructure/kube_sa_auth_aws?ref=edge.25-04-03"
+    answers = []
+    for path, source, extra in (("profile", profile, {}),
+                                ("real", "../modules/kube_sa_auth_aws",
+                                 {"modules/kube_sa_auth_aws/main.tf": SA_AUTH_AWS_MODULE})):
+        repo = write(tmp_path / path, {"root/main.tf": SA_AUTH_AWS_CALLER.format(name="reader", source=source),
+                                       **extra})
+        model = pfperms.load(repo / "root", repo_root=repo, aws_oidc_provider=provider)
+        reader = pfperms.ServiceAccount("apps", "reader")
+        answers.append([
+            model.aws_can(reader, "s3:GetObject", "arn:aws:s3:::reports/q1.csv").allowed,
+            model.aws_can(reader, "s3:PutObject", "arn:aws:s3:::reports/q1.csv").allowed,
+            model.aws_can(pfperms.ServiceAccount("apps", "other"), "s3:GetObject",
+                          "arn:aws:s3:::reports/q1.csv").allowed,
+        ])
+    assert answers[0] == answers[1] == [True, False, False]

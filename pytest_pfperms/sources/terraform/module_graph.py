@@ -577,6 +577,12 @@ class ModuleInstance:
             else:
                 obj["json"] = json.dumps(rendered, indent=2)
                 obj["minified_json"] = json.dumps(rendered, separators=(",", ":"))
+        elif type_name == "aws_eks_cluster" and not dict.__contains__(obj, "identity"):
+            # the cluster's issuer is the one IRSA questions are about (named by
+            # pfperms_aws_oidc_provider, or a symbol), as the Panfactum profiles have it
+            from ...aws.cluster import CLUSTER_OIDC_ISSUER_URL
+
+            obj["identity"] = [{"oidc": [{"issuer": CLUSTER_OIDC_ISSUER_URL}]}]
         elif type_name == "vault_policy_document":
             obj["hcl"] = render_vault_policy_document(obj)
         elif type_name == "kubectl_file_documents":
