@@ -668,7 +668,9 @@ class ModuleInstance:
                 chain.append(chain[-1].parent)
             calling = [node.config.directory.resolve() for node in chain]
             if directory.resolve() in calling:
-                names = " -> ".join(str(d) for d in [*reversed(calling), directory.resolve()])
+                root = ctx.repo_root.resolve()
+                names = " -> ".join(str(d.relative_to(root)) if d.is_relative_to(root) else str(d)
+                                    for d in [*reversed(calling), directory.resolve()])
                 raise LoadError.single(declared.file.path, block.line,
                                        f'module "{name}" calls a module that is already being '
                                        f"evaluated ({names}): Terraform refuses module cycles")
