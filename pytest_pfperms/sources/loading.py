@@ -108,7 +108,8 @@ def load(*paths: str | os.PathLike[str], variables: Mapping[str, object] | None 
     every cluster has; they answer questions but are never listed by ``objects()``.
     A directory holding ``*.tf`` files is a Terraform root module, evaluated with
     ``variables`` (plus its ``terraform.tfvars``, ``*.auto.tfvars`` and ``TF_VAR_*``);
-    ``repo_root`` (default: the current directory) bounds what ``file()`` and local
+    ``repo_root`` (default: the git work tree holding each path, else the path itself; see
+    :func:`repository_of`) bounds what ``file()`` and local
     module sources may read. A ``.json`` file holding ``terraform show -json`` output (a
     plan or a state) is read as Terraform's planned values. ``cache=False`` reads and
     evaluates everything afresh, touching no cache (:mod:`pytest_pfperms.sources.cache`).
@@ -133,7 +134,7 @@ def load(*paths: str | os.PathLike[str], variables: Mapping[str, object] | None 
     warnings: list[Problem] = []
     store: CacheStore | None = None
     if cache:
-        roots = [repo_root or Path.cwd(), *(Path(given) for given in paths)]
+        roots = [repo_root or repository_of(Path(paths[0])), *(Path(given) for given in paths)]
         store, refused = open_store([root if root.is_dir() else root.parent for root in roots])
         if refused is not None:
             warnings.append(Problem("<cache>", None, refused))
@@ -150,9 +151,9 @@ def _load(paths: tuple[str | os.PathLike[str], ...], variables: Mapping[str, obj
           cluster: ClusterOidc | None = None) -> Model:
     objects: list[KubeObject] = []
     resources: list[CloudResource] = []
-    repository = (repo_root or Path.cwd()).resolve()
     for given in paths:
         root = Path(given)
+        repository = repo_root or repository_of(root)
         namespace = (namespaces or {}).get(str(given), default_namespace)
         if not os.path.lexists(root):
             problems.append(Problem(str(given), None, "does not exist"))
@@ -172,7 +173,7 @@ def _load(paths: tuple[str | os.PathLike[str], ...], variables: Mapping[str, obj
         read: set[str] = set()
         for directory in found.terraform_dirs:
             if str(real_path(directory)) not in read:
-                made, cloud, used = _load_terraform(directory, repo_root or Path.cwd(), variables or {},
+                made, cloud, used = _load_terraform(directory, repository, variables or {},
                                                     problems, warnings)
                 objects += made
                 resources += cloud
@@ -242,6 +243,18 @@ def read_var_file(path: str) -> dict[str, object]:
     if problems:
         raise LoadError(problems)
     return values
+
+
+def repository_of(path: Path) -> Path:
+    """The boundary of what loading ``path`` may read when no ``repo_root`` is given: the
+    git work tree holding it (its nearest ancestor with a ``.git``), else the path itself
+    (a directory, or the directory of a file). Never the current directory as such: a
+    repository cannot reach its neighbours by being loaded from their parent."""
+    start = path.resolve() if path.is_dir() else path.resolve().parent
+    for candidate in (start, *start.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return start
 
 
 def _load_terraform(directory: Path, repo_root: Path, variables: Mapping[str, object],

@@ -244,3 +244,20 @@ def test_a_kustomize_directory_is_listed_as_patches_to_render_not_objects(tmp_pa
     listed = sorted(Path(w.file).name for w in model.warnings if "kustomize" in w.message)
     assert listed == ["a.yaml", "b.yaml", "kustomization.yaml"]
     assert "kubectl kustomize" in model.warnings[0].message
+
+
+def test_a_repository_loaded_from_its_parent_cannot_reach_its_neighbours(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no repo_root the boundary is the git work tree holding the path, else the path
+    itself: never the current directory, which may hold other checkouts."""
+    write(tmp_path, "repo/main.tf", 'module "m" {\n  source = "../neighbour/m"\n}\n')
+    write(tmp_path, "neighbour/m/main.tf", SECRET_TEXT.join(['locals {\n  x = "', '"\n}\n']))
+    monkeypatch.chdir(tmp_path)
+    message = load_error(Path("repo"))
+    assert "neighbour" in message and SECRET_TEXT.strip() not in message
+    # inside one git work tree, a sibling module directory is fair game
+    (tmp_path / ".git").mkdir()
+    write(tmp_path, "neighbour/m/main.tf", 'resource "kubernetes_namespace_v1" "ns" {\n'
+                                           '  metadata { name = "shared" }\n}\n')
+    model = pfperms.load(Path("repo"), cache=False)
+    assert [o.name for o in model.objects("Namespace")] == ["shared"]

@@ -115,7 +115,8 @@ def module_directory(declared: Declared, source: str, key_path: str, *, parent_d
         if not directory.is_relative_to(repo_root):
             raise LoadError.single(declared.file.path, block.line,
                                    f'module "{name}": source {source} is outside the repository '
-                                   f"{repo_root}; pytest-pfperms reads nothing outside it")
+                                   f"{repo_root}; pytest-pfperms reads nothing outside it (when it is part "
+                                   "of the same repository, load with repo_root= or from a git work tree)")
         if not directory.is_dir():
             listings[str(directory)] = None
             raise LoadError.single(declared.file.path, block.line,
