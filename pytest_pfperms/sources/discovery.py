@@ -149,8 +149,15 @@ def _directory(path: Path, name: str, bound: Path, display: str, visited: set[Pa
     if name in TOOL_DIRECTORIES:
         return
     if name.startswith("."):
-        found.warnings.append(Problem(str(path), None, "is a hidden directory: not read (move the "
-                                      "manifests it holds out of it to have them loaded)"))
+        held = _input_file_in(path)
+        if held is None:
+            found.warnings.append(Problem(str(path), None, "is a hidden directory: not read (it "
+                                          "holds no manifests or Terraform)"))
+        else:
+            found.problems.append(Problem(str(path), None, f"is a hidden directory holding input "
+                                          f"({held.relative_to(path)}): not read, so a test could "
+                                          "pass without it; move it out, or leave the directory out "
+                                          "on purpose with !path"))
         return
     real = real_path(path)
     if real in visited:
@@ -161,13 +168,36 @@ def _directory(path: Path, name: str, bound: Path, display: str, visited: set[Pa
     _walk(path, bound, display, visited, terraform_dir, found)
 
 
+_SCAN_LIMIT = 10_000
+"""Entries looked at inside a hidden directory to tell whether it holds input."""
+
+
+def _input_file_in(directory: Path) -> Path | None:
+    """A manifest-like or Terraform file under ``directory`` (links not followed), if any."""
+    seen = 0
+    for current, subdirectories, names in os.walk(directory):
+        subdirectories.sort()
+        for name in sorted(names):
+            seen += 1
+            if name.endswith(MANIFEST_SUFFIXES + TERRAFORM_SUFFIXES):
+                return Path(current) / name
+        if seen > _SCAN_LIMIT:
+            return Path(current)  # too big to tell: taken as holding input
+    return None
+
+
 def _manifest(path: Path, name: str, chart: bool, kustomize: bool, terraform_dir: Path | None,
               found: Discovery) -> None:
     if kustomize:
-        found.warnings.append(Problem(str(path), None, "is in a kustomize directory (beside a "
-                                      "kustomization file): patches and bases, not the objects the "
-                                      "cluster gets; not read (render it with kubectl kustomize and "
-                                      "load its output)"))
+        message = ("is in a kustomize directory (beside a kustomization file): patches and bases, "
+                   "not the objects the cluster gets; not read")
+        if terraform_dir is not None:  # a helm_release post-renderer's input: what it installs is unknown
+            found.warnings.append(Problem(str(path), None, f"{message} (the Terraform beside it "
+                                          "applies it at apply time)"))
+        else:
+            found.problems.append(Problem(str(path), None, f"{message}, so a test could pass without "
+                                          "it: render it with kubectl kustomize and load the output, "
+                                          "or leave the directory out on purpose with !path"))
         return
     values_file = name.startswith("values") and name.endswith((".yaml", ".yml"))
     if chart and (name in HELM_CHART_FILES or values_file):
