@@ -14,7 +14,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "pytest_pfperms"
 
 CORE = {"values", "errors"}
 ENGINES = {"kubernetes", "aws", "vault"}
-SOURCES = {"sources", "sources.loading", "sources.cluster_defaults", "sources.cache", "sources.files", "sources.discovery", "sources.manifests",
+SOURCES = {"sources", "sources.loading", "sources.cluster_defaults", "sources.cache", "sources.files", "sources.discovery", "sources.deep_calls", "sources.manifests",
            "sources.hcl", "sources.terraform"}
 FACES = {"testing", "cli", "dumping", "strategies", ""}
 
@@ -31,6 +31,7 @@ ALLOWED: dict[str, set[str]] = {
     "sources.cache": CORE,
     "sources.files": CORE,
     "sources.discovery": CORE | {"sources.files"},
+    "sources.deep_calls": set(),
     "sources.hcl": CORE | {"sources.cache", "sources.files"},
     "sources.manifests": CORE | {"model"} | ENGINES,
     "sources.cluster_defaults": CORE | {"model", "sources.manifests"},

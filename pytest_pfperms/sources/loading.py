@@ -20,6 +20,7 @@ from ..values import Str
 from ..vault.policy_parsing import VaultFlavor, validate_flavor
 from .cache.store import CacheStore, open_store, using_store
 from .cluster_defaults import bootstrap_objects
+from .deep_calls import with_deep_stack
 from .discovery import discover
 from .files import InputRefused, inside, read_text_input, real_path
 from .manifests.documents import (
@@ -268,7 +269,7 @@ def _load_terraform(directory: Path, repo_root: Path, variables: Mapping[str, ob
     if not directory.resolve().is_relative_to(root):
         root = directory.resolve()
     try:
-        return load_terraform_root(directory, root, variables, problems, warnings)
+        return with_deep_stack(lambda: load_terraform_root(directory, root, variables, problems, warnings))
     except (RecursionError, ValueError, OverflowError) as error:
         limit = beyond_limits(error, _display(directory))
         if limit is None:

@@ -64,7 +64,7 @@ def test_a_terraform_number_of_5000_digits_is_refused_naming_the_root(tmp_path: 
 
 
 def test_deeply_nested_hcl_is_refused_not_a_recursion_crash(tmp_path: Path) -> None:
-    depth = 3000
+    depth = 20_000
     write(tmp_path, "main.tf", "locals {\n  x = " + "[" * depth + "]" * depth + "\n}\n")
     message = load_error(tmp_path)
     assert "main.tf" in message or tmp_path.name in message
@@ -128,4 +128,24 @@ def test_a_long_but_acyclic_chain_of_modules_loads(tmp_path: Path) -> None:
     write(tmp_path, f"m{depth}/main.tf", 'resource "kubernetes_namespace_v1" "ns" {\n'
                                          '  metadata { name = "deep" }\n}\n')
     model = pfperms.load(tmp_path / "m0", repo_root=tmp_path, cache=False)
+    assert [o.name for o in model.objects("Namespace")] == ["deep"]
+
+
+def test_a_chain_of_locals_terraform_follows_is_followed(tmp_path: Path) -> None:
+    """Terraform follows a local referring to a local ... 1,000 deep: so does the loader."""
+    depth = 1000
+    chain = "\n".join(f"  l{i} = local.l{i + 1}" for i in range(depth))
+    write(tmp_path, "main.tf", f'locals {{\n{chain}\n  l{depth} = "deep"\n}}\n'
+                               'resource "kubernetes_namespace_v1" "ns" {\n'
+                               '  metadata { name = local.l0 }\n}\n')
+    model = pfperms.load(tmp_path, cache=False)
+    assert [o.name for o in model.objects("Namespace")] == ["deep"]
+
+
+def test_nested_expressions_terraform_parses_are_parsed(tmp_path: Path) -> None:
+    depth = 300
+    write(tmp_path, "main.tf", "locals {\n  x = " + "[" * depth + '"deep"' + "]" * depth + "\n}\n"
+                               'resource "kubernetes_namespace_v1" "ns" {\n'
+                               f'  metadata {{ name = local.x{"[0]" * depth} }}\n}}\n')
+    model = pfperms.load(tmp_path, cache=False)
     assert [o.name for o in model.objects("Namespace")] == ["deep"]
