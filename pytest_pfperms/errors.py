@@ -7,6 +7,7 @@ working for callers that do not know our types.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -93,3 +94,31 @@ def beyond_limits(error: BaseException, file: str, line: int | None = None) -> L
         return LoadError.single(file, line, f"holds a number too large to work with ({error}): "
                                 "shorten it")
     return None
+
+
+_LONG_NUMBER = re.compile(r"[0-9]{4301,}")
+_DEEP = 200
+
+
+def limit_line(text: str, error: BaseException) -> int | None:
+    """The line of ``text`` where input goes beyond what Python holds: the first integer of
+    more than 4,300 digits, or where brackets first nest more than 200 deep (else the most
+    indented line, for indentation-nested YAML); None when it cannot be told."""
+    if isinstance(error, ValueError):
+        found = _LONG_NUMBER.search(text)
+        return text.count("\n", 0, found.start()) + 1 if found else None
+    if not isinstance(error, RecursionError):
+        return None
+    depth = 0
+    for index, char in enumerate(text):
+        if char in "([{":
+            depth += 1
+            if depth > _DEEP:
+                return text.count("\n", 0, index) + 1
+        elif char in ")]}":
+            depth -= 1
+    lines = text.splitlines()
+    if not lines:
+        return None
+    widths = [len(line) - len(line.lstrip(" ")) for line in lines]
+    return widths.index(max(widths)) + 1

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from ..aws.cluster import ClusterOidc, cluster_from_argument
-from ..errors import LoadError, Problem, beyond_limits
+from ..errors import LoadError, Problem, beyond_limits, limit_line
 from ..model.objects import CloudResource, KubeObject
 from ..query.model import Model
 from ..values import Str
@@ -52,7 +52,7 @@ def _load_file(path: Path, display: str, bound: Path, default_namespace: Str, pr
     try:
         return _parse_file(path, text, display, default_namespace, problems, resources)
     except (RecursionError, ValueError, OverflowError) as error:
-        limit = beyond_limits(error, display)
+        limit = beyond_limits(error, display, limit_line(text, error))
         if limit is None:
             raise
         problems.extend(limit.problems)

@@ -37,7 +37,7 @@ def test_a_json_integer_of_5000_digits_is_refused_naming_the_file(tmp_path: Path
     write(tmp_path, "cm.json", '{"apiVersion": "v1", "kind": "ConfigMap", '
                                f'"metadata": {{"name": "x"}}, "data": {{"n": {HUGE}}}}}')
     message = load_error(tmp_path)
-    assert "cm.json" in message and "4,300 digits" in message
+    assert "cm.json:1" in message and "4,300 digits" in message
 
 
 def test_deeply_nested_yaml_is_refused_not_a_recursion_crash(tmp_path: Path) -> None:
@@ -45,7 +45,7 @@ def test_deeply_nested_yaml_is_refused_not_a_recursion_crash(tmp_path: Path) -> 
     write(tmp_path, "deep.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: "
           + "[" * depth + "]" * depth + "\n")
     message = load_error(tmp_path)
-    assert "deep.yaml" in message and ("nested too deeply" in message or "nest" in message)
+    assert "deep.yaml:4" in message and ("nested too deeply" in message or "nesting depth" in message)
 
 
 def test_a_nul_byte_in_a_manifest_is_refused_with_its_line(tmp_path: Path) -> None:
@@ -59,15 +59,14 @@ def test_a_terraform_number_of_5000_digits_is_refused_naming_the_root(tmp_path: 
                                'resource "kubernetes_namespace_v1" "ns" {\n'
                                '  metadata { name = "a${local.n}" }\n}\n')
     message = load_error(tmp_path)
-    assert "main.tf" in message or str(tmp_path.name) in message
-    assert "digits" in message or "too large" in message
+    assert "main.tf:2" in message and "4,300 digits" in message
 
 
 def test_deeply_nested_hcl_is_refused_not_a_recursion_crash(tmp_path: Path) -> None:
     depth = 20_000
     write(tmp_path, "main.tf", "locals {\n  x = " + "[" * depth + "]" * depth + "\n}\n")
     message = load_error(tmp_path)
-    assert "main.tf" in message or tmp_path.name in message
+    assert "main.tf:2" in message and "nested too deeply" in message
 
 
 def test_an_iam_policy_with_a_5000_digit_number_is_refused_when_asked(tmp_path: Path) -> None:

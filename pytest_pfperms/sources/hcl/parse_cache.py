@@ -20,7 +20,7 @@ from pathlib import Path
 
 import hcl2
 
-from ...errors import LoadError, beyond_limits
+from ...errors import LoadError, beyond_limits, limit_line
 from ..cache.codec import Codec, CodecError
 from ..cache.store import CacheStore, active_store
 from . import syntax_tree
@@ -89,7 +89,7 @@ def cached_parse(path: str, text: str, *, store: CacheStore | None = None) -> Hc
         try:
             parsed = parse_file(path, text)
         except (RecursionError, ValueError, OverflowError) as error:
-            limit = beyond_limits(error, path)
+            limit = beyond_limits(error, path, limit_line(text, error))
             if limit is None:
                 raise
             raise limit from None

@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from ...errors import Problem, beyond_limits
+from ...errors import Problem, beyond_limits, limit_line
 from ...model.objects import KubeObject, SourceRef
 from ...values import Str
 from .object_building import InvalidObject, build_object
@@ -279,7 +279,7 @@ def load_json_text(text: str, path: str, default_namespace: Str) -> ManifestResu
                                                                  f"(column {error.colno})"))
             return fallback
         except (RecursionError, ValueError) as error:
-            limit = beyond_limits(error, path)
+            limit = beyond_limits(error, path, limit_line(text, error))
             if limit is None:
                 raise
             fallback.problems.extend(limit.problems)
