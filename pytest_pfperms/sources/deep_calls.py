@@ -45,7 +45,7 @@ def with_deep_stack(function: Callable[[], T]) -> T:
         previous_size = threading.stack_size()
         try:
             threading.stack_size(STACK_BYTES)
-            sys.setrecursionlimit(max(previous_limit, RECURSION_LIMIT))
+            sys.setrecursionlimit(RECURSION_LIMIT)  # what fits the stack, whatever the caller set
             worker = threading.Thread(target=run, name="pfperms-deep", daemon=True)
             worker.start()
         finally:

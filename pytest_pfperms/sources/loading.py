@@ -139,10 +139,11 @@ def load(*paths: str | os.PathLike[str], variables: Mapping[str, object] | None 
         store, refused = open_store([root if root.is_dir() else root.parent for root in roots])
         if refused is not None:
             warnings.append(Problem("<cache>", None, refused))
-    with using_store(store):
-        return _load(paths, variables, cluster_defaults, default_namespace, namespaces, repo_root,
-                     vault_flavor, allow_partial, problems, warnings,
-                     tuple(Path(p).resolve() for p in exclude), cluster)
+    excluded = tuple(Path(p).resolve() for p in exclude)
+    with using_store(store):  # one thread with a deep stack for the whole load
+        return with_deep_stack(lambda: _load(
+            paths, variables, cluster_defaults, default_namespace, namespaces, repo_root, vault_flavor,
+            allow_partial, problems, warnings, excluded, cluster))
 
 
 def _load(paths: tuple[str | os.PathLike[str], ...], variables: Mapping[str, object] | None,
