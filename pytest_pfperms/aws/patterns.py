@@ -29,6 +29,7 @@ from enum import Enum
 from functools import lru_cache
 from typing import cast
 
+from ..linear_match import LinearPattern, compile_linear
 from ..values import (
     Str,
     Symbol,
@@ -172,7 +173,7 @@ def resolved_text(resolved: Resolved) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _regex(parts: tuple[str | Wildcard, ...], ignore_case: bool) -> re.Pattern[str]:
+def _regex(parts: tuple[str | Wildcard, ...], ignore_case: bool) -> LinearPattern:
     pieces = []
     for part in parts:
         if part is Wildcard.STAR:
@@ -182,8 +183,7 @@ def _regex(parts: tuple[str | Wildcard, ...], ignore_case: bool) -> re.Pattern[s
         else:
             assert isinstance(part, str)
             pieces.append(re.escape(part))
-    flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
-    return re.compile("".join(pieces), flags)
+    return compile_linear("".join(pieces), ignore_case)  # linear time: no backtracking
 
 
 def glob_match(pattern: Resolved, value: Str, *, ignore_case: bool = False) -> Tri:
@@ -200,7 +200,7 @@ def glob_match(pattern: Resolved, value: Str, *, ignore_case: bool = False) -> T
             return _prefix_glob_vs_symbol(pattern, value, ignore_case)
         return _literal_vs_symbol("".join(str(part) for part in pattern), value, ignore_case)
     concrete = cast(tuple[str | Wildcard, ...], pattern)  # no symbols
-    return _regex(concrete, ignore_case).fullmatch(value) is not None
+    return _regex(concrete, ignore_case).fullmatch(value)
 
 
 def equals_match(pattern: Resolved, value: Str, *, ignore_case: bool = False) -> Tri:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from ..errors import LoadError
+from ..linear_match import LinearPattern, compile_linear
 from ..model.decision import Decision, Explanation
 from ..values import (
     Str,
@@ -199,8 +200,8 @@ class VaultKubernetesRole:
 
 
 @functools.lru_cache(maxsize=1024)
-def _glob_regex(pattern: str) -> re.Pattern[str]:
-    return re.compile(".*".join(re.escape(part) for part in pattern.split("*")), re.DOTALL)
+def _glob_regex(pattern: str) -> LinearPattern:
+    return compile_linear(".*".join(re.escape(part) for part in pattern.split("*")))
 
 
 def _glob3(pattern: Str, value: Str) -> Tri:
@@ -208,7 +209,7 @@ def _glob3(pattern: Str, value: Str) -> Tri:
     if isinstance(pattern, str) and pattern == "*":
         return True
     if isinstance(pattern, str) and isinstance(value, str):
-        return _glob_regex(pattern).fullmatch(value) is not None
+        return _glob_regex(pattern).fullmatch(value)
     if isinstance(pattern, str) and "*" in pattern:
         return None
     return eq3(pattern, value)

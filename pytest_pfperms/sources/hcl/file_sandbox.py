@@ -12,6 +12,7 @@ import os
 import re
 from pathlib import Path
 
+from ...linear_match import LinearPattern, compile_linear
 from ..files import MAX_FUNCTION_FILE_BYTES, InputRefused, read_input
 
 
@@ -99,7 +100,7 @@ class FileSandbox:
         return sorted(found)
 
 
-def glob_regex(pattern: str) -> re.Pattern[str]:
+def glob_regex(pattern: str) -> LinearPattern:
     """A regex for a doublestar glob: ``**`` any directories, ``*``/``?`` within a name,
     ``[...]`` classes and ``{a,b}`` alternatives."""
     out: list[str] = []
@@ -146,4 +147,4 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
         else:
             out.append(re.escape(char))
         i += 1
-    return re.compile("".join(out), re.DOTALL)
+    return compile_linear("".join(out))  # linear time: fileset() patterns come from the repository
