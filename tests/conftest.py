@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import textwrap
 from collections.abc import Callable
 
 import pytest
 
 import pytest_pfperms as pfperms
+from pytest_pfperms.sources.manifests.admission import unchecked
 
 
 @pytest.fixture(scope="module")
@@ -16,14 +18,18 @@ def build(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., pfperms.Mod
 
     Cluster defaults are off unless asked for, so that the bootstrap roles never blur a case.
     """
-    cache: dict[tuple[str, bool], pfperms.Model] = {}
+    cache: dict[tuple[str, bool, bool], pfperms.Model] = {}
 
-    def build_model(text: str, *, cluster_defaults: bool = False) -> pfperms.Model:
-        key = (text, cluster_defaults)
+    def build_model(text: str, *, cluster_defaults: bool = False,
+                    admitted: bool = True) -> pfperms.Model:
+        """``admitted=False``: keep the objects the API server would refuse (worlds that test
+        how the authorizer treats them; each such world has a test that loading refuses it)."""
+        key = (text, cluster_defaults, admitted)
         if key not in cache:
             directory = tmp_path_factory.mktemp("manifests")
             (directory / "manifests.yaml").write_text(textwrap.dedent(text), encoding="utf-8")
-            cache[key] = pfperms.load(directory, cluster_defaults=cluster_defaults)
+            with contextlib.nullcontext() if admitted else unchecked():
+                cache[key] = pfperms.load(directory, cluster_defaults=cluster_defaults)
         return cache[key]
 
     return build_model
