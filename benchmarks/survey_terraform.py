@@ -1,11 +1,14 @@
-"""Load every Terraform module directory under a path and report how each one loads.
+"""Load every Terraform root of one or more repositories and report how each one loads.
 
-For each directory holding ``*.tf`` files: FULL (loads, every answer-relevant value
-known), PARTIAL (loads, with named unknowns: symbols in the objects it creates or
-warnings such as modules not on disk), or FAIL (a LoadError), with the reasons
-tallied. Use it on a real infrastructure repository, e.g.::
+Every directory holding ``*.tf`` files is loaded as a root (its subdirectories that hold
+Terraform of their own are left to their own turn). Each is FULL (loads, every
+answer-relevant value known), PARTIAL (loads, with named unknowns: symbols in the objects
+and IAM/Vault resources it creates, or warnings such as modules not on disk), or FAIL (a
+LoadError, or a crash: any other exception is a bug and is counted as CRASH). Per
+repository it prints the counts and the unknowns tallied by cause. Use it on real
+infrastructure code (export each repository first, e.g. with ``git archive``)::
 
-    python benchmarks/survey_terraform.py path/to/stack/packages/infrastructure
+    python benchmarks/survey_terraform.py path/to/stack path/to/terraform-aws-iam ...
 """
 
 from __future__ import annotations
@@ -15,10 +18,15 @@ import os
 import re
 import sys
 import time
+import traceback
 from pathlib import Path
 
 import pytest_pfperms as pfperms
 from pytest_pfperms.values import symbols_in
+
+IRRELEVANT_KEYS = frozenset({"tags", "tags_all", "description", "timeouts", "lifecycle",
+                             "force_detach_policies", "max_session_duration", "path"})
+"""Resource arguments no permission answer reads: their unknowns are not counted."""
 
 
 def module_dirs(root: Path) -> list[Path]:
@@ -29,6 +37,11 @@ def module_dirs(root: Path) -> list[Path]:
         if any(n.endswith((".tf", ".tf.json")) for n in names):
             found.append(Path(directory))
     return found
+
+
+def nested_roots(directory: Path, roots: list[Path]) -> list[Path]:
+    """The roots strictly below ``directory`` (excluded from its load: each is its own)."""
+    return [r for r in roots if r != directory and r.is_relative_to(directory)]
 
 
 def object_symbols(model: pfperms.Model) -> dict[str, str]:
@@ -49,6 +62,8 @@ def object_symbols(model: pfperms.Model) -> dict[str, str]:
         if role_ref is not None:
             visit(role_ref.name)
         visit(getattr(obj, "service_account_name", ""))
+    for resource in model.resources:
+        visit({k: v for k, v in resource.values.items() if k not in IRRELEVANT_KEYS})
     return found
 
 
@@ -66,38 +81,57 @@ def reason_class(reason: str) -> str:
     return reason[:60]
 
 
-def main() -> None:
-    root = Path(sys.argv[1] if len(sys.argv) > 1 else ".").resolve()
+def survey(root: Path) -> tuple[collections.Counter[str], collections.Counter[str]]:
+    """Load every root under ``root``; print one line per root; return (status, reasons)."""
     status: collections.Counter[str] = collections.Counter()
     reasons: collections.Counter[str] = collections.Counter()
-    started = time.perf_counter()
-    for directory in module_dirs(root):
-        name = str(directory.relative_to(root))
+    roots = module_dirs(root)
+    for directory in roots:
+        name = str(directory.relative_to(root)) or "."
         try:
-            model = pfperms.load(directory, repo_root=root)
+            model = pfperms.load(directory, repo_root=root, cache=False,
+                                 exclude=nested_roots(directory, roots))
         except pfperms.LoadError as error:
             status["FAIL"] += 1
             for problem in error.problems:
                 reasons["fail: " + re.sub(r'"[^"]*"|\d+', "_", problem.message)[:90]] += 1
             print(f"FAIL     {name}: {error.problems[0]}")
             continue
+        except Exception as error:  # a bug: counted, shown, and the survey goes on
+            status["CRASH"] += 1
+            where = traceback.extract_tb(error.__traceback__)[-1]
+            reasons[f"crash: {type(error).__name__} at {Path(where.filename).name}:{where.lineno}"] += 1
+            print(f"CRASH    {name}: {type(error).__name__}: {error}")
+            continue
         unknown = object_symbols(model)
         if unknown or model.warnings:
             status["PARTIAL"] += 1
-            for reason in {reason_class(r) for r in unknown.values()}:
-                reasons["partial (symbols): " + reason] += 1
+            for reason in unknown.values():
+                reasons["unknown: " + reason_class(reason)] += 1
             for warning in model.warnings:
-                reasons["partial: " + re.sub(r"module\.\S+|\S+\.tf:\d+|\d+", "_", warning.message)[:90]] += 1
-            print(f"PARTIAL  {name}: {len(model.objects())} objects, {len(unknown)} symbols, "
-                  f"{len(model.warnings)} warnings")
+                reasons["warning: " + re.sub(r"module\.\S+|\S+\.tf:\d+|\d+", "_", warning.message)[:90]] += 1
+            print(f"PARTIAL  {name}: {len(model.objects())} objects, {len(model.resources)} cloud "
+                  f"resources, {len(unknown)} unknowns, {len(model.warnings)} warnings")
         else:
             status["FULL"] += 1
-            print(f"FULL     {name}: {len(model.objects())} objects")
-    elapsed = time.perf_counter() - started
-    print(f"\n{sum(status.values())} modules in {elapsed:.1f} s: " +
-          ", ".join(f"{k} {v}" for k, v in sorted(status.items())))
-    for reason, count in reasons.most_common(15):
-        print(f"  {count:4d}  {reason}")
+            print(f"FULL     {name}: {len(model.objects())} objects, {len(model.resources)} cloud resources")
+    return status, reasons
+
+
+def main() -> None:
+    results = []
+    for argument in sys.argv[1:] or ["."]:
+        root = Path(argument).resolve()
+        print(f"== {root.name}")
+        started = time.perf_counter()
+        status, reasons = survey(root)
+        results.append((root.name, status, reasons, time.perf_counter() - started))
+    print()
+    for name, status, reasons, elapsed in results:
+        counts = ", ".join(f"{k.lower()} {status[k]}" for k in ("FULL", "PARTIAL", "FAIL", "CRASH"))
+        print(f"{name}: {sum(status.values())} roots in {elapsed:.1f} s: {counts}")
+        for reason, count in reasons.most_common(12):
+            print(f"  {count:4d}  {reason}")
 
 
 if __name__ == "__main__":

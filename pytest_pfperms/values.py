@@ -48,6 +48,9 @@ class Symbol:
     label: str = ""
     """How messages show it when its key would be long and its meaning plain
     (``example-<generated>`` for a name generated from ``generate_name``)."""
+    never_null: bool = False
+    """Known never to be null (a ``random_id.hex``, a generated name, a variable declared
+    ``nullable = false``): ``x == null`` is false, ``x != null`` true."""
     _compiled: Any = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

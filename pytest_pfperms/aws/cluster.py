@@ -26,6 +26,7 @@ network keys is kept, and a key mapped to ``None`` is removed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -51,6 +52,21 @@ CLUSTER_OIDC_ISSUER = Symbol(
            "without https://); known only from the cluster",
     hint=CLUSTER_OIDC_PROVIDER_ARN.hint,
 )
+CLUSTER_OIDC_ISSUER_URL = Symbol(
+    key="cluster.oidc_issuer_url",
+    expression="<cluster OIDC issuer URL>",
+    reason="the OIDC issuer URL of the EKS cluster (data aws_eks_cluster ... identity[0].oidc[0]"
+           ".issuer); known only from the cluster",
+    hint=CLUSTER_OIDC_PROVIDER_ARN.hint,
+    pattern="https://.+", never_null=True,
+)
+"""What a ``data "aws_eks_cluster"`` reads as ``identity[0].oidc[0].issuer``: the same
+cluster the profiles and an unnamed cluster stand for."""
+
+ISSUER_URL_SPELLINGS = (f'trimprefix({CLUSTER_OIDC_ISSUER_URL.key}, "https://")',
+                        f'replace({CLUSTER_OIDC_ISSUER_URL.key}, "https://", "")')
+"""The issuer (host and path) written from that URL, as Panfactum's kube_sa_auth_aws does."""
+
 CLUSTER_EGRESS = Symbol(
     key="cluster.egress_networks",
     expression="cluster subnet CIDRs + NAT public IPs",
@@ -145,7 +161,8 @@ class ClusterOidc:
         return f"OIDC provider {show(self.provider_arn)}{where}"
 
 
-DEFAULT_CLUSTER = ClusterOidc(CLUSTER_OIDC_PROVIDER_ARN, CLUSTER_OIDC_ISSUER)
+DEFAULT_CLUSTER = ClusterOidc(CLUSTER_OIDC_PROVIDER_ARN, CLUSTER_OIDC_ISSUER,
+                              spellings=ISSUER_URL_SPELLINGS)
 
 
 def cluster_from_provider(resource: CloudResource) -> ClusterOidc:
@@ -167,10 +184,44 @@ def cluster_from_provider(resource: CloudResource) -> ClusterOidc:
     else:
         issuer = computed_attribute(resource, "url")
         spellings = [issuer.key]
+    if isinstance(arn, Symbol):
+        # the issuer written from the provider's ARN: terraform-aws-modules' trust keys
+        # "${replace(provider_arn, "/^(.*provider/)/", "")}:sub" and the split() idiom
+        spellings += [f'replace({arn.key}, "/^(.*provider/)/", "")',
+                      f'element(split("oidc-provider/", {arn.key}), 1)',
+                      f'split("oidc-provider/", {arn.key})[1]']
     clients = values.get("client_id_list")
     client_ids = tuple(clients) if isinstance(clients, (list, tuple)) and all(
         isinstance(c, str) for c in clients) else None
     return ClusterOidc(arn, issuer, client_ids, str(resource.source), tuple(spellings))
+
+
+_PROVIDER_ARN = re.compile(r"arn:(aws[a-z-]*):iam::([0-9]{12}):oidc-provider/([^\s]+)")
+_ISSUER = re.compile(r"(?:https://)?([a-z0-9.-]+\.[a-z]{2,}(?:/[^\s]*)?)")
+
+
+def cluster_from_argument(text: str, *, where: str = "pfperms_aws_oidc_provider") -> ClusterOidc:
+    """The cluster named by an OIDC provider ARN (``arn:aws:iam::111122223333:oidc-provider/
+    oidc.eks.us-east-1.amazonaws.com/id/ABC``) or its issuer URL (``https://oidc.eks...``).
+    From a URL alone the provider's account is unknown: its ARN is a symbol of that shape."""
+    value = text.strip()
+    match = _PROVIDER_ARN.fullmatch(value)
+    if match is not None:
+        issuer = match.group(3).removeprefix("https://")
+        return ClusterOidc(value, issuer, None, where, ISSUER_URL_SPELLINGS)
+    match = _ISSUER.fullmatch(value)
+    if match is None or "/" not in match.group(1):
+        raise InvalidArgument(
+            f"{where}: {text!r} is neither an IAM OIDC provider ARN (arn:aws:iam::<account>:"
+            "oidc-provider/<issuer>) nor an issuer URL (https://oidc.eks.<region>.amazonaws.com/id/<id>)")
+    issuer = match.group(1)
+    arn = Symbol(key=f"the OIDC provider ARN of {issuer}",
+                 expression=f"arn:aws:iam::<account>:oidc-provider/{issuer}",
+                 source=where, reason=f"{where} names the issuer {issuer} but not the account of its "
+                 "IAM OIDC provider", hint="give the provider's ARN instead of its URL",
+                 pattern=r"arn:aws[a-z-]*:iam::[0-9]{12}:oidc-provider/" + re.escape(issuer),
+                 never_null=True)
+    return ClusterOidc(arn, issuer, None, where, ISSUER_URL_SPELLINGS)
 
 
 def is_cluster_provider(resource: CloudResource) -> bool:
@@ -282,10 +333,12 @@ def context_text(context: Mapping[str, object]) -> str:
 __all__ = [
     "CLUSTER_EGRESS",
     "CLUSTER_OIDC_ISSUER",
+    "CLUSTER_OIDC_ISSUER_URL",
     "CLUSTER_OIDC_PROVIDER_ARN",
     "DEFAULT_CLUSTER",
     "IN_CLUSTER",
     "IN_CLUSTER_ADDRESS",
+    "ISSUER_URL_SPELLINGS",
     "NETWORK_KEYS",
     "OUTSIDE_ADDRESS",
     "OUTSIDE_CLUSTER",
@@ -293,6 +346,7 @@ __all__ = [
     "ClusterOidc",
     "ContextArgument",
     "claim_key",
+    "cluster_from_argument",
     "cluster_from_provider",
     "computed_attribute",
     "context_overlay",

@@ -23,6 +23,8 @@ MAYBE_KEY = "pfperms:PolicyMayNotApply"
 """The condition key of the clause added to a policy that may not apply to the role."""
 
 _CLAIM_SYMBOL = re.compile(r'"\$\{(.*)\}:(sub|aud)"', re.DOTALL)
+_PROVIDER_SYMBOL = re.compile(r'"arn:aws[a-z-]*:iam::(\$\{[^{}]*\}|[0-9]{12}):oidc-provider/\$\{.*\}"',
+                              re.DOTALL)
 
 
 def encoded_document(symbol: Symbol) -> Mapping[str, Any] | None:
@@ -95,6 +97,28 @@ def claim_keys(document: object, cluster: ClusterOidc, claim: str) -> list[Str]:
             if isinstance(block, Mapping):
                 keys += [key for key in block if is_claim_key(key, cluster, claim) is True]
     return keys
+
+
+def provider_principals(document: object, cluster: ClusterOidc) -> list[Symbol]:
+    """The Federated principals of a trust document written as the cluster issuer's provider
+    in some account (``arn:aws:iam::${data.aws_caller_identity.x.account_id}:oidc-provider/
+    ${<issuer>}``). A web-identity trust can only name a provider of the role's own account,
+    so each is the cluster's provider."""
+    spellings = {*cluster.spellings, CLUSTER_OIDC_ISSUER.key}
+    if isinstance(cluster.issuer, Symbol):
+        spellings.add(cluster.issuer.key)
+    found: list[Symbol] = []
+    content = json_object(document)
+    if content is None:
+        return found
+    for statement in statements_of(content):
+        principal = statement.get("Principal") if isinstance(statement, Mapping) else None
+        federated = principal.get("Federated") if isinstance(principal, Mapping) else None
+        for value in federated if isinstance(federated, list) else [federated]:
+            if isinstance(value, Symbol) and _PROVIDER_SYMBOL.fullmatch(value.key) and any(
+                    value.key.endswith(f":oidc-provider/${{{spelling}}}\"") for spelling in spellings):
+                found.append(value)
+    return found
 
 
 def is_claim_key(key: object, cluster: ClusterOidc, claim: str) -> Tri:

@@ -49,6 +49,7 @@ from ..values import (
 from .cluster import (
     CLUSTER_EGRESS,
     CLUSTER_OIDC_ISSUER,
+    CLUSTER_OIDC_ISSUER_URL,
     CLUSTER_OIDC_PROVIDER_ARN,
     DEFAULT_CLUSTER,
     IN_CLUSTER,
@@ -75,6 +76,7 @@ from .documents import (
     encoded_document,
     federated_principals,
     open_trust_notes,
+    provider_principals,
     substitute,
 )
 from .evaluation import PolicyDocument, evaluate_iam
@@ -575,6 +577,10 @@ class AwsAccess:
                 literal = f"arn:aws:iam::{owner}:oidc-provider/{cluster.issuer}"
                 substitutions[caller.key] = literal
                 caller = literal
+        for written in provider_principals(trust_source.document, cluster):
+            substitutions[written.key] = caller
+        if isinstance(cluster.issuer, str):  # a named cluster: what a data source reads of it
+            substitutions[CLUSTER_OIDC_ISSUER_URL.key] = f"https://{cluster.issuer}"
         trust_document = substitute(trust_source.document, substitutions)
         trust_context: dict[Str, object] = {}
         for key in (claim_key(cluster.issuer, "sub"), *claim_keys(trust_document, cluster, "sub")):

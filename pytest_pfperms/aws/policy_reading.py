@@ -232,10 +232,13 @@ class _StatementParser:
             self.add(plain, f"is missing (a statement needs {plain} or {negated})")
         return None
 
-    def _strings(self, element: str, value: object) -> tuple[Str, ...] | None:
+    def _strings(self, element: str, value: object, *, allow_empty: bool = False
+                 ) -> tuple[Str, ...] | None:
         if isinstance(value, (str, Symbol)):
             return (value,)
         if isinstance(value, (list, tuple)):
+            if not value and allow_empty:
+                return ()
             if not value:
                 self.add(element, "is an empty list")
                 return None
@@ -302,7 +305,9 @@ class _StatementParser:
                 self.add(element, f"unknown principal type {_show(kind)} "
                          f"(use {', '.join(PRINCIPAL_TYPES)}){_suggest(kind, PRINCIPAL_TYPES)}")
                 continue
-            for name in self._strings(f"{element}.{kind}", names) or ():
+            # {"AWS": []} (what aws_iam_policy_document renders for identifiers = []) names
+            # no one of that type
+            for name in self._strings(f"{element}.{kind}", names, allow_empty=True) or ():
                 entries.append(PrincipalEntry(kind, name))
         return tuple(entries), negated
 

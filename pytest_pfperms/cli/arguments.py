@@ -31,6 +31,11 @@ def _sources(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--default-namespace", default="default",
                        help="where namespaced objects without a namespace land (default: default)")
     group.add_argument("--no-cache", action="store_true", help="touch no cache")
+    group.add_argument("--vault-flavor", choices=("vault", "openbao"), default="vault",
+                       help="the Vault server the policies are for (default: vault)")
+    group.add_argument("--aws-oidc-provider", metavar="ARN_OR_URL", default=None,
+                       help="the cluster IRSA questions are about: its IAM OIDC provider's ARN or "
+                            "issuer URL (default: the one the sources define)")
 
 
 def _output(parser: argparse.ArgumentParser) -> None:

@@ -7,7 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..errors import LoadError, Problem
+from ..aws.cluster import cluster_from_argument
+from ..errors import InvalidArgument, LoadError, Problem
 from ..query.model import Model, Who, Workload
 from ..query.questions import check_username
 from ..sources.loading import load
@@ -65,9 +66,16 @@ def variables(args: argparse.Namespace) -> dict[str, object]:
 def model(args: argparse.Namespace) -> Model:
     """Load the model the arguments describe (raises LoadError, UsageError)."""
     found, namespaces = paths(args)
+    provider = getattr(args, "aws_oidc_provider", None)
+    if provider is not None:
+        try:
+            cluster_from_argument(provider, where="--aws-oidc-provider")
+        except InvalidArgument as error:
+            raise UsageError(str(error)) from None
     return load(*found, variables=variables(args), cluster_defaults=not args.no_cluster_defaults,
                 default_namespace=args.default_namespace, namespaces=namespaces,
-                cache=not args.no_cache)
+                cache=not args.no_cache, vault_flavor=getattr(args, "vault_flavor", "vault"),
+                aws_oidc_provider=provider)
 
 
 def who(args: argparse.Namespace, model: Model) -> Who:

@@ -12,13 +12,14 @@ and only a path that depends on a symbol can turn a denial into "unknown".
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from ..model.identities import Identity, ServiceAccount, User
 from ..model.objects import (
     AnyRole,
     Binding,
+    CloudResource,
     ClusterRole,
     ClusterRoleBinding,
     KubeObject,
@@ -217,7 +218,10 @@ class _BindingIndex:
 class KubernetesEngine:
     """Answers RBAC questions over a fixed set of objects (immutable once built)."""
 
-    def __init__(self, objects: Iterable[KubeObject]):
+    def __init__(self, objects: Iterable[KubeObject], creators: Sequence[CloudResource] = ()):
+        """``creators`` are resources that may create roles the objects do not show (a
+        ``helm_release``): a roleRef to a role not defined here may name one of theirs."""
+        self.creators = tuple(creators)
         self.roles: dict[tuple[Str, Str], Role] = {}
         self.cluster_roles: dict[Str, ClusterRole] = {}
         self.cluster_bindings = _BindingIndex()
@@ -254,9 +258,9 @@ class KubernetesEngine:
 
     def effective_rules(self, role: AnyRole) -> tuple[EffectiveRule, ...]:
         """A role's rules after aggregation, each with the role that lists it."""
-        if isinstance(role, ClusterRole):
+        if isinstance(role, ClusterRole) and role.name in self.effective_cluster_rules:
             return self.effective_cluster_rules[role.name]
-        return tuple(EffectiveRule(rule, None) for rule in role.rules)
+        return tuple(EffectiveRule(rule, None) for rule in role.rules)  # or a stand-in
 
     def resolve(self, binding: Binding) -> RoleResolution:
         """``GetRoleReferenceRules``: the roles a binding's roleRef names (cached)."""
@@ -276,6 +280,8 @@ class KubernetesEngine:
                           if eq3(name, ref.name) is None)
             if maybe:
                 return RoleResolution(maybe)
+            if self.creators:
+                return self._maybe_created(binding)
             return RoleResolution((), f"{binding.ref()} references ClusterRole {ref.name}, "
                                       "which is not defined: it grants nothing")
         if ref.kind == "Role":
@@ -292,6 +298,8 @@ class KubernetesEngine:
                 if and3((eq3(namespace, binding.namespace), eq3(name, ref.name))) is None)
             if maybe_roles:
                 return RoleResolution(maybe_roles)
+            if self.creators:
+                return self._maybe_created(binding)
             return RoleResolution((), f"{binding.ref()} references Role {binding.namespace}/{ref.name}, "
                                       "which is not defined: it grants nothing")
         if ref.kind == UNKNOWN_KIND:
@@ -306,10 +314,39 @@ class KubernetesEngine:
                         maybe_any.append((role, None))
             if maybe_any:
                 return RoleResolution(tuple(maybe_any))
+            if self.creators:
+                return self._maybe_created(binding)
             return RoleResolution((), f"{binding.ref()} references a role unknown before apply "
                                       "that matches no role here")
         return RoleResolution((), f"{binding.ref()} has roleRef kind {ref.kind!r}; only 'Role' and "
                                   "'ClusterRole' (exact case) are valid, so it grants nothing")
+
+    def _maybe_created(self, binding: Binding) -> RoleResolution:
+        """A role the sources do not define, which a resource pfperms cannot see into may
+        create with any rules: one stand-in per such resource, each true only if it does."""
+        ref = binding.role_ref
+        kind = "ClusterRole" if ref.kind == "ClusterRole" or isinstance(binding, ClusterRoleBinding) \
+            else "Role"
+        namespace = binding.namespace if kind == "Role" else None
+        stand_ins: list[tuple[AnyRole, Tri]] = []
+        for creator in self.creators:
+            shown = f"{kind} {ref.name}" if namespace is None else f"{kind} {namespace}/{ref.name}"
+            condition = Symbol(
+                key=f"{creator.address} creates {shown}", expression=f"{creator.address} creates {shown}",
+                source=str(creator.source),
+                reason=f"{binding.ref()} references {shown}, which the sources do not define; "
+                       f"{creator.address} ({creator.type}) may create it with any rules",
+                hint="render what it installs (helm template, kubectl kustomize) and load the "
+                     "output, or define the role in the sources")
+            rules: tuple[PolicyRule, ...] = (PolicyRule(("*",), ("*",), ("*",), (), (), 0, creator.source),)
+            if kind == "ClusterRole":
+                rules += (PolicyRule(("*",), (), (), (), ("*",), 1, creator.source),)
+                stand_ins.append((ClusterRole(kind, "rbac.authorization.k8s.io/v1", ref.name, None,
+                                              creator.source, condition=condition, rules=rules), None))
+            else:
+                stand_ins.append((Role(kind, "rbac.authorization.k8s.io/v1", ref.name, namespace,
+                                       creator.source, condition=condition, rules=rules), None))
+        return RoleResolution(tuple(stand_ins))
 
     def resolution_errors(self) -> list[tuple[Binding, str]]:
         """Every binding whose role cannot be found, with the reason."""

@@ -219,3 +219,10 @@ class CloudResource:
 
 Binding = RoleBinding | ClusterRoleBinding
 AnyRole = Role | ClusterRole
+
+UNMODELLED_CREATOR_TYPES = frozenset({"helm_release", "kustomization_resource",
+                                      "kubectl_manifest", "kubernetes_manifest"})
+"""Terraform resources that may create Kubernetes objects pfperms cannot see (a Helm chart,
+a kustomization, a manifest unknown before apply), kept as :class:`CloudResource` s so that
+a binding to a role the sources do not define answers unknown, naming them, never
+"cannot" (see :meth:`~pytest_pfperms.kubernetes.authorizer.KubernetesEngine`)."""

@@ -65,8 +65,9 @@ def _fixes(outcome: Outcome) -> list[str]:
     if "can" in kinds and any(f.allowed is False for f in findings if f.expected == "can"):
         lines.append("grant what is expected (a Role or ClusterRole and a binding), or correct the policy")
     if any(f.unknown for f in findings):
-        lines.append("supply the values named under 'depends on' (--pfperms-var NAME=VALUE or a tfvars "
-                     "file), or set `unknown: pass` on the policy (unsafe: an unknown answer then passes)")
+        lines.append("supply the values named under 'depends on' (--pfperms-var NAME=VALUE, pfperms "
+                     "--var NAME=VALUE, or a tfvars file), or set `unknown: pass` on the policy (unsafe: an "
+                     "unknown answer then passes)")
     if outcome.expired:
         lines.append("renew an expired exception (a new expires date, with its reason) or fix what it "
                      "covered")

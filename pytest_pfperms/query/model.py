@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from ..aws.cluster import ClusterOidc
 from ..aws.irsa import AwsAccess, decide_many
 from ..errors import InvalidArgument, NotFoundError, Problem
 from ..explain.kubernetes import explain_rbac
@@ -22,6 +23,7 @@ from ..model.identities import (
 )
 from ..model.objects import (
     BUILTIN_SOURCE,
+    UNMODELLED_CREATOR_TYPES,
     CloudResource,
     KubeObject,
     ServiceAccountObject,
@@ -205,15 +207,20 @@ class Model:
 
     def __init__(self, objects: Sequence[KubeObject], *, defaults: Sequence[KubeObject] = (),
                  warnings: Sequence[Problem] = (), resources: Sequence[CloudResource] = (),
-                 vault_flavor: VaultFlavor = "vault"):
+                 vault_flavor: VaultFlavor = "vault", aws_cluster: ClusterOidc | None = None):
         self._objects = tuple(objects)
         self.vault_flavor: VaultFlavor = validate_flavor(vault_flavor)
         """The Vault server the Vault resources are for: ``"vault"`` or ``"openbao"``."""
+        self.aws_cluster = aws_cluster
+        """The cluster IRSA questions are about, when given (``load(aws_oidc_provider=)``);
+        else the sources' OIDC provider(s), else a symbol."""
         self.resources: tuple[CloudResource, ...] = tuple(resources)
         """AWS IAM and Vault resources from Terraform, for the AWS and Vault engines."""
         self._defaults = tuple(defaults)
         self.warnings: tuple[Problem, ...] = tuple(warnings)
-        self.kubernetes = KubernetesEngine((*self._defaults, *self._objects))
+        self.kubernetes = KubernetesEngine(
+            (*self._defaults, *self._objects),
+            creators=[r for r in self.resources if r.type in UNMODELLED_CREATOR_TYPES])
         self._workloads = [obj for obj in self._objects if isinstance(obj, WorkloadObject)]
         self._service_accounts = {(obj.namespace, obj.name): obj for obj in self._objects
                                   if obj.kind == "ServiceAccount"}
@@ -242,6 +249,9 @@ class Model:
     def workload(self, ref: str, namespace: Str | None = None) -> Workload:
         """Find a workload by ``Kind/name`` (optionally in a namespace).
 
+        A Terraform address (``module.web``) names the workload that resource or module
+        creates; for a module that creates a service account but no workload it is the
+        workload running as that account, else a stand-in of kind ``ServiceAccount``.
         Raises NotFoundError with close matches when there is none, and when the
         name is ambiguous across namespaces.
         """
@@ -290,12 +300,35 @@ class Model:
         if found:
             listed = ", ".join(f"{obj.ref()} ({obj.source})" for obj in found)
             raise NotFoundError(f"{address} creates several workloads: {listed}; name one as 'Kind/name'")
+        account = self._account_of_module(address, namespace)
+        if account is not None:
+            return account
         known = sorted({obj.source.address for obj in self._workloads if obj.source.address})
         close = difflib.get_close_matches(address, known, n=3, cutoff=0.6)
         message = f"no workload created by {address}"
         if close:
             message += "; did you mean " + " or ".join(repr(c) for c in close) + "?"
         raise NotFoundError(message)
+
+    def _account_of_module(self, address: str, namespace: Str | None) -> Workload | None:
+        """A module that creates one service account and no workload (Panfactum ``wf_spec``,
+        ``kube_sa_auth_workflow``): the one workload that runs as the account (its
+        WorkflowTemplate), else a stand-in of kind ServiceAccount that asks as the account."""
+        accounts = [obj for obj in self._objects
+                    if obj.kind == "ServiceAccount" and obj.source.address is not None
+                    and obj.source.address.startswith(address + ".")
+                    and "module." not in obj.source.address[len(address) + 1:]
+                    and (namespace is None or obj.namespace == namespace)]
+        if len(accounts) != 1:
+            return None
+        account = accounts[0]
+        users = [obj for obj in self._workloads if obj.namespace == account.namespace
+                 and account.name in (obj.service_account_name, *obj.extra_service_accounts)]
+        if len(users) == 1:
+            return Workload(self, users[0])
+        return Workload(self, WorkloadObject(
+            "ServiceAccount", "v1", account.name, account.namespace, account.source,
+            service_account_name=account.name))
 
     # -- checking questions ----------------------------------------------------------------
 
@@ -392,7 +425,7 @@ class Model:
     @cached_property
     def aws_access(self) -> AwsAccess:
         """The AWS (IRSA) engine over this model's IAM resources, built on first use."""
-        return AwsAccess(self.resources, self.objects("ServiceAccount"))
+        return AwsAccess(self.resources, self.objects("ServiceAccount"), cluster=self.aws_cluster)
 
     @cached_property
     def vault_access(self) -> VaultAccess:
@@ -440,7 +473,8 @@ class Model:
         replaced = {(obj.kind, obj.namespace, obj.name) for obj in objects}
         kept = [obj for obj in self._objects if (obj.kind, obj.namespace, obj.name) not in replaced]
         defaults = [obj for obj in self._defaults if (obj.kind, obj.namespace, obj.name) not in replaced]
-        return Model([*kept, *objects], defaults=defaults, warnings=self.warnings, resources=self.resources)
+        return Model([*kept, *objects], defaults=defaults, warnings=self.warnings, resources=self.resources,
+                     vault_flavor=self.vault_flavor, aws_cluster=self.aws_cluster)
 
     def rules_for(self, who: Who, namespace: Str | None = None) -> list[GrantPath]:
         """Every rule that applies to ``who`` in ``namespace`` (None: cluster scope only)."""

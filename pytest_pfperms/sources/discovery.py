@@ -43,6 +43,10 @@ HELM_CHART_FILES = frozenset({"Chart.yaml", "Chart.lock", "values.yaml", "values
                               "values.schema.json"})
 """Files of a Helm chart that are not Kubernetes objects."""
 
+KUSTOMIZATION_FILES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
+"""A directory holding one of these is a kustomize directory: its YAML files are patches and
+bases that ``kustomize build`` combines, not the objects the cluster gets."""
+
 TOOL_DIRECTORIES = frozenset({".git", ".hg", ".svn", ".terraform", ".terragrunt-cache", ".github",
                               ".gitlab", ".venv", ".tox", ".nox", ".pytest_cache", ".mypy_cache",
                               ".ruff_cache", ".hypothesis", ".idea", ".vscode", ".pfperms-cache"})
@@ -105,6 +109,7 @@ def _walk(directory: Path, bound: Path, display: str, visited: set[Path],
         found.terraform_dirs.append(directory)
         found.terraform_manifests.setdefault(directory, [])
     chart = any(entry.name == "Chart.yaml" and _is_file(entry) for entry in entries)
+    kustomize = any(entry.name in KUSTOMIZATION_FILES and _is_file(entry) for entry in entries)
     for entry in entries:
         path = Path(entry.path)
         if found.is_excluded(path):
@@ -118,7 +123,7 @@ def _walk(directory: Path, bound: Path, display: str, visited: set[Path],
         if is_directory:
             _directory(path, entry.name, bound, display, visited, terraform_dir, found)
         elif entry.name.endswith(MANIFEST_SUFFIXES) and not entry.name.endswith(TERRAFORM_SUFFIXES):
-            _manifest(path, entry.name, chart, terraform_dir, found)
+            _manifest(path, entry.name, chart, kustomize, terraform_dir, found)
         elif entry.is_symlink() and not path.exists():
             found.warnings.append(Problem(str(path), None, "is a broken link; not read"))
 
@@ -156,8 +161,14 @@ def _directory(path: Path, name: str, bound: Path, display: str, visited: set[Pa
     _walk(path, bound, display, visited, terraform_dir, found)
 
 
-def _manifest(path: Path, name: str, chart: bool, terraform_dir: Path | None,
+def _manifest(path: Path, name: str, chart: bool, kustomize: bool, terraform_dir: Path | None,
               found: Discovery) -> None:
+    if kustomize:
+        found.warnings.append(Problem(str(path), None, "is in a kustomize directory (beside a "
+                                      "kustomization file): patches and bases, not the objects the "
+                                      "cluster gets; not read (render it with kubectl kustomize and "
+                                      "load its output)"))
+        return
     values_file = name.startswith("values") and name.endswith((".yaml", ".yml"))
     if chart and (name in HELM_CHART_FILES or values_file):
         found.warnings.append(Problem(str(path), None, "is a Helm chart file, not a Kubernetes "

@@ -12,6 +12,7 @@ import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from ..aws.cluster import ClusterOidc, cluster_from_argument
 from ..errors import LoadError, Problem, beyond_limits
 from ..model.objects import CloudResource, KubeObject
 from ..query.model import Model
@@ -98,7 +99,7 @@ def load(*paths: str | os.PathLike[str], variables: Mapping[str, object] | None 
          namespaces: Mapping[str, str] | None = None,
          repo_root: str | os.PathLike[str] | None = None, cache: bool = True,
          vault_flavor: VaultFlavor = "vault", allow_partial: bool = False,
-         exclude: Sequence[str | os.PathLike[str]] = ()) -> Model:
+         exclude: Sequence[str | os.PathLike[str]] = (), aws_oidc_provider: str | None = None) -> Model:
     """Load files and directories into a Model.
 
     ``default_namespace`` is where namespaced objects without a namespace land (as
@@ -116,13 +117,16 @@ def load(*paths: str | os.PathLike[str], variables: Mapping[str, object] | None 
     listing every problem found; with ``allow_partial=True`` the problems become warnings
     instead and the model holds what did load (unsafe for a gate: say so where you use it).
     ``exclude`` names files and directories under ``paths`` that are not read (nor any
-    Terraform root below them).
+    Terraform root below them). ``aws_oidc_provider`` names the cluster IRSA questions are
+    about (its IAM OIDC provider's ARN, or its issuer URL) when the sources do not define it.
 
     Every other file under a directory is loaded or listed in ``Model.warnings`` with the
     reason (:mod:`pytest_pfperms.sources.discovery`).
     """
     if not paths:
         raise LoadError.single("<arguments>", None, "load() needs at least one file or directory")
+    cluster = cluster_from_argument(aws_oidc_provider, where="aws_oidc_provider") \
+        if aws_oidc_provider is not None else None
     vault_flavor = validate_flavor(vault_flavor)
     repo_root = Path(repo_root).resolve() if repo_root is not None else None
     problems: list[Problem] = []
@@ -136,13 +140,14 @@ def load(*paths: str | os.PathLike[str], variables: Mapping[str, object] | None 
     with using_store(store):
         return _load(paths, variables, cluster_defaults, default_namespace, namespaces, repo_root,
                      vault_flavor, allow_partial, problems, warnings,
-                     tuple(Path(p).resolve() for p in exclude))
+                     tuple(Path(p).resolve() for p in exclude), cluster)
 
 
 def _load(paths: tuple[str | os.PathLike[str], ...], variables: Mapping[str, object] | None,
           cluster_defaults: bool, default_namespace: str, namespaces: Mapping[str, str] | None,
           repo_root: Path | None, vault_flavor: VaultFlavor, allow_partial: bool,
-          problems: list[Problem], warnings: list[Problem], excluded: tuple[Path, ...] = ()) -> Model:
+          problems: list[Problem], warnings: list[Problem], excluded: tuple[Path, ...] = (),
+          cluster: ClusterOidc | None = None) -> Model:
     objects: list[KubeObject] = []
     resources: list[CloudResource] = []
     repository = (repo_root or Path.cwd()).resolve()
@@ -189,7 +194,7 @@ def _load(paths: tuple[str | os.PathLike[str], ...], variables: Mapping[str, obj
         raise LoadError(problems)
     defaults = bootstrap_objects() if cluster_defaults else []
     return Model(objects, defaults=defaults, warnings=warnings, resources=resources,
-                 vault_flavor=vault_flavor)
+                 vault_flavor=vault_flavor, aws_cluster=cluster)
 
 
 def _add(result: ManifestResult | None, objects: list[KubeObject], warnings: list[Problem],

@@ -39,6 +39,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--pfperms-vault-flavor", dest="pfperms_vault_flavor", default=None,
                     choices=["vault", "openbao"],
                     help="the Vault server the policies are for: vault (default) or openbao (>= 2.6)")
+    group.addoption("--pfperms-aws-oidc-provider", dest="pfperms_aws_oidc_provider", default=None,
+                    metavar="ARN_OR_URL",
+                    help="the cluster IRSA questions are about: its IAM OIDC provider's ARN or its "
+                         "issuer URL (default: the one the sources define)")
     group.addoption("--pfperms-no-cache", action="store_true", dest="pfperms_no_cache", default=None,
                     help="read and evaluate everything afresh, touching no cache")
     group.addoption("--pfperms-default-namespace", dest="pfperms_default_namespace", default=None,
@@ -56,6 +60,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                   default="default")
     parser.addini("pfperms_vault_flavor", "the Vault server the policies are for: vault or openbao",
                   default="vault")
+    parser.addini("pfperms_aws_oidc_provider", "the cluster IRSA questions are about: its IAM OIDC "
+                  "provider's ARN or its issuer URL", default="")
     parser.addini("pfperms_cache", "use the parse and evaluation caches (outside the repository)",
                   type="bool", default=True)
     group.addoption("--pfperms-allow-partial", action="store_true", dest="pfperms_allow_partial",
@@ -106,6 +112,16 @@ class _Settings:
         self.vault_flavor: Literal["vault", "openbao"] = "vault" if flavor == "vault" else "openbao"
         self.default_namespace = (config.getoption("pfperms_default_namespace")
                                   or str(config.getini("pfperms_default_namespace")))
+        self.aws_oidc_provider: str | None = (config.getoption("pfperms_aws_oidc_provider")
+                                              or str(config.getini("pfperms_aws_oidc_provider")) or None)
+        if self.aws_oidc_provider is not None:
+            from ..aws.cluster import cluster_from_argument
+            from ..errors import InvalidArgument
+
+            try:
+                cluster_from_argument(self.aws_oidc_provider)
+            except InvalidArgument as error:
+                raise pytest.UsageError(str(error)) from None
 
     def _inside_root(self, text: str, option: str) -> str:
         path = (self.root / text).resolve()
@@ -167,7 +183,8 @@ def _load(config: pytest.Config) -> Any:
                           default_namespace=settings.default_namespace,
                           namespaces=settings.namespaces, repo_root=settings.root,
                           cache=settings.cache, vault_flavor=settings.vault_flavor,
-                          allow_partial=settings.allow_partial, exclude=settings.excluded)
+                          allow_partial=settings.allow_partial, exclude=settings.excluded,
+                          aws_oidc_provider=settings.aws_oidc_provider)
         except PfpermsError as error:
             result = error
     config.stash[_MODEL_KEY] = result
@@ -212,6 +229,7 @@ def pfperms_load(pytestconfig: pytest.Config) -> Any:
         options.setdefault("repo_root", settings.root)
         options.setdefault("cache", settings.cache)
         options.setdefault("vault_flavor", settings.vault_flavor)
+        options.setdefault("aws_oidc_provider", settings.aws_oidc_provider)
         key = json.dumps([resolved, excluded, namespaces, options], sort_keys=True, default=repr)
         if key not in loaded:
             loaded[key] = load(*resolved, namespaces=namespaces, exclude=excluded, **options)

@@ -228,3 +228,19 @@ def test_an_override_of_nothing_is_an_error_as_in_terraform(tmp_path: Path) -> N
     write(tmp_path, "infra/x_override.tf", 'locals { b = 2 }\n')
     assert "local.b overrides a local value no primary file declares" in load_error(
         tmp_path / "infra", repo_root=tmp_path)
+
+
+def test_a_kustomize_directory_is_listed_as_patches_to_render_not_objects(tmp_path: Path) -> None:
+    """Patches in a kustomize directory share names (two patches of one Deployment), so
+    reading them as objects is wrong twice over: listed, with what to do instead."""
+    patch = ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n"
+             "spec: {template: {spec: {affinity: null}}}\n")
+    write(tmp_path, "k8s/binding.yaml", ROLE_BINDING)
+    write(tmp_path, "k8s/overlay/kustomization.yaml", "resources: [../base]\npatches: [{path: a.yaml}]\n")
+    write(tmp_path, "k8s/overlay/a.yaml", patch)
+    write(tmp_path, "k8s/overlay/b.yaml", patch)
+    model = pfperms.load(tmp_path / "k8s", cache=False)
+    assert deployer_is_admin(model)
+    listed = sorted(Path(w.file).name for w in model.warnings if "kustomize" in w.message)
+    assert listed == ["a.yaml", "b.yaml", "kustomization.yaml"]
+    assert "kubectl kustomize" in model.warnings[0].message

@@ -491,3 +491,24 @@ def test_empty_state_and_plain_json_manifests(tmp_path: Path) -> None:
     assert pfperms.load(write(tmp_path, {"format_version": "1.0"}, "state.json")).objects() == []
     manifest = {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "a", "namespace": "x"}}
     assert [o.name for o in pfperms.load(write(tmp_path, manifest, "sa.json")).objects()] == ["a"]
+
+
+def test_a_helm_release_in_a_plan_makes_bindings_to_undefined_roles_unknown(tmp_path: Path) -> None:
+    binding = resource("kubernetes_role_binding_v1.operator", "kubernetes_role_binding_v1", {
+        "metadata": [{"name": "operator", "namespace": "ops", "annotations": None, "labels": None,
+                      "generate_name": None}],
+        "role_ref": [{"api_group": RBAC, "kind": "ClusterRole", "name": "operator-manager"}],
+        "subject": [{"api_group": "", "kind": "ServiceAccount", "name": "operator", "namespace": "ops"}]})
+    release = resource("helm_release.operator", "helm_release",
+                       {"name": "operator", "namespace": "ops", "chart": "operator",
+                        "repository": "https://charts.example.com", "version": "1.2.3"},
+                       provider_name="registry.terraform.io/hashicorp/helm")
+    path = tmp_path / "with.plan.json"
+    path.write_text(json.dumps(minimal_plan([binding, release]), indent=2))
+    model = pfperms.load(path)
+    decision = model.can(pfperms.ServiceAccount("ops", "operator"), "delete", "secrets", namespace="ops")
+    assert decision.allowed is None and "helm_release.operator" in decision.explain()
+    path.write_text(json.dumps(minimal_plan([binding]), indent=2))
+    model = pfperms.load(path, cache=False)
+    assert model.can(pfperms.ServiceAccount("ops", "operator"), "delete", "secrets",
+                     namespace="ops").allowed is False

@@ -120,3 +120,665 @@ def test_namespaces_are_objects_and_generated_names_place_objects_in_them(tmp_pa
     assert model.can(sa, "create", "deployments.apps", namespace=generated)
     assert not model.can(sa, "create", "deployments.apps", namespace="fixed")
     assert not model.can(sa, "create", "deployments.apps", namespace="team-abcde" + "x")  # not its shape
+
+
+IRSA_ROLE = """
+resource "aws_iam_openid_connect_provider" "eks" {
+  url            = "https://oidc.eks.us-east-1.amazonaws.com/id/ABC"
+  client_id_list = ["sts.amazonaws.com"]
+}
+resource "aws_iam_role" "jobs" {
+  name = "jobs"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Principal = { Federated = aws_iam_openid_connect_provider.eks.arn }
+      Condition = { StringEquals = {
+        "oidc.eks.us-east-1.amazonaws.com/id/ABC:sub" = "system:serviceaccount:apps:jobs"
+        "oidc.eks.us-east-1.amazonaws.com/id/ABC:aud" = "sts.amazonaws.com"
+      } }
+    }]
+  })
+}
+resource "kubernetes_service_account" "jobs" {
+  metadata {
+    name        = "jobs"
+    namespace   = "apps"
+    annotations = { "eks.amazonaws.com/role-arn" = aws_iam_role.jobs.arn }
+  }
+}
+"""
+
+
+def test_a_data_source_argument_set_to_null_is_the_providers_value_not_null(tmp_path: Path) -> None:
+    """``data "aws_region" { region = var.region }`` with the variable's default null reads
+    the provider's region: coalesce() must not fall back to its second argument."""
+    model = load(tmp_path, {"root/main.tf": IRSA_ROLE + """
+        variable "region" {
+          type    = string
+          default = null
+        }
+        data "aws_region" "current" {
+          region = var.region
+        }
+        locals {
+          region = coalesce(data.aws_region.current.region, "us-east-1")
+        }
+        resource "aws_iam_role_policy" "send" {
+          role = aws_iam_role.jobs.name
+          policy = jsonencode({
+            Version   = "2012-10-17"
+            Statement = [{ Effect = "Allow", Action = "sqs:SendMessage",
+                           Resource = "arn:aws:sqs:${local.region}:111122223333:jobs" }]
+          })
+        }
+    """})
+    jobs = pfperms.ServiceAccount("apps", "jobs")
+    elsewhere = model.aws_can(jobs, "sqs:SendMessage", "arn:aws:sqs:eu-west-1:111122223333:jobs")
+    assert elsewhere.allowed is None  # the provider's region, unknown here: never a "cannot"
+    assert "data.aws_region.current.region" in elsewhere.explain()
+
+
+def test_region_null_on_an_aws_resource_is_the_providers_region(tmp_path: Path) -> None:
+    model = load(tmp_path, {"root/main.tf": IRSA_ROLE + """
+        resource "aws_sqs_queue" "jobs" {
+          name   = "jobs"
+          region = null
+        }
+        resource "aws_iam_role_policy" "send" {
+          role = aws_iam_role.jobs.name
+          policy = jsonencode({
+            Version   = "2012-10-17"
+            Statement = [{ Effect = "Allow", Action = "sqs:SendMessage",
+                           Resource = "arn:aws:sqs:${coalesce(aws_sqs_queue.jobs.region, "us-east-1")}:111122223333:jobs" }]
+          })
+        }
+    """})
+    jobs = pfperms.ServiceAccount("apps", "jobs")
+    assert model.aws_can(jobs, "sqs:SendMessage", "arn:aws:sqs:eu-west-1:111122223333:jobs").allowed is None
+    # an argument the provider does not compute stays null (a definite answer)
+    model = load(tmp_path / "b", {"root/main.tf": IRSA_ROLE + """
+        resource "aws_sqs_queue" "jobs" {
+          name   = "jobs"
+          policy = null
+        }
+        resource "aws_iam_role_policy" "send" {
+          role = aws_iam_role.jobs.name
+          policy = jsonencode({
+            Version   = "2012-10-17"
+            Statement = [{ Effect = "Allow", Action = "sqs:SendMessage",
+                           Resource = coalesce(aws_sqs_queue.jobs.policy, "arn:aws:sqs:us-east-1:111122223333:jobs") }]
+          })
+        }
+    """})
+    assert model.aws_can(jobs, "sqs:SendMessage", "arn:aws:sqs:us-east-1:111122223333:jobs").allowed is True
+
+
+WF_SPEC = "github.com/Panfactum/stack.git//packages/infrastructure/wf_spec?ref=edge.25-04-03"
+
+BUILDER_BINDINGS = """
+resource "kubernetes_service_account" "pusher" {
+  metadata {
+    name      = "pusher"
+    namespace = "ci"
+  }
+}
+resource "kubernetes_role_binding" "pusher_secrets" {
+  metadata {
+    name      = "pusher-secrets"
+    namespace = "ci"
+  }
+  role_ref {
+    api_group = "rbac.authorization.k8s.io"
+    kind      = "ClusterRole"
+    name      = "admin"
+  }
+  subject {
+    kind      = "ServiceAccount"
+    name      = kubernetes_service_account.pusher.metadata[0].name
+    namespace = "ci"
+  }
+}
+resource "kubectl_manifest" "template" {
+  yaml_body = yamlencode({
+    apiVersion = "argoproj.io/v1alpha1"
+    kind       = "WorkflowTemplate"
+    metadata   = { name = "build", namespace = "ci", labels = module.build.labels }
+    spec       = module.build.workflow_spec
+  })
+}
+"""
+
+
+def test_a_wf_spec_template_with_its_own_service_account_runs_as_it_through_the_profile(
+        tmp_path: Path) -> None:
+    model = load(tmp_path, {"root/main.tf": BUILDER_BINDINGS + f"""
+        module "build" {{
+          source     = "{WF_SPEC}"
+          name       = "build"
+          namespace  = "ci"
+          entrypoint = "main"
+          templates = [
+            {{ name = "main", container = {{ image = "busybox" }} }},
+            {{ name = "push", serviceAccountName = kubernetes_service_account.pusher.metadata[0].name,
+               container = {{ image = "busybox" }} }},
+          ]
+        }}
+    """})
+    template = model.workload("WorkflowTemplate/build", namespace="ci")
+    assert "pusher" in [str(account.name) for account in template.service_accounts]
+    assert template.can("delete", "secrets").allowed is True  # the push step runs as pusher
+
+
+def test_unknown_wf_spec_templates_are_an_unknown_account_not_a_cannot(tmp_path: Path) -> None:
+    model = load(tmp_path, {"root/main.tf": BUILDER_BINDINGS + f"""
+        variable "templates" {{
+          type = list(any)
+        }}
+        module "build" {{
+          source     = "{WF_SPEC}"
+          name       = "build"
+          namespace  = "ci"
+          entrypoint = "main"
+          templates  = var.templates
+        }}
+    """})
+    template = model.workload("WorkflowTemplate/build", namespace="ci")
+    decision = template.can("delete", "secrets")
+    assert decision.allowed is None
+    assert "serviceAccountName" in decision.explain()
+
+
+def test_a_module_input_may_read_the_same_calls_outputs(tmp_path: Path) -> None:
+    """Terraform orders by output: wf_spec's ``templates`` may use ``module.x.tolerations``,
+    and a ConfigMap labelled with ``module.x.labels`` may be mounted through ``module.x``."""
+    model = load(tmp_path, {"root/main.tf": BUILDER_BINDINGS + f"""
+        resource "kubernetes_config_map" "scripts" {{
+          metadata {{
+            name      = "build-scripts"
+            namespace = "ci"
+            labels    = module.build.labels
+          }}
+          data = {{ "build.sh" = "echo" }}
+        }}
+        module "build" {{
+          source     = "{WF_SPEC}"
+          name       = "build"
+          namespace  = "ci"
+          entrypoint = "main"
+          config_map_mounts = {{
+            (kubernetes_config_map.scripts.metadata[0].name) = {{ mount_path = "/scripts" }}
+          }}
+          templates = [
+            {{ name = "main", tolerations = module.build.tolerations, container = {{ image = "busybox" }} }},
+            {{ name = "push", serviceAccountName = "pusher", container = {{ image = "busybox" }} }},
+          ]
+        }}
+    """})
+    template = model.workload("WorkflowTemplate/build", namespace="ci")
+    assert template.can("delete", "secrets").allowed is True
+
+
+def test_a_not_on_disk_module_reading_its_own_outputs_loads_with_unknowns(tmp_path: Path) -> None:
+    model = load(tmp_path, {"root/main.tf": """
+        module "x" {
+          source = "git::https://example.com/modules.git//thing?ref=v1"
+          items  = [{ labels = module.x.labels }]
+        }
+        resource "kubernetes_namespace_v1" "ns" {
+          metadata {
+            name   = "made"
+            labels = module.x.labels
+          }
+        }
+    """})
+    assert [o.name for o in model.objects("Namespace")] == ["made"]
+    assert any("not on disk" in str(w) for w in model.warnings)
+
+
+def test_a_real_cycle_through_a_module_call_is_still_an_error(tmp_path: Path) -> None:
+    with pytest.raises(LoadError, match="cycle"):
+        load(tmp_path, {"root/main.tf": """
+            locals {
+              a = local.b
+              b = local.a
+            }
+            module "x" {
+              source = "git::https://example.com/modules.git//thing?ref=v1"
+              items  = local.a
+            }
+        """})
+
+
+def test_a_template_service_account_runs_as_it_through_real_module_code(tmp_path: Path) -> None:
+    """The same construct with the module's code on disk, written as wf_spec writes it."""
+    model = load(tmp_path, {
+        "root/main.tf": BUILDER_BINDINGS + """
+            module "build" {
+              source    = "../modules/wf"
+              name      = "build"
+              namespace = "ci"
+              templates = [
+                { name = "main" },
+                { name = "push", serviceAccountName = kubernetes_service_account.pusher.metadata[0].name },
+              ]
+            }
+        """,
+        "modules/wf/main.tf": """
+            variable "name" { type = string }
+            variable "namespace" { type = string }
+            variable "templates" { type = any }
+            resource "kubernetes_service_account" "sa" {
+              metadata {
+                name      = var.name
+                namespace = var.namespace
+              }
+            }
+            locals {
+              templates = [for template in var.templates : { for k, v in merge(template, {
+                serviceAccountName = lookup(template, "serviceAccountName", kubernetes_service_account.sa.metadata[0].name)
+              }) : k => v if v != null }]
+            }
+            output "labels" { value = { "workflow" = var.name } }
+            output "workflow_spec" {
+              value = {
+                serviceAccountName = kubernetes_service_account.sa.metadata[0].name
+                templates          = local.templates
+              }
+            }
+        """})
+    template = model.workload("WorkflowTemplate/build", namespace="ci")
+    assert [str(a.name) for a in template.service_accounts] == ["build", "pusher"]
+    assert template.can("delete", "secrets").allowed is True
+    assert template.service_account.name == "build"  # the workflow's own account
+
+
+CHART_BINDING = """
+resource "kubernetes_role_binding_v1" "operator" {
+  metadata {
+    name      = "operator"
+    namespace = "ops"
+  }
+  role_ref {
+    api_group = "rbac.authorization.k8s.io"
+    kind      = "ClusterRole"
+    name      = "operator-manager"
+  }
+  subject {
+    kind      = "ServiceAccount"
+    name      = "operator"
+    namespace = "ops"
+  }
+}
+resource "kubernetes_role_binding_v1" "viewer" {
+  metadata {
+    name      = "viewer"
+    namespace = "ops"
+  }
+  role_ref {
+    api_group = "rbac.authorization.k8s.io"
+    kind      = "ClusterRole"
+    name      = "view"
+  }
+  subject {
+    kind      = "ServiceAccount"
+    name      = "viewer"
+    namespace = "ops"
+  }
+}
+"""
+
+HELM_RELEASE = """
+resource "helm_release" "operator" {
+  name       = "operator"
+  namespace  = "ops"
+  repository = "https://charts.example.com"
+  chart      = "operator"
+  version    = "1.2.3"
+}
+"""
+
+
+def test_a_role_a_helm_release_may_create_is_unknown_naming_it_never_a_cannot(tmp_path: Path) -> None:
+    model = load(tmp_path, {"root/main.tf": CHART_BINDING + HELM_RELEASE})
+    operator = pfperms.ServiceAccount("ops", "operator")
+    decision = model.can(operator, "delete", "secrets", namespace="ops")
+    assert decision.allowed is None
+    text = decision.explain()
+    assert "helm_release.operator" in text and "helm template" in text
+    assert any("helm_release.operator installs objects" in w.message for w in model.warnings)
+    # a binding to a role that is defined still answers exactly
+    viewer = pfperms.ServiceAccount("ops", "viewer")
+    assert model.can(viewer, "delete", "secrets", namespace="ops").allowed is False
+    assert model.can(viewer, "get", "pods", namespace="ops").allowed is True
+
+
+def test_without_anything_that_may_create_it_a_missing_role_grants_nothing(tmp_path: Path) -> None:
+    model = load(tmp_path, {"root/main.tf": CHART_BINDING})
+    operator = pfperms.ServiceAccount("ops", "operator")
+    assert model.can(operator, "delete", "secrets", namespace="ops").allowed is False
+
+
+def test_a_manifest_unknown_before_apply_may_create_the_missing_role(tmp_path: Path) -> None:
+    model = load(tmp_path, {"root/main.tf": CHART_BINDING + """
+        variable "manifest" {
+          type = string
+        }
+        resource "kubectl_manifest" "anything" {
+          yaml_body = var.manifest
+        }
+    """})
+    decision = model.can(pfperms.ServiceAccount("ops", "operator"), "delete", "secrets", namespace="ops")
+    assert decision.allowed is None
+    assert "kubectl_manifest.anything" in decision.explain()
+
+
+def test_an_aws_resource_name_set_to_null_is_generated_not_null(tmp_path: Path) -> None:
+    """``name = null`` beside ``name_prefix`` on any AWS resource (a log group here): the
+    provider generates the name, so a template that interpolates it is not an error."""
+    model = load(tmp_path, {"root/main.tf": IRSA_ROLE + """
+        resource "aws_cloudwatch_log_group" "logs" {
+          name        = null
+          name_prefix = "fluentbit-"
+        }
+        resource "aws_iam_role_policy" "logs" {
+          role = aws_iam_role.jobs.name
+          policy = jsonencode({
+            Version   = "2012-10-17"
+            Statement = [{ Effect = "Allow", Action = "logs:PutLogEvents",
+                           Resource = "arn:aws:logs:us-east-1:111122223333:log-group:${aws_cloudwatch_log_group.logs.name}:*" }]
+          })
+        }
+    """})
+    jobs = pfperms.ServiceAccount("apps", "jobs")
+    decision = model.aws_can(jobs, "logs:PutLogEvents",
+                             "arn:aws:logs:us-east-1:111122223333:log-group:fluentbit-abc:log-stream:x")
+    assert decision.allowed is None  # whichever name the provider picks
+    assert model.aws_can(jobs, "logs:DeleteLogGroup",
+                         "arn:aws:logs:us-east-1:111122223333:log-group:x").allowed is False
+
+
+def test_principals_with_no_identifiers_load_and_trust_no_one(tmp_path: Path) -> None:
+    """``identifiers = []`` is accepted by the provider at plan (rendered ``{"Federated": []}``):
+    a principal that matches no one, so no service account can assume the role."""
+    model = load(tmp_path, {"root/main.tf": """
+        resource "aws_iam_openid_connect_provider" "eks" {
+          url            = "https://oidc.eks.us-east-1.amazonaws.com/id/ABC"
+          client_id_list = ["sts.amazonaws.com"]
+        }
+        variable "extra_trusted" {
+          type    = list(string)
+          default = []
+        }
+        data "aws_iam_policy_document" "trust" {
+          statement {
+            actions = ["sts:AssumeRoleWithWebIdentity"]
+            principals {
+              type        = "Federated"
+              identifiers = var.extra_trusted
+            }
+          }
+        }
+        resource "aws_iam_role" "jobs" {
+          name               = "jobs"
+          assume_role_policy = data.aws_iam_policy_document.trust.json
+        }
+        resource "aws_iam_role_policy" "all" {
+          role   = aws_iam_role.jobs.name
+          policy = jsonencode({ Version = "2012-10-17",
+                                Statement = [{ Effect = "Allow", Action = "*", Resource = "*" }] })
+        }
+        resource "kubernetes_service_account" "jobs" {
+          metadata {
+            name        = "jobs"
+            namespace   = "apps"
+            annotations = { "eks.amazonaws.com/role-arn" = aws_iam_role.jobs.arn }
+          }
+        }
+    """})
+    rendered = next(r for r in model.resources if r.type == "data.aws_iam_policy_document").values["rendered"]
+    assert rendered["Statement"][0]["Principal"] == {"Federated": []}
+    decision = model.aws_can(pfperms.ServiceAccount("apps", "jobs"), "s3:GetObject", "arn:aws:s3:::b/k")
+    assert decision.allowed is False
+
+
+def test_symbols_that_are_never_null_settle_null_checks(tmp_path: Path) -> None:
+    """``x == null ? a : b`` over a random_id.hex, a template or a ``nullable = false``
+    variable takes ``b``; ``{for ... if v != null}`` keeps the never-null entries."""
+    model = load(tmp_path, {"root/main.tf": """
+        resource "random_id" "suffix" {
+          byte_length = 4
+        }
+        variable "namespace" {
+          type     = string
+          nullable = false
+        }
+        variable "maybe" {
+          type    = string
+          default = null
+        }
+        locals {
+          name = "runner-${random_id.suffix.hex}"
+        }
+        resource "kubernetes_service_account" "runner" {
+          metadata {
+            name      = random_id.suffix.hex == null ? "fallback" : local.name
+            namespace = var.namespace == null ? "default" : var.namespace
+            labels    = { for k, v in { id = random_id.suffix.hex, fixed = "yes", gone = null } : k => v if v != null }
+          }
+        }
+        resource "kubernetes_service_account" "other" {
+          metadata {
+            name      = "other"
+            namespace = var.maybe == null ? "default" : var.maybe
+          }
+        }
+    """})
+    runner = next(o for o in model.objects("ServiceAccount") if o.labels)
+    assert str(runner.name).startswith("${") and runner.name.key == '"runner-${random_id.suffix.hex}"'
+    assert runner.namespace.key == "var.namespace"  # the variable itself, not "default" or a ?: symbol
+    assert sorted(runner.labels) == ["fixed", "id"]
+    # a variable that may be null keeps its default branch
+    other = next(o for o in model.objects("ServiceAccount") if o.name == "other")
+    assert other.namespace == "default"
+
+
+def test_workload_of_a_module_that_makes_only_a_service_account(tmp_path: Path) -> None:
+    """``workload("module.build")`` for wf_spec: the WorkflowTemplate running as its account
+    when one does, else the account itself."""
+    with_template = load(tmp_path / "a", {"root/main.tf": BUILDER_BINDINGS + f"""
+        module "build" {{
+          source    = "{WF_SPEC}"
+          name      = "build"
+          namespace = "ci"
+        }}
+    """})
+    found = with_template.workload("module.build")
+    assert (found.kind, found.name) == ("WorkflowTemplate", "build")
+    alone = load(tmp_path / "b", {"root/main.tf": f"""
+        module "build" {{
+          source    = "{WF_SPEC}"
+          name      = "build"
+          namespace = "ci"
+        }}
+    """})
+    stand_in = alone.workload("module.build")
+    assert stand_in.kind == "ServiceAccount"
+    assert stand_in.service_account.name.key == "module.build.random_id.workflow_id.hex"
+    assert stand_in.can("create", "workflowtaskresults.argoproj.io").allowed is True
+    with pytest.raises(pfperms.NotFoundError):
+        alone.workload("module.biuld")
+
+
+
+EKS_TRUST = """
+resource "aws_eks_cluster" "this" {{
+  name = "c"
+  role_arn = "arn:aws:iam::111122223333:role/c"
+  vpc_config {{ subnet_ids = ["a"] }}
+}}
+resource "aws_iam_openid_connect_provider" "oidc" {{
+  url = aws_eks_cluster.this.identity[0].oidc[0].issuer
+  client_id_list = ["sts.amazonaws.com"]
+}}
+locals {{ provider_arn = aws_iam_openid_connect_provider.oidc.arn }}
+data "aws_iam_policy_document" "trust" {{
+  statement {{
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+    principals {{
+      type = "Federated"
+      identifiers = [local.provider_arn]
+    }}
+    condition {{
+      test = "StringEquals"
+      variable = "${{{key}}}:sub"
+      values = ["system:serviceaccount:apps:reader"]
+    }}
+    condition {{
+      test = "StringEquals"
+      variable = "${{{key}}}:aud"
+      values = ["sts.amazonaws.com"]
+    }}
+  }}
+}}
+resource "aws_iam_role" "r" {{
+  name = "r"
+  assume_role_policy = data.aws_iam_policy_document.trust.json
+}}
+resource "aws_iam_role_policy" "p" {{
+  role = aws_iam_role.r.name
+  policy = jsonencode({{Version="2012-10-17", Statement=[{{Effect="Allow",Action="s3:GetObject",Resource="*"}}]}})
+}}
+resource "kubernetes_service_account" "reader" {{
+  metadata {{
+    name = "reader"
+    namespace = "apps"
+    annotations = {{ "eks.amazonaws.com/role-arn" = aws_iam_role.r.arn }}
+  }}
+}}
+resource "kubernetes_service_account" "other" {{
+  metadata {{
+    name = "other"
+    namespace = "apps"
+    annotations = {{ "eks.amazonaws.com/role-arn" = aws_iam_role.r.arn }}
+  }}
+}}
+"""
+
+
+@pytest.mark.parametrize("key", [
+    'replace(local.provider_arn, "/^(.*provider/)/", "")',        # terraform-aws-modules
+    'element(split("oidc-provider/", local.provider_arn), 1)',
+    'split("oidc-provider/", local.provider_arn)[1]',
+    'replace(aws_iam_openid_connect_provider.oidc.url, "https://", "")',
+    'trimprefix(aws_eks_cluster.this.identity[0].oidc[0].issuer, "https://")',
+])
+def test_trust_keys_written_from_the_providers_arn_or_url_are_the_issuers(tmp_path: Path, key: str) -> None:
+    """Whichever way the ``:sub`` key spells the cluster's issuer, the trust decides: the
+    account it names can, another one cannot, whatever the issuer turns out to be."""
+    model = load(tmp_path, {"root/main.tf": EKS_TRUST.format(key=key)})
+    reads = [model.aws_can(pfperms.ServiceAccount("apps", name), "s3:GetObject", "arn:aws:s3:::b/k").allowed
+             for name in ("reader", "other")]
+    assert reads == [True, False]
+
+
+SA_AUTH_AWS_MODULE = """
+variable "eks_cluster_name" { type = string }
+variable "service_account" { type = string }
+variable "service_account_namespace" { type = string }
+variable "iam_policy_json" { type = string }
+locals {
+  kube_oidc_provider = trimprefix(data.aws_eks_cluster.cluster.identity[0].oidc[0].issuer, "https://")
+}
+data "aws_caller_identity" "main" {}
+data "aws_eks_cluster" "cluster" {
+  name = var.eks_cluster_name
+}
+data "aws_iam_policy_document" "service_account_assume" {
+  statement {
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+    principals {
+      type        = "Federated"
+      identifiers = ["arn:aws:iam::${data.aws_caller_identity.main.account_id}:oidc-provider/${local.kube_oidc_provider}"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "${local.kube_oidc_provider}:sub"
+      values   = ["system:serviceaccount:${var.service_account_namespace}:${var.service_account}"]
+    }
+  }
+}
+resource "aws_iam_role" "role" {
+  name_prefix        = "${var.service_account}-"
+  assume_role_policy = data.aws_iam_policy_document.service_account_assume.json
+}
+resource "aws_iam_policy" "main" {
+  name_prefix = "${var.service_account}-"
+  policy      = var.iam_policy_json
+}
+resource "aws_iam_role_policy_attachment" "main" {
+  role       = aws_iam_role.role.name
+  policy_arn = aws_iam_policy.main.arn
+}
+resource "kubernetes_annotations" "service_account" {
+  api_version = "v1"
+  kind        = "ServiceAccount"
+  metadata {
+    name      = var.service_account
+    namespace = var.service_account_namespace
+  }
+  annotations = { "eks.amazonaws.com/role-arn" = aws_iam_role.role.arn }
+}
+output "role_arn" {
+  value = aws_iam_role.role.arn
+}
+"""
+
+SA_AUTH_AWS_CALLER = """
+resource "kubernetes_service_account" "other" {{
+  metadata {{
+    name        = "other"
+    namespace   = "apps"
+    annotations = {{ "eks.amazonaws.com/role-arn" = module.aws_{name}.role_arn }}
+  }}
+}}
+resource "kubernetes_service_account" "{name}" {{
+  metadata {{
+    name      = "{name}"
+    namespace = "apps"
+  }}
+}}
+module "aws_{name}" {{
+  source                    = "{source}"
+  eks_cluster_name          = "main"
+  service_account           = kubernetes_service_account.{name}.metadata[0].name
+  service_account_namespace = "apps"
+  iam_policy_json = jsonencode({{ Version = "2012-10-17",
+    Statement = [{{ Effect = "Allow", Action = "s3:GetObject", Resource = "arn:aws:s3:::reports/*" }}] }})
+}}
+"""
+
+
+@pytest.mark.parametrize("provider", [None, "https://oidc.eks.us-east-1.amazonaws.com/id/X"])
+def test_kube_sa_auth_aws_real_code_answers_as_its_profile(tmp_path: Path, provider: str | None) -> None:
+    """The real module reads the issuer from data.aws_eks_cluster and the account from
+    data.aws_caller_identity: linked to the cluster the profile stands for, both agree,
+    and an account annotated with the role but not trusted is denied whatever the issuer."""
+    profile = "github.com/Panfactum/stack.git//packages/infrastructure/kube_sa_auth_aws?ref=edge.25-04-03"
+    answers = []
+    for path, source, extra in (("profile", profile, {}),
+                                ("real", "../modules/kube_sa_auth_aws",
+                                 {"modules/kube_sa_auth_aws/main.tf": SA_AUTH_AWS_MODULE})):
+        repo = write(tmp_path / path, {"root/main.tf": SA_AUTH_AWS_CALLER.format(name="reader", source=source),
+                                       **extra})
+        model = pfperms.load(repo / "root", repo_root=repo, aws_oidc_provider=provider)
+        reader = pfperms.ServiceAccount("apps", "reader")
+        answers.append([
+            model.aws_can(reader, "s3:GetObject", "arn:aws:s3:::reports/q1.csv").allowed,
+            model.aws_can(reader, "s3:PutObject", "arn:aws:s3:::reports/q1.csv").allowed,
+            model.aws_can(pfperms.ServiceAccount("apps", "other"), "s3:GetObject",
+                          "arn:aws:s3:::reports/q1.csv").allowed,
+        ])
+    assert answers[0] == answers[1] == [True, False, False]

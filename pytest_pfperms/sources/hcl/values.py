@@ -300,13 +300,13 @@ def _symbol_equals(left: Value, right: Value) -> bool | None:
         return None
     symbol, other = (left, right) if isinstance(left, Symbol) else (right, left)
     assert isinstance(symbol, Symbol)
+    if other is None and (symbol.never_null or symbol.pattern is not None):
+        return False  # never null (a symbol with a pattern stands for a string)
     if symbol.pattern is None:
         return None
     # a symbol with a pattern stands for a string
     if isinstance(other, str):
         return None if symbol.could_be(other) else False
-    if other is None:
-        return None
     return False
 
 

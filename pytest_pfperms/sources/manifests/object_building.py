@@ -430,7 +430,13 @@ def _argo_workload(document: Mapping[str, Any], common: dict[str, Any]) -> Workl
         extra.append(_str(executor.get("serviceAccountName"), [*path, "executor", "serviceAccountName"]))
     templates = spec.get("templates") or []
     if isinstance(templates, Symbol):
-        templates = []  # unknown before apply: per-template overrides cannot be seen
+        # unknown before apply: any template may run as another account
+        extra.append(Symbol(key=f"{templates.key}[*].serviceAccountName",
+                            expression=f"{templates.expression}[*].serviceAccountName",
+                            source=templates.source, reason=f"a template's serviceAccountName, "
+                            f"unknown because the templates are ({templates.reason})",
+                            hint=templates.hint))
+        templates = []
     if not isinstance(templates, (list, tuple)):
         raise _Bad([*path, "templates"], "expected a list of templates")
     for index, template in enumerate(templates):

@@ -52,6 +52,10 @@ PATCH_TYPES = frozenset({"kubernetes_annotations", "kubernetes_labels"})
 CLOUD_RESOURCE_PREFIXES = ("aws_iam_", "vault_policy", "vault_kubernetes_auth_backend_role")
 """Resource types collected for the AWS and Vault engines."""
 
+INSTALLERS = {"helm_release": "a Helm chart: helm template renders it",
+              "kustomization_resource": "a kustomization: kubectl kustomize renders it"}
+"""Resources that install Kubernetes objects pfperms cannot read, with how to render them."""
+
 CLOUD_DATA_TYPES = frozenset({"aws_iam_policy_document", "vault_policy_document"})
 """Data sources collected for the AWS and Vault engines (their rendered result included)."""
 
@@ -140,6 +144,10 @@ class ObjectMapper:
             self.warnings.append(Problem(
                 source.path, source.line,
                 f"{source.address}: the object it creates is unknown before apply ({manifest.key})"))
+            address = source.address or ""
+            type_name = "kubernetes_manifest" if "kubernetes_manifest." in address else "kubectl_manifest"
+            self.resources.append(CloudResource(type_name, address, {"manifest": manifest}, source,
+                                                condition))
             return
         manifest = _unknown_blocks_made_uncertain(manifest)
         try:
@@ -179,6 +187,19 @@ class ObjectMapper:
         manifest = manifest_for(type_name, dict(values))
         if manifest is not None:
             self.add_manifest(manifest, source, condition, rule_lines)
+
+    def add_installer(self, type_name: str, address: str, values: Mapping[str, Any],
+                      source: SourceRef, condition: Symbol | None) -> None:
+        """A ``helm_release`` (or kustomization) whose objects pfperms cannot see: kept, so that
+        a binding to a role the sources do not define answers unknown naming it; listed."""
+        kept = {key: values[key] for key in ("name", "namespace", "chart", "repository", "version")
+                if isinstance(values, dict) and dict.__contains__(values, key)}
+        self.resources.append(CloudResource(type_name, address, kept, source, condition))
+        self.warnings.append(Problem(
+            source.path, source.line,
+            f"{address} installs objects pfperms does not see ({INSTALLERS[type_name]}): the roles, "
+            "bindings and workloads in it are not modelled; a binding to a role not defined in the "
+            "sources answers unknown. Render it and load the output for exact answers"))
 
     def add_cloud(self, mode: str, type_name: str, address: str, values: Mapping[str, Any],
                   source: SourceRef, condition: Symbol | None) -> None:
@@ -243,16 +264,28 @@ class TerraformMapper(ObjectMapper):
         """Map every Kubernetes resource of one module instance."""
         self.cloud(module)
         for (type_name, _name), declared in module.config.resources.items():
-            if not is_kubernetes_resource(type_name):
+            installs = type_name in INSTALLERS
+            if not is_kubernetes_resource(type_name) and not installs:
                 continue
             label = f"{type_name}.{_name}"
             address = module.prefix() + label
             try:
                 expansion = module.expansion("resource", declared, address)
                 for instance in expansion.instances:
-                    self.instance(module, type_name, declared, instance, expansion.mode)
+                    if installs:
+                        self.installer(module, type_name, declared, instance, expansion.mode)
+                    else:
+                        self.instance(module, type_name, declared, instance, expansion.mode)
             except LoadError as error:
                 self.ctx.problems.extend(error.problems)
+
+    def installer(self, module: ModuleInstance, type_name: str, declared: Declared,
+                  instance: Instance, mode: str) -> None:
+        """A ``helm_release`` (or kustomization): the objects it installs are not modelled.
+        Kept, so that bindings to roles the sources do not define answer unknown naming it."""
+        obj = module.instance_object("resource", type_name, declared, instance, mode)
+        self.add_installer(type_name, instance.address, obj, _source(declared, instance.address),
+                           instance.condition or module.condition)
 
     def instance(self, module: ModuleInstance, type_name: str, declared: Declared,
                  instance: Instance, mode: str) -> None:

@@ -54,7 +54,7 @@ from .module_sources import (
     profiled_module,
 )
 from .panfactum_profiles import ProfileResult
-from .providers.computed_names import fill_generated_names
+from .providers.computed_names import fill_generated_names, forget_null_arguments
 
 
 class ResourceObject(dict[str, Any]):
@@ -71,6 +71,23 @@ class ResourceObject(dict[str, Any]):
 
     def __missing__(self, key: str) -> Symbol:
         return computed_symbol(f"{self.address}.{key}", self.where)
+
+
+class _InProgress(Exception):
+    """A module call's input needs what is being evaluated already: the call's own outputs,
+    or a resource or local that itself reads the call's outputs. The input is deferred."""
+
+    def __init__(self, address: str):
+        super().__init__(address)
+        self.address = address
+
+
+def _self_referring_input(address: str, name: str, where: str) -> Symbol:
+    """What a deferred input is while the outputs it reads are computed: unknown, so no
+    output that depends on it can come out definite (that would be a cycle in Terraform)."""
+    key = f"{address}.input.{name}"
+    return Symbol(key=key, expression=key, source=where,
+                  reason="an input of the module call that reads the call's own outputs")
 
 
 def computed_symbol(key: str, where: str) -> Symbol:
@@ -162,10 +179,13 @@ class ModuleInstance:
         self.key_path = key_path  # "a.b" as in modules.json
         self._evaluators: dict[str, Evaluator] = {}
         self._values: dict[str, Value] = {}
-        self._busy: set[str] = set()
+        self._busy: dict[str, int] = {}  # what is being evaluated -> when it started
+        self._clock = 0
         self._expansions: dict[str, Expansion] = {}
         self._objects: dict[str, ResourceObject] = {}
         self._children: dict[str, Any] = {}
+        self._making: dict[str, int] = {}  # module calls whose inputs are being evaluated
+        self._provisional: dict[str, Any] = {}  # their stand-ins while inputs refer back
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -190,15 +210,25 @@ class ModuleInstance:
     def _memo(self, key: str, compute: Callable[[], Value]) -> Value:
         if key in self._values:
             return self._values[key]
-        if key in self._busy:
-            raise ScopeError(f"{self.prefix()}{key} refers to itself (a cycle)")
-        self._busy.add(key)
+        self._enter(key, f"{self.prefix()}{key}")
         try:
             value = compute()
         finally:
-            self._busy.discard(key)
+            self._busy.pop(key, None)
         self._values[key] = value
         return value
+
+    def _enter(self, key: str, shown: str) -> None:
+        """Mark ``key`` as being evaluated. Met again while busy, it is a cycle, unless it
+        was started before a module call whose inputs are being evaluated now: then the
+        module call's input waits (:class:`_InProgress`), as Terraform orders by output."""
+        started = self._busy.get(key)
+        if started is not None:
+            if any(started < making for making in self._making.values()):
+                raise _InProgress(key)
+            raise ScopeError(f"{shown} refers to itself (a cycle)")
+        self._clock += 1
+        self._busy[key] = self._clock
 
     # -- Scope -----------------------------------------------------------------------------
 
@@ -279,7 +309,9 @@ class ModuleInstance:
         if self.parent is None:
             return Symbol(key=f"var.{name}", expression=f"var.{name}", source=declared.where,
                           reason=f"input variable {name} has no value",
-                          hint=f"supply it with --pfperms-var {name}=... (or a tfvars file)")
+                          hint=f"supply it with --pfperms-var {name}=... (pfperms: --var {name}=...) "
+                               "or a tfvars file",
+                          never_null=not self._nullable(declared))
         assert self.call is not None
         return Symbol(key=f"{self.prefix()}var.{name}", expression=f"{self.address}: {name}",
                       source=self.call.where, reason=f"required input {name} is not set in {self.address}",
@@ -432,9 +464,7 @@ class ModuleInstance:
         cached = self._objects.get(instance.address)
         if cached is not None:
             return cached
-        if instance.address in self._busy:
-            raise ScopeError(f"{instance.address} refers to itself (a cycle)")
-        self._busy.add(instance.address)
+        self._enter(instance.address, instance.address)
         try:
             block = declared.node
             assert isinstance(block, Block)
@@ -446,11 +476,12 @@ class ModuleInstance:
                 self._data_results(type_name, declared, obj)
             else:
                 fill_generated_names(type_name, obj, instance.address, declared.where)
+            forget_null_arguments(mode, type_name, obj)
             if mode != "data" and type_name == "random_id":
                 obj["hex"] = random_hex_symbol(instance.address, obj, declared.where)
                 obj["id"] = computed_symbol(f"{instance.address}.id", declared.where)
         finally:
-            self._busy.discard(instance.address)
+            self._busy.pop(instance.address, None)
         self._objects[instance.address] = obj
         return obj
 
@@ -546,6 +577,12 @@ class ModuleInstance:
             else:
                 obj["json"] = json.dumps(rendered, indent=2)
                 obj["minified_json"] = json.dumps(rendered, separators=(",", ":"))
+        elif type_name == "aws_eks_cluster" and not dict.__contains__(obj, "identity"):
+            # the cluster's issuer is the one IRSA questions are about (named by
+            # pfperms_aws_oidc_provider, or a symbol), as the Panfactum profiles have it
+            from ...aws.cluster import CLUSTER_OIDC_ISSUER_URL
+
+            obj["identity"] = [{"oidc": [{"issuer": CLUSTER_OIDC_ISSUER_URL}]}]
         elif type_name == "vault_policy_document":
             obj["hcl"] = render_vault_policy_document(obj)
         elif type_name == "kubectl_file_documents":
@@ -592,14 +629,26 @@ class ModuleInstance:
     def child(self, declared: Declared, instance: Instance, mode: str) -> ModuleNode:
         """The module instance (or profile) behind one instance of a module call."""
         cached = self._children.get(instance.address)
+        if cached is None:
+            cached = self._provisional.get(instance.address)
         if cached is not None:
             return cached  # type: ignore[no-any-return]
-        node = self._make_child(declared, instance, mode)
-        self._children[instance.address] = node
+        if instance.address in self._making:
+            raise _InProgress(instance.address)
+        self._clock += 1
+        self._making[instance.address] = self._clock
+        try:
+            node, final = self._make_child(declared, instance, mode)
+        finally:
+            self._making.pop(instance.address, None)
+        if final:
+            self._children[instance.address] = node
         return node
 
-    def _make_child(self, declared: Declared, instance: Instance, mode: str) -> ModuleNode:
-        """Resolve a module call's source: local directory, ``terraform init`` copy, profile, or unknown."""
+    def _make_child(self, declared: Declared, instance: Instance, mode: str) -> tuple[ModuleNode, bool]:
+        """Resolve a module call's source: local directory, ``terraform init`` copy, profile, or
+        unknown; with False when it is a stand-in, to be made again once what its inputs need
+        is evaluated (see :meth:`_enter`)."""
         block = declared.node
         assert isinstance(block, Block)
         ctx = self.ctx
@@ -624,8 +673,10 @@ class ModuleInstance:
                                        f'module "{name}" calls a module that is already being '
                                        f"evaluated ({names}): Terraform refuses module cycles")
             return ModuleInstance(ctx, ctx.config(directory), instance.address, parent=self, call=declared,
-                                  call_scope=call_scope, key_path=key_path, condition=condition)
-        inputs = {}
+                                  call_scope=call_scope, key_path=key_path, condition=condition), True
+        where = f"{declared.file.path}:{block.line}"
+        inputs: dict[str, Value] = {}
+        deferred: list[tuple[str, Attribute]] = []
         for argument_name, attribute in block.body.attributes.items():
             if argument_name in META_ARGUMENTS:
                 continue
@@ -633,15 +684,37 @@ class ModuleInstance:
                 inputs[argument_name] = self.eval(attribute.expr, declared, call_scope)
             except LoadError as error:
                 ctx.problems.extend(error.problems)
-        where = f"{declared.file.path}:{block.line}"
+            except _InProgress:
+                deferred.append((argument_name, attribute))
+        if deferred:
+            # An input that reads the call's own outputs (templates = [{ tolerations =
+            # module.x.tolerations }]), or a resource that reads them (a ConfigMap labelled
+            # with module.x.labels and mounted through a module.x input): Terraform orders
+            # by output, so this is fine when those outputs do not depend on the input.
+            # Stand in for the module with the deferred inputs unknown (so no output that
+            # depends on them comes out definite), evaluate them, then profile it for real.
+            standing_in = profiled_module(instance.address, source, {
+                **inputs, **{n: _self_referring_input(instance.address, n, where) for n, _ in deferred}},
+                where)
+            self._provisional[instance.address] = standing_in
+            try:
+                for argument_name, attribute in deferred:
+                    try:
+                        inputs[argument_name] = self.eval(attribute.expr, declared, call_scope)
+                    except LoadError as error:
+                        ctx.problems.extend(error.problems)
+            except _InProgress:
+                return standing_in, False  # the caller is what the input needs: made again later
+            finally:
+                del self._provisional[instance.address]
         node = profiled_module(instance.address, source, inputs, where)
         if node.reason is not None:
             ctx.warn(where, node.reason)
-            return node
+            return node, True
         ctx.profiled.append((condition, instance.address, node.result, where))
         for note in node.result.notes:
             ctx.warn(where, note)
-        return node
+        return node, True
 
     def output(self, name: str) -> Value:
         """One output's value."""
@@ -695,7 +768,8 @@ def random_hex_symbol(address: str, obj: Mapping[str, Any], where: str) -> Symbo
     prefix_pattern = re.escape(prefix) if isinstance(prefix, str) else ".*"
     return Symbol(key=f"{address}.hex", expression=f"{address}.hex", source=where,
                   reason="a random value generated at apply (random_id)",
-                  pattern=f"{prefix_pattern}[0-9a-f]{digits}", distinct_group="random_id")
+                  pattern=f"{prefix_pattern}[0-9a-f]{digits}", distinct_group="random_id",
+                  never_null=True)
 
 
 class _EmptyScope:

@@ -254,7 +254,7 @@ def wf_spec_profile(call: ModuleCall) -> ProfileResult:
     result.add(perms)
     result.outputs["service_account_name"] = account
     result.outputs["workflow_spec"] = {"serviceAccountName": account,
-                                       "templates": _opaque(call, "workflow_spec.templates")}
+                                       "templates": _wf_templates(call, account)}
     result.outputs["name"] = name
     for output in ("match_labels", "labels", "generate_name", "volumes", "volume_mounts",
                    "container_security_context", "env", "tolerations", "affinity", "arguments",
@@ -262,9 +262,19 @@ def wf_spec_profile(call: ModuleCall) -> ProfileResult:
         result.outputs[output] = _opaque(call, output)
     result.outputs["aws_role_name"] = perms.outputs["role_name"]
     result.outputs["aws_role_arn"] = perms.outputs["role_arn"]
-    result.notes.append(f"{call.address}: per-template serviceAccountName overrides in var.templates "
-                        "are not modelled by the wf_spec profile")
     return result
+
+
+def _wf_templates(call: ModuleCall, account: Str) -> Any:
+    """wf_spec's templates as Argo sees them: each of ``var.templates`` with its own
+    ``serviceAccountName`` when it sets one, else the workflow's account (wf_spec's
+    ``lookup(template, "serviceAccountName", <account>)``). Unknown templates stay a
+    symbol, which the workload reads as "may run as accounts not known here"."""
+    templates = call.input("templates", [])
+    if not isinstance(templates, (list, tuple)) or not all(isinstance(t, Mapping) for t in templates):
+        return _opaque(call, "workflow_spec.templates")
+    return [{**template, "serviceAccountName": template.get("serviceAccountName", account)}
+            for template in templates]
 
 
 def _join(call: ModuleCall, parts: tuple[Str, ...]) -> Str:

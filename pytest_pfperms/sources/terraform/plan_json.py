@@ -29,7 +29,7 @@ from typing import Any
 from ...errors import LoadError, Problem
 from ...model.objects import CloudResource, KubeObject, SourceRef
 from ...values import Symbol
-from .model_building import ObjectMapper, is_cloud_resource, is_kubernetes_resource
+from .model_building import INSTALLERS, ObjectMapper, is_cloud_resource, is_kubernetes_resource
 from .providers.kubernetes import kubectl_manifest_objects
 
 PLAN_REASON = "known only after apply (from the plan)"
@@ -520,6 +520,10 @@ def _map(mapper: ObjectMapper, entry: _Entry, marks: _Marks, lines: _Lines, path
     raw = {} if entry.values is None else entry.values
     values = _with_unknowns(raw, marks, entry.address, where)
     mode = "resource" if entry.mode == "managed" else "data"
+    if mode == "resource" and entry.type in INSTALLERS:
+        mapper.add_installer(entry.type, entry.address, values if isinstance(values, dict) else {},
+                             source, None)
+        return
     if isinstance(values, Symbol):  # the whole instance is unknown
         if mode == "resource" and is_kubernetes_resource(entry.type):
             mapper.add_manifest(values, source, None)

@@ -291,11 +291,16 @@ def _principal_blocks(value: object, version: Str, where: str,
         if not isinstance(raw, Mapping) or not isinstance(raw.get("type"), (str, Symbol)):
             errors.add(here, "needs type (a string) and identifiers (a set of strings)")
             continue
-        identifiers = _vars(_set(raw.get("identifiers"), f"{here}.identifiers", errors),
-                            version, f"{here}.identifiers", errors)
-        if identifiers is None:
+        given = raw.get("identifiers")
+        if given is None:
             errors.add(f"{here}.identifiers", "is required")
             continue
+        identifiers = _vars(_set(given, f"{here}.identifiers", errors),
+                            version, f"{here}.identifiers", errors)
+        if identifiers is None:
+            # identifiers = []: the provider accepts the empty set and renders {"AWS": []},
+            # a principal that matches no one
+            identifiers = []
         block = (raw["type"], identifiers)
         if block not in blocks:
             blocks.append(block)
