@@ -224,6 +224,7 @@ class Model:
         self._workloads = [obj for obj in self._objects if isinstance(obj, WorkloadObject)]
         self._service_accounts = {(obj.namespace, obj.name): obj for obj in self._objects
                                   if obj.kind == "ServiceAccount"}
+        self._namespace_notes: dict[str, tuple[str, ...]] = {}
 
     # -- listing ---------------------------------------------------------------------------
 
@@ -365,8 +366,13 @@ class Model:
         """Refuse a mistyped verb or namespace (InvalidArgument with a did-you-mean); the
         notes the decision carries (a namespace the sources never mention)."""
         check_verb(verb, self._rule_verbs)
-        note = namespace_note(namespace, self.known_namespaces)
-        return (note,) if note else ()
+        if not isinstance(namespace, str) or not namespace:
+            return ()
+        notes = self._namespace_notes.get(namespace)
+        if notes is None:  # asked once per namespace: forall asks thousands of questions
+            note = namespace_note(namespace, self.known_namespaces)
+            notes = self._namespace_notes[namespace] = (note,) if note else ()
+        return notes
 
     # -- questions -------------------------------------------------------------------------
 
