@@ -33,3 +33,24 @@ def build(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., pfperms.Mod
         return cache[key]
 
     return build_model
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Add up the ``openbao_*`` and ``iam_*`` properties the oracle tests
+    (``tests/integration``) recorded and show them."""
+    for prefix, name in (("openbao_", "OpenBao"), ("iam_", "@cloud-copilot/iam-simulate")):
+        totals: dict[str, int] = {}
+        version = ""
+        for reports in terminalreporter.stats.values():
+            for report in reports:
+                if getattr(report, "when", "") != "call":
+                    continue
+                for key, value in getattr(report, "user_properties", ()):
+                    if key in ("openbao_version", "iam_simulate_version") and key.startswith(prefix):
+                        version = str(value)
+                    elif isinstance(key, str) and key.startswith(prefix) and isinstance(value, int):
+                        totals[key] = totals.get(key, 0) + value
+        if totals:
+            shown = ", ".join(f"{key.removeprefix(prefix).replace('_', ' ')}: {count}"
+                              for key, count in totals.items())
+            terminalreporter.write_line(f"{name} {version} oracle: {shown}")
