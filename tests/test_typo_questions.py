@@ -121,6 +121,19 @@ def test_the_right_spellings_answer(repo: pytest.Pytester) -> None:
     repo.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
 
 
+def test_who_can_and_rules_for_refuse_a_mistyped_namespace(tmp_path: Path) -> None:
+    (tmp_path / "m.yaml").write_text(MANIFESTS)
+    model = pfperms.load(tmp_path, cluster_defaults=False)
+    with pytest.raises(pfperms.InvalidArgument, match="did you mean 'platform'"):
+        model.who_can("delete", "deployments.apps", namespace="platfrom")
+    with pytest.raises(pfperms.InvalidArgument, match="did you mean 'platform'"):
+        model.rules_for(SA, namespace="plaform")
+    with pytest.raises(pfperms.InvalidArgument, match="did you mean 'delete'"):
+        model.who_can("deleet", "deployments.apps", namespace="platform")
+    assert [g.subject for g in model.who_can("delete", "deployments.apps", namespace="platform")] == [
+        "ServiceAccount ci/deployer", "ServiceAccount ci/ghost"]
+
+
 def test_dangling_service_account_subject_is_in_the_warnings_summary(repo: pytest.Pytester) -> None:
     repo.makepyfile(test_gate="def test_gate(pfperms):\n    assert pfperms.objects('Role')\n")
     result = repo.runpytest("-p", "no:cacheprovider")

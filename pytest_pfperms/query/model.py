@@ -483,7 +483,9 @@ class Model:
                      vault_flavor=self.vault_flavor, aws_cluster=self.aws_cluster)
 
     def rules_for(self, who: Who, namespace: Str | None = None) -> list[GrantPath]:
-        """Every rule that applies to ``who`` in ``namespace`` (None: cluster scope only)."""
+        """Every rule that applies to ``who`` in ``namespace`` (None: cluster scope only); a
+        namespace a typo away from a known one is an InvalidArgument, as in ``can``."""
+        self.check_question("get", namespace)
         return self.kubernetes.rules_for(self.identity(who), namespace or "")
 
     def problems(self) -> list[str]:
