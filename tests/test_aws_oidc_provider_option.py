@@ -93,7 +93,7 @@ def test_a_malformed_value_is_refused_saying_what_is_expected(root: Path, bad: s
 def test_the_ini_setting_and_the_option(pytester: pytest.Pytester) -> None:
     pytester.makefile(".tf", main=ROLE)
     pytester.makeini(f"[pytest]\npfperms_paths = .\npfperms_aws_oidc_provider = {ARN}\n")
-    pytester.makepyfile(test_irsa="""
+    pytester.makepyfile(test_oidc_option_gate="""
         from pytest_pfperms import ServiceAccount
 
         def test_reader(pfperms):
