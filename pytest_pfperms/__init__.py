@@ -15,7 +15,7 @@ from .errors import (
 )
 from .escalation import Reach, reach
 from .model.decision import Decision, Explanation
-from .model.identities import ServiceAccount, User
+from .model.identities import Group, ServiceAccount, User
 from .model.objects import SourceRef
 from .model.requests import NonResourceRequest, ResourceRequest
 from .query.model import Model, SubjectGrant, Workload
@@ -35,6 +35,7 @@ __all__ = [
     "Decision",
     "Explanation",
     "ForAll",
+    "Group",
     "Indeterminate",
     "InvalidArgument",
     "InvariantViolation",

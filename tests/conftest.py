@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import textwrap
 from collections.abc import Callable
 
 import pytest
 
 import pytest_pfperms as pfperms
+from pytest_pfperms.sources.manifests.admission import unchecked
 
 
 @pytest.fixture(scope="module")
@@ -16,14 +18,39 @@ def build(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., pfperms.Mod
 
     Cluster defaults are off unless asked for, so that the bootstrap roles never blur a case.
     """
-    cache: dict[tuple[str, bool], pfperms.Model] = {}
+    cache: dict[tuple[str, bool, bool], pfperms.Model] = {}
 
-    def build_model(text: str, *, cluster_defaults: bool = False) -> pfperms.Model:
-        key = (text, cluster_defaults)
+    def build_model(text: str, *, cluster_defaults: bool = False,
+                    admitted: bool = True) -> pfperms.Model:
+        """``admitted=False``: keep the objects the API server would refuse (worlds that test
+        how the authorizer treats them; each such world has a test that loading refuses it)."""
+        key = (text, cluster_defaults, admitted)
         if key not in cache:
             directory = tmp_path_factory.mktemp("manifests")
             (directory / "manifests.yaml").write_text(textwrap.dedent(text), encoding="utf-8")
-            cache[key] = pfperms.load(directory, cluster_defaults=cluster_defaults)
+            with contextlib.nullcontext() if admitted else unchecked():
+                cache[key] = pfperms.load(directory, cluster_defaults=cluster_defaults)
         return cache[key]
 
     return build_model
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Add up the ``openbao_*`` and ``iam_*`` properties the oracle tests
+    (``tests/integration``) recorded and show them."""
+    for prefix, name in (("openbao_", "OpenBao"), ("iam_", "@cloud-copilot/iam-simulate")):
+        totals: dict[str, int] = {}
+        version = ""
+        for reports in terminalreporter.stats.values():
+            for report in reports:
+                if getattr(report, "when", "") != "call":
+                    continue
+                for key, value in getattr(report, "user_properties", ()):
+                    if key in ("openbao_version", "iam_simulate_version") and key.startswith(prefix):
+                        version = str(value)
+                    elif isinstance(key, str) and key.startswith(prefix) and isinstance(value, int):
+                        totals[key] = totals.get(key, 0) + value
+        if totals:
+            shown = ", ".join(f"{key.removeprefix(prefix).replace('_', ' ')}: {count}"
+                              for key, count in totals.items())
+            terminalreporter.write_line(f"{name} {version} oracle: {shown}")

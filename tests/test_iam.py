@@ -237,12 +237,33 @@ def test_irsa_session_has_no_username_so_home_resource_never_matches() -> None:
                context=irsa_context) is False
 
 
-def test_unresolved_variable_in_not_resource_makes_the_element_not_apply() -> None:
+# AWS, IAM policy elements: Variables and tags, "Policy variables with no value": "If a
+# variable that has no value in the authorization context is used as part of the Resource or
+# NotResource element of a policy, the resource that includes a policy variable with no value
+# will not match any resource." The entry drops out; the element's other entries still decide.
+
+
+def test_unresolved_variable_in_not_resource_entry_excludes_nothing() -> None:
     statement = {"Effect": "Deny", "Action": "*", "NotResource": HOME}
     documents = policy(allow(), statement)
-    assert can(documents, "s3:GetObject", "arn:aws:s3:::x/k", context={}) is True
-    assert can(documents, "s3:GetObject", "arn:aws:s3:::x/k",
-               context={"aws:username": "alice"}) is False
+    # the only entry matches no resource, so NotResource matches every resource: denied
+    assert can(documents, "s3:GetObject", "arn:aws:s3:::x/k", context={}) is False
+    assert can(documents, "s3:GetObject", "arn:aws:s3:::home/alice/k",
+               context={"aws:username": "alice"}) is True
+
+
+def test_unresolved_not_resource_entry_leaves_the_other_entries_to_decide() -> None:
+    statement = {"Effect": "Deny", "Action": "s3:*",
+                 "NotResource": [HOME, "arn:aws:s3:::public/*"]}
+    documents = policy(allow(), statement)
+    # was CAN (the whole element voided); AWS denies: x/k is not public/* and HOME matches nothing
+    assert can(documents, "s3:GetObject", "arn:aws:s3:::x/k", context={}) is False
+    assert can(documents, "s3:GetObject", "arn:aws:s3:::public/k", context={}) is True
+    allow_statement = {"Effect": "Allow", "Action": "s3:*",
+                       "NotResource": [HOME, "arn:aws:s3:::secret/*"]}
+    assert can(policy(allow_statement), "s3:GetObject", "arn:aws:s3:::x/k", context={}) is True
+    assert can(policy(allow_statement), "s3:GetObject", "arn:aws:s3:::secret/k",
+               context={}) is False
 
 
 def test_variables_in_condition_values() -> None:
@@ -254,11 +275,47 @@ def test_variables_in_condition_values() -> None:
                context={**context, "s3:prefix": "home/bob/docs"}) is False
 
 
-def test_unresolved_variable_in_negated_condition_is_false() -> None:
-    statement = allow(Condition={"StringNotEquals": {"s3:prefix": "${aws:username}"}})
+# AWS, "Policy variables with no value": the value "is effectively null. There is no equal or
+# like value", and "Inverted condition operators like StringNotEquals or StringNotLike do match
+# against a null value"; the page's own example is a Deny with StringNotEquals against a
+# variable with no value, and the request is explicitly denied.
+
+
+@pytest.mark.parametrize("operator", ["StringEquals", "StringLike", "StringEqualsIgnoreCase",
+                                      "ArnEquals", "ArnLike"])
+def test_unresolved_variable_in_positive_condition_matches_nothing(operator: str) -> None:
+    statement = allow(Condition={operator: {"s3:prefix": "${aws:username}"}})
     assert can(policy(statement), "s3:ListBucket", context={"s3:prefix": "x"}) is False
     assert can(policy(statement), "s3:ListBucket",
-               context={"s3:prefix": "x", "aws:username": "y"}) is True
+               context={"s3:prefix": "x", "aws:username": "x"}) is True
+
+
+@pytest.mark.parametrize("operator", ["StringNotEquals", "StringNotLike",
+                                      "StringNotEqualsIgnoreCase", "ArnNotEquals", "ArnNotLike"])
+def test_unresolved_variable_in_negated_condition_matches(operator: str) -> None:
+    statement = allow(Condition={operator: {"s3:prefix": "${aws:username}"}})
+    assert can(policy(statement), "s3:ListBucket", context={"s3:prefix": "x"}) is True
+    assert can(policy(statement), "s3:ListBucket",
+               context={"s3:prefix": "x", "aws:username": "x"}) is False
+
+
+def test_deny_with_negated_operator_and_variable_without_value_is_explicit_deny() -> None:
+    guard = deny("s3:*", Condition={"StringNotEquals": {
+        "s3:ExistingObjectTag/owner": "${aws:PrincipalTag/team}"}})
+    documents = policy(allow("s3:*"), guard)
+    context = {"s3:ExistingObjectTag/owner": "blue"}
+    decision = evaluate_iam(documents, "s3:GetObject", "arn:aws:s3:::b/k", context=context)
+    assert decision.allowed is False  # was CAN: the Deny did not bite
+    assert "denied by Statement[1]" in decision.explain()
+    assert can(documents, "s3:GetObject", "arn:aws:s3:::b/k",
+               context={**context, "aws:PrincipalTag/team": "blue"}) is True
+
+
+def test_unresolved_value_among_others_of_a_negated_operator() -> None:
+    # NOR over the values: the null one is matched by nothing, the literal one still counts
+    statement = allow(Condition={"StringNotEquals": {"s3:prefix": ["${aws:username}", "x"]}})
+    assert can(policy(statement), "s3:ListBucket", context={"s3:prefix": "x"}) is False
+    assert can(policy(statement), "s3:ListBucket", context={"s3:prefix": "y"}) is True
 
 
 # -- 1.4 Condition --------------------------------------------------------------------------------

@@ -150,9 +150,10 @@ def test_typed_list_kinds_and_json_files(tmp_path: Path) -> None:
 
 def test_json_that_yaml_cannot_read_falls_back_to_json(tmp_path: Path) -> None:
     path = tmp_path / "sa.json"
-    path.write_text('{"apiVersion":"v1","kind":"ServiceAccount","metadata":{"name":"a\\/b","namespace":"x"}}')
+    path.write_text('{"apiVersion":"v1","kind":"ServiceAccount","metadata":{"name":"a","namespace":"x",'
+                    '"annotations":{"url":"https:\\/\\/example.com"}}}')
     (account,) = pfperms.load(path).objects()
-    assert account.name == "a/b"
+    assert account.annotations["url"] == "https://example.com"
 
 
 def test_bad_json_names_line_and_column(tmp_path: Path) -> None:
@@ -317,7 +318,7 @@ def test_old_rbac_versions_load_with_a_warning(tmp_path: Path) -> None:
                             "is deprecated (removed in Kubernetes 1.22); read as rbac.authorization.k8s.io/v1")
 
 
-def test_objects_the_api_server_would_reject_are_flagged(tmp_path: Path) -> None:
+def test_objects_the_api_server_would_reject_are_refused(tmp_path: Path) -> None:
     path = write(tmp_path, "odd.yaml", """\
         apiVersion: rbac.authorization.k8s.io/v1
         kind: ClusterRoleBinding
@@ -325,13 +326,14 @@ def test_objects_the_api_server_would_reject_are_flagged(tmp_path: Path) -> None
         subjects: [{kind: ServiceAccount, name: nobody}, {kind: user, name: alice}]
         roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: r}
         """)
-    model = pfperms.load(path)
-    messages = [w.message for w in model.warnings]
-    assert messages == [
-        "roleRef.kind: a ClusterRoleBinding must reference a ClusterRole, not 'Role'; it grants nothing",
-        "subjects[0].namespace: a ServiceAccount subject of a ClusterRoleBinding needs a namespace; "
-        "it matches nobody",
-        "subjects[1].kind: 'user' is not User, Group or ServiceAccount (exact case); it matches nobody",
+    error = load_error(path)
+    assert [str(problem) for problem in error.problems] == [
+        f"{path}:5: roleRef.kind: Unsupported value 'Role': supported values: \"ClusterRole\" "
+        "(a ClusterRoleBinding can only bind a ClusterRole)",
+        f"{path}:4: subjects[0].namespace: Required value: a ServiceAccount subject of a "
+        "ClusterRoleBinding needs the service account's namespace",
+        f"{path}:4: subjects[1].kind: Unsupported value 'user': supported values: "
+        '"ServiceAccount", "User", "Group"; did you mean "User"?',
     ]
 
 

@@ -153,7 +153,7 @@ WHO_CAN_CASES = [
 @pytest.mark.parametrize(("verb", "resource", "request_kw", "expected"), WHO_CAN_CASES)
 def test_who_can(build: Build, verb: str, resource: str, request_kw: dict[str, Any],
                  expected: set[str]) -> None:
-    grants = build(MANIFESTS).who_can(verb, resource, **request_kw)
+    grants = build(MANIFESTS, admitted=False).who_can(verb, resource, **request_kw)
     assert {grant.subject for grant in grants} == expected
     assert all(grant.allowed is True for grant in grants)
 
@@ -173,14 +173,14 @@ def identity(subject: str) -> Any:
 def test_who_can_agrees_with_can(build: Build, verb: str, resource: str,
                                  request_kw: dict[str, Any], expected: set[str]) -> None:
     """Every subject who_can names is allowed by can(); the bindings' other subjects are not."""
-    model = build(MANIFESTS)
+    model = build(MANIFESTS, admitted=False)
     for subject in sorted(MANIFEST_SUBJECTS):
         decision = model.can(identity(subject), verb, resource, **request_kw)
         assert decision.allowed is (subject in expected), decision.explain()
 
 
 def test_grant_paths_name_binding_and_role(build: Build) -> None:
-    grants = build(MANIFESTS).who_can("get", "pods", namespace="ns1", name="p")
+    grants = build(MANIFESTS, admitted=False).who_can("get", "pods", namespace="ns1", name="p")
     by_subject = {grant.subject: grant for grant in grants}
     local = by_subject["ServiceAccount ns1/app"]
     assert local.path.binding.name == "pods-ns1"
@@ -192,7 +192,7 @@ def test_grant_paths_name_binding_and_role(build: Build) -> None:
 
 
 def test_binding_without_subjects_names_nobody(build: Build) -> None:
-    grants = build(MANIFESTS).who_can("get", "pods", namespace="ns1", name="p")
+    grants = build(MANIFESTS, admitted=False).who_can("get", "pods", namespace="ns1", name="p")
     assert "no-subjects" not in {grant.path.binding.name for grant in grants}
 
 
@@ -216,7 +216,7 @@ def test_who_can_with_cluster_defaults(build: Build, verb: str, resource: str,
                                        request_kw: dict[str, Any], expected: set[str]) -> None:
     """The bootstrap subjects are listed (system components may add more); of the
     manifests' subjects exactly the expected ones are."""
-    grants = build(MANIFESTS, cluster_defaults=True).who_can(verb, resource, **request_kw)
+    grants = build(MANIFESTS, cluster_defaults=True, admitted=False).who_can(verb, resource, **request_kw)
     subjects = {grant.subject for grant in grants}
     assert expected <= subjects
     assert subjects & MANIFEST_SUBJECTS == expected & MANIFEST_SUBJECTS
@@ -224,7 +224,7 @@ def test_who_can_with_cluster_defaults(build: Build, verb: str, resource: str,
 
 def test_who_can_without_cluster_defaults_has_no_bootstrap_subjects(build: Build) -> None:
     """cluster_defaults=False: system:masters has no grant, so can() and who_can() both leave it out."""
-    model = build(MANIFESTS)
+    model = build(MANIFESTS, admitted=False)
     subjects = {grant.subject for grant in model.who_can("delete", "nodes", name="n1")}
     assert subjects == set()
     assert model.can(pfperms.User("root", ["system:masters"]), "delete", "nodes",

@@ -3,8 +3,9 @@
 Semantics (reference ``iam-vault.md`` §1.4): operators and keys combine with AND,
 the values of one key with OR; a negated operator (``StringNotEquals``,
 ``NotIpAddress``, ``ArnNotLike``, ...) is true when the request value matches
-none of them. A key absent from the request makes a condition false, a negated
-one true; ``...IfExists`` is true when the key is absent; ``Null`` tests
+none of them. A policy value whose variable has no value is null: it matches no
+request value, so a negated operator holds for it. A key absent from the request
+makes a condition false, a negated one true; ``...IfExists`` is true when the key is absent; ``Null`` tests
 presence. ``ForAllValues:`` is true when every request value matches (and when
 the key is absent), ``ForAnyValue:`` when at least one does (false when absent);
 a single value is a one-element set for them. A multivalued key under a plain
@@ -321,7 +322,10 @@ def _single(clause: Clause, resolved: list[Resolved | Unresolved], value: Str) -
     results: list[Tri] = []
     for pattern in resolved:
         if isinstance(pattern, Unresolved):
-            results.append(False)
+            # A variable with no value is a null policy value: nothing equals or is like
+            # it, and "inverted condition operators like StringNotEquals or StringNotLike
+            # do match against a null value" (AWS, "Policy variables with no value").
+            results.append(base.negated)
             continue
         matched = _compare(base, clause.key, pattern, value)
         results.append(_not3(matched) if base.negated else matched)

@@ -115,17 +115,18 @@ def resource_results(statement: Statement, request: IamRequest) -> list[Tri | Un
 def resource_applies(statement: Statement, request: IamRequest) -> Tri:
     """Resource: some entry matches; NotResource: none does.
 
-    An entry whose policy variable has no value matches nothing; in a NotResource
-    element it makes the element not apply either (derived; see the reference §1.6).
+    An entry whose policy variable has no value matches nothing, in either element:
+    AWS, "Policy variables with no value": "If a variable that has no value in the
+    authorization context is used as part of the Resource or NotResource element of a
+    policy, the resource that includes a policy variable with no value will not match
+    any resource." So in a NotResource element such an entry excludes nothing and the
+    other entries still decide.
     """
     if statement.resources is None:  # resource-based policy without Resource: the resource itself
         return True
-    results = resource_results(statement, request)
-    if statement.not_resource:
-        if any(isinstance(result, Unresolved) for result in results):
-            return False
-        return not3(or3(result for result in results if not isinstance(result, Unresolved)))
-    return or3(result for result in results if not isinstance(result, Unresolved))
+    matched = or3(result for result in resource_results(statement, request)
+                  if not isinstance(result, Unresolved))
+    return not3(matched) if statement.not_resource else matched
 
 
 def principal_entry_matches(entry: PrincipalEntry, caller: Caller) -> Tri:

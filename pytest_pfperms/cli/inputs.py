@@ -10,6 +10,7 @@ from typing import Any
 from ..aws.cluster import cluster_from_argument
 from ..errors import InvalidArgument, LoadError, Problem
 from ..query.model import Model, Who, Workload
+from ..query.questions import check_username
 from ..sources.loading import load
 from ..sources.terraform.model_building import read_tfvars
 from ..values import Str
@@ -91,6 +92,7 @@ def who(args: argparse.Namespace, model: Model) -> Who:
     if not given_as:
         raise UsageError("say who asks: --as USER, --as system:serviceaccount:NS:NAME "
                          "or --workload Kind/name")
+    check_username(given_as)  # a look-alike of system:serviceaccount: is a typo, not a User
     if given_as.startswith("system:serviceaccount:"):
         if groups:
             raise UsageError("a service account's groups are fixed; --as-group goes with --as USER")

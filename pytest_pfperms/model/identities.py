@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..values import Str
@@ -14,7 +15,13 @@ ANONYMOUS = "system:anonymous"
 
 @dataclass(frozen=True, slots=True)
 class User:
-    """A user with exactly these groups; nothing is added (not even ``system:authenticated``)."""
+    """A user with exactly the groups given, and no others.
+
+    ``User("alice")`` has **no groups at all**, not even ``system:authenticated``, which
+    every real authenticated request carries (and which bootstrap roles such as
+    ``system:basic-user`` are bound to). To ask as ``kubectl --as alice`` does, use
+    :meth:`User.authenticated`, which adds ``system:authenticated``.
+    """
 
     name: str
     groups: tuple[str, ...] = ()
@@ -24,8 +31,33 @@ class User:
             raise TypeError(f"User groups must be a sequence of names, got the string {self.groups!r}")
         object.__setattr__(self, "groups", tuple(self.groups))
 
+    @classmethod
+    def authenticated(cls, name: str, groups: Iterable[str] = ()) -> User:
+        """An authenticated user as the API server sees one (and ``kubectl --as NAME
+        --as-group G`` impersonates one): these groups plus ``system:authenticated``."""
+        if isinstance(groups, str):
+            raise TypeError(f"User groups must be a sequence of names, got the string {groups!r}")
+        return cls(name, tuple(dict.fromkeys((*groups, AUTHENTICATED))))
+
     def __str__(self) -> str:
         return f"User {self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """A group as a subject: "can a member of this group, by the group alone, ...".
+
+    Asked as a user who has this one group and whose own name no binding names.
+    """
+
+    name: str
+
+    def member(self) -> User:
+        """The user a question about the group is asked as."""
+        return User(f"<any member of group {self.name}>", (self.name,))
+
+    def __str__(self) -> str:
+        return f"Group {self.name}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from ..explain.kubernetes import explain_rbac
 from ..kubernetes.authorizer import GrantPath, KubernetesEngine
 from ..model.decision import Decision, Explanation
 from ..model.identities import (
+    Group,
     Identity,
     ServiceAccount,
     User,
@@ -37,6 +38,7 @@ from ..values import (
 )
 from ..vault.access import VaultAccess
 from ..vault.policy_parsing import VaultFlavor, validate_flavor
+from .questions import ALWAYS_THERE, check_kind, check_username, check_verb, namespace_note
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +140,7 @@ class Workload:
         Pass ``namespace=None`` for a cluster-scoped request, or another namespace.
         """
         target = self.namespace if namespace == "" else namespace
+        self.model.check_question(verb, target)
         note = self.token_note()
         accounts = self.service_accounts
         if len(accounts) == 1:
@@ -196,7 +199,7 @@ class Workload:
         return f"<Workload {self} at {self.obj.source}>"
 
 
-Who = User | ServiceAccount | Workload | str
+Who = User | Group | ServiceAccount | Workload | str
 
 
 class Model:
@@ -221,11 +224,17 @@ class Model:
         self._workloads = [obj for obj in self._objects if isinstance(obj, WorkloadObject)]
         self._service_accounts = {(obj.namespace, obj.name): obj for obj in self._objects
                                   if obj.kind == "ServiceAccount"}
+        self._namespace_notes: dict[str, tuple[str, ...]] = {}
 
     # -- listing ---------------------------------------------------------------------------
 
     def objects(self, kind: str | None = None, *, namespace: Str | None = None) -> list[KubeObject]:
-        """Objects the sources define (never the cluster defaults), optionally by kind/namespace."""
+        """Objects the sources define (never the cluster defaults), optionally by kind/namespace.
+
+        A kind that is neither built in nor in the model is an InvalidArgument (kinds are
+        case-sensitive: ``"ClusterRoleBinding"``, not ``"clusterrolebinding"``)."""
+        if kind is not None:
+            check_kind(kind, self._kinds)
         return [obj for obj in self._objects
                 if (kind is None or obj.kind == kind)
                 and (namespace is None or obj.namespace == namespace)]
@@ -322,17 +331,66 @@ class Model:
             "ServiceAccount", "v1", account.name, account.namespace, account.source,
             service_account_name=account.name))
 
+    # -- checking questions ----------------------------------------------------------------
+
+    @cached_property
+    def _kinds(self) -> frozenset[str]:
+        return frozenset(obj.kind for obj in (*self._defaults, *self._objects))
+
+    @cached_property
+    def _rule_verbs(self) -> frozenset[str]:
+        """Every literal verb a rule of the model names (custom verbs are real verbs)."""
+        verbs: set[str] = set()
+        for obj in (*self._defaults, *self._objects):
+            for rule in getattr(obj, "rules", ()) or ():
+                if isinstance(rule.verbs, tuple):
+                    verbs.update(verb for verb in rule.verbs if isinstance(verb, str))
+        return frozenset(verbs)
+
+    @cached_property
+    def known_namespaces(self) -> frozenset[str]:
+        """Every namespace the sources mention: objects', Namespace objects', binding
+        subjects', and the ones every cluster has."""
+        found = set(ALWAYS_THERE)
+        for obj in (*self._defaults, *self._objects):
+            if isinstance(obj.namespace, str):
+                found.add(obj.namespace)
+            if obj.kind == "Namespace" and isinstance(obj.name, str):
+                found.add(obj.name)
+            for subject in getattr(obj, "subjects", ()) or ():
+                if isinstance(subject.namespace, str):
+                    found.add(subject.namespace)
+        return frozenset(found)
+
+    def check_question(self, verb: Str, namespace: Str | None) -> tuple[str, ...]:
+        """Refuse a mistyped verb or namespace (InvalidArgument with a did-you-mean); the
+        notes the decision carries (a namespace the sources never mention)."""
+        check_verb(verb, self._rule_verbs)
+        if not isinstance(namespace, str) or not namespace:
+            return ()
+        notes = self._namespace_notes.get(namespace)
+        if notes is None:  # asked once per namespace: forall asks thousands of questions
+            note = namespace_note(namespace, self.known_namespaces)
+            notes = self._namespace_notes[namespace] = (note,) if note else ()
+        return notes
+
     # -- questions -------------------------------------------------------------------------
 
     def identity(self, who: Who) -> Identity:
-        """The identity a question is about: users as given, workloads as their service account."""
+        """The identity a question is about: users as given, workloads as their service account,
+        a Group as a member with that group alone. A user name string that looks like a
+        service account's but is malformed (``system:serviceacount:ci:x``) is an InvalidArgument."""
         if isinstance(who, (User, ServiceAccount)):
             return who
+        if isinstance(who, Group):
+            return who.member()
         if isinstance(who, Workload):
             return who.service_account
         if isinstance(who, str):
+            check_username(who)
             return parse_username(who)
-        raise InvalidArgument(f"who must be a User, ServiceAccount, Workload or user name, got {who!r}")
+        raise InvalidArgument(f"who must be a User, Group, ServiceAccount, Workload or user name, "
+                              f"got {who!r}")
 
     def can(self, who: Who, verb: str, resource: str, *, namespace: Str | None = None,
             name: str | None = None, api_group: str | None = None,
@@ -343,9 +401,10 @@ class Model:
             return who.can(verb, resource, namespace=namespace, name=name, api_group=api_group,
                            subresource=subresource)
         identity = self.identity(who)
+        notes = self.check_question(verb, namespace)
         request = build_request(verb, resource, namespace=namespace, name=name,
                                 api_group=api_group, subresource=subresource)
-        return self.decide(identity, request, notes=_notes, subject=_subject)
+        return self.decide(identity, request, notes=(*_notes, *notes), subject=_subject)
 
     def decide(self, identity: Identity, request: Request, *, notes: tuple[str, ...] = (),
                subject: object = None) -> Decision:
@@ -361,6 +420,7 @@ class Model:
                 name: str | None = None, api_group: str | None = None,
                 subresource: str | None = None) -> list[SubjectGrant]:
         """Every subject that can (or, depending on unknowns, may) make the request."""
+        self.check_question(verb, namespace)
         request = build_request(verb, resource, namespace=namespace, name=name,
                                 api_group=api_group, subresource=subresource)
         grants = []
@@ -423,13 +483,40 @@ class Model:
                      vault_flavor=self.vault_flavor, aws_cluster=self.aws_cluster)
 
     def rules_for(self, who: Who, namespace: Str | None = None) -> list[GrantPath]:
-        """Every rule that applies to ``who`` in ``namespace`` (None: cluster scope only)."""
+        """Every rule that applies to ``who`` in ``namespace`` (None: cluster scope only); a
+        namespace a typo away from a known one is an InvalidArgument, as in ``can``."""
+        self.check_question("get", namespace)
         return self.kubernetes.rules_for(self.identity(who), namespace or "")
 
     def problems(self) -> list[str]:
-        """Bindings whose role is missing, and other things that grant nothing but look meant to."""
-        return [f"{error} ({binding.source})" for binding, error in self.kubernetes.resolution_errors()
-                if binding.source is not BUILTIN_SOURCE]
+        """Bindings whose role is missing, bindings of service accounts the sources do not
+        define, and other things that grant nothing but look meant to."""
+        found = [f"{error} ({binding.source})" for binding, error in self.kubernetes.resolution_errors()
+                 if binding.source is not BUILTIN_SOURCE]
+        return found + self._dangling_service_accounts()
+
+    def _dangling_service_accounts(self) -> list[str]:
+        """Service account subjects no ServiceAccount of the sources defines (every namespace's
+        ``default`` account exists anyway): often an install loaded without its namespace."""
+        if not self._service_accounts:
+            return []  # the sources define no accounts at all: they live elsewhere
+        found = []
+        for binding in self.kubernetes.all_bindings():
+            if binding.source is BUILTIN_SOURCE:
+                continue
+            for subject in binding.subjects:
+                namespace = subject.namespace or (binding.namespace if binding.kind == "RoleBinding"
+                                                  else None)
+                if (subject.kind != "ServiceAccount" or not isinstance(namespace, str)
+                        or not isinstance(subject.name, str) or subject.name == "default"
+                        or (namespace, subject.name) in self._service_accounts):
+                    continue
+                elsewhere = sorted(str(ns) for ns, name in self._service_accounts if name == subject.name)
+                hint = (f"; the sources define it in namespace {', '.join(elsewhere)} (was an install "
+                        "loaded without its namespace, e.g. kubectl apply -n?)" if elsewhere else "")
+                found.append(f"{binding.ref()} binds ServiceAccount {namespace}/{subject.name}, which "
+                             f"the sources do not define{hint} ({binding.source})")
+        return list(dict.fromkeys(found))
 
     def __repr__(self) -> str:
         return f"<Model with {len(self._objects)} objects, {len(self._workloads)} workloads>"

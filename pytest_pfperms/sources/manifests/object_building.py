@@ -30,6 +30,7 @@ from ...model.objects import (
     WorkloadObject,
 )
 from ...values import Str, Symbol, UnknownMap
+from .admission import admission_problems, unknown_field_problems
 from .schemas import first_error
 
 RBAC_GROUP = "rbac.authorization.k8s.io"
@@ -94,10 +95,13 @@ class _UnknownMapping(dict[str, Any]):
 class InvalidObject(Exception):
     """A document that does not describe a valid object: ``path`` is the field, then the message."""
 
-    def __init__(self, path: list[str | int], message: str):
+    def __init__(self, path: list[str | int], message: str,
+                 more: tuple[tuple[list[str | int], str], ...] = ()):
         super().__init__(message)
         self.path = path
         self.message = message
+        self.more = more
+        """Further (path, message) findings about the same object, in order."""
 
 
 class _Bad(Exception):
@@ -298,43 +302,6 @@ def _pod_service_account(spec: Mapping[str, Any], path: list[str | int]) -> Str:
     return "default"
 
 
-def _semantic_warnings(obj: KubeObject) -> list[str]:
-    """What the API server would reject but the authorizer evaluates anyway."""
-    found = []
-    if isinstance(obj, ClusterRoleBinding) and obj.role_ref.kind not in ("ClusterRole", UNKNOWN_KIND):
-        found.append(f"roleRef.kind: a ClusterRoleBinding must reference a ClusterRole, "
-                     f"not {obj.role_ref.kind!r}; it grants nothing")
-    if isinstance(obj, RoleBinding) and obj.role_ref.kind not in ("Role", "ClusterRole", UNKNOWN_KIND):
-        found.append(f"roleRef.kind: must be 'Role' or 'ClusterRole', not {obj.role_ref.kind!r}; "
-                     "it grants nothing")
-    if isinstance(obj, (RoleBinding, ClusterRoleBinding)):
-        if obj.role_ref.api_group != RBAC_GROUP:
-            found.append(f"roleRef.apiGroup: must be {RBAC_GROUP!r}")
-        for index, subject in enumerate(obj.subjects):
-            if subject.kind not in ("User", "Group", "ServiceAccount", UNKNOWN_KIND):
-                found.append(f"subjects[{index}].kind: {subject.kind!r} is not User, Group or "
-                             "ServiceAccount (exact case); it matches nobody")
-            elif (subject.kind == "ServiceAccount" and isinstance(obj, ClusterRoleBinding)
-                  and subject.namespace is None):
-                found.append(f"subjects[{index}].namespace: a ServiceAccount subject of a "
-                             "ClusterRoleBinding needs a namespace; it matches nobody")
-    if isinstance(obj, Role):
-        for rule in obj.rules:
-            if rule.non_resource_urls:
-                found.append(f"rules[{rule.index}].nonResourceURLs: namespaced Roles cannot "
-                             "grant non-resource URLs; it grants nothing there")
-    if isinstance(obj, (Role, ClusterRole)):
-        for rule in obj.rules:
-            if rule.resources and rule.non_resource_urls:
-                found.append(f"rules[{rule.index}]: mixes resources and nonResourceURLs")
-            names = rule.resource_names
-            if isinstance(names, tuple) and names and isinstance(rule.resources, tuple) \
-                    and len(rule.resources) > 1:
-                found.append(f"rules[{rule.index}].resourceNames: with more than one resource "
-                             "the API server rejects the rule")
-    return found
-
-
 def build_object(
     document: Mapping[str, Any],
     source: SourceRef,
@@ -342,23 +309,33 @@ def build_object(
     *,
     rule_lines: list[int] | None = None,
     condition: Symbol | None = None,
+    strict_fields: bool = False,
 ) -> Built:
-    """Build one model object from a document; raise :class:`InvalidObject` if it is malformed.
+    """Build one model object from a document; raise :class:`InvalidObject` if it is malformed
+    or the API server would refuse it (:mod:`.admission`; ``strict_fields``: unknown fields
+    too, as ``kubectl apply`` refuses them).
 
     ``condition`` marks an object that exists only if a symbol turns out so (Terraform
     ``count``/``for_each`` over values unknown before apply).
     """
     try:
         built = _build(document, source, default_namespace, rule_lines)
+        refused = admission_problems(document, strict_fields=strict_fields)
+        if refused:
+            (path, message), *more = refused
+            raise InvalidObject(path, message, tuple(more))
         if condition is not None:
             built = Built(dataclasses.replace(built.obj, condition=condition), built.warnings)
         return built
     except _Bad as problem:
         kind = document.get("kind") if isinstance(document, Mapping) else None
         exact = first_error(kind if isinstance(kind, str) else None, document)
-        if exact is not None:
-            raise InvalidObject(*exact) from None
-        raise InvalidObject(problem.path, problem.message) from None
+        found = (problem.path, problem.message) if exact is None else exact
+        unknown = unknown_field_problems(document) if strict_fields else []
+        if unknown:  # a misspelt field explains a missing one: name it first
+            (path, message), *more = [*unknown, found]
+            raise InvalidObject(path, message, tuple(more)) from None
+        raise InvalidObject(*found) from None
 
 
 def _build(document: Mapping[str, Any], source: SourceRef, default_namespace: Str,
@@ -438,7 +415,6 @@ def _build(document: Mapping[str, Any], source: SourceRef, default_namespace: St
         obj = _argo_workload(document, common)
     else:
         obj = KubeObject(**common, body=document)
-    warnings += _semantic_warnings(obj)
     return Built(obj, tuple(warnings))
 
 

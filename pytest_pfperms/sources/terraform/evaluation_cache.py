@@ -31,7 +31,7 @@ from ..files import InputRefused, read_input
 from ..hcl.file_sandbox import FileSandbox
 from ..hcl.values import TfSet
 
-RESULT_VERSION = 4
+RESULT_VERSION = 5
 """Bumped whenever what a load stores changes shape."""
 
 
