@@ -14,6 +14,7 @@ from .errors import (
     Problem,
 )
 from .escalation import Reach, reach
+from .limits import LimitExceeded, Limits
 from .model.decision import Decision, Explanation
 from .model.identities import Group, ServiceAccount, User
 from .model.objects import SourceRef
@@ -39,6 +40,8 @@ __all__ = [
     "Indeterminate",
     "InvalidArgument",
     "InvariantViolation",
+    "LimitExceeded",
+    "Limits",
     "LoadError",
     "Model",
     "NonResourceRequest",

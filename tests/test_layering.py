@@ -12,7 +12,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "pytest_pfperms"
 
-CORE = {"values", "errors", "linear_match"}
+CORE = {"values", "errors", "linear_match", "limits"}
 ENGINES = {"kubernetes", "aws", "vault"}
 SOURCES = {"sources", "sources.loading", "sources.cluster_defaults", "sources.cache", "sources.files", "sources.discovery", "sources.deep_calls", "sources.manifests",
            "sources.hcl", "sources.terraform"}
@@ -22,6 +22,7 @@ ALLOWED: dict[str, set[str]] = {
     "values": set(),
     "errors": set(),
     "linear_match": set(),
+    "limits": {"errors"},
     "model": CORE,
     **{engine: CORE | {"model"} for engine in ENGINES},
     "explain": CORE | {"model"} | ENGINES,

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..aws.cluster import ClusterOidc, cluster_from_argument
 from ..errors import LoadError, Problem, beyond_limits, limit_line
+from ..limits import DEFAULT_LIMITS, Limits, using_limits
 from ..model.objects import CloudResource, KubeObject
 from ..query.model import Model
 from ..values import Str
@@ -100,7 +101,8 @@ def load(*paths: str | os.PathLike[str], variables: Mapping[str, object] | None 
          namespaces: Mapping[str, str] | None = None,
          repo_root: str | os.PathLike[str] | None = None, cache: bool = True,
          vault_flavor: VaultFlavor = "vault", allow_partial: bool = False,
-         exclude: Sequence[str | os.PathLike[str]] = (), aws_oidc_provider: str | None = None) -> Model:
+         exclude: Sequence[str | os.PathLike[str]] = (), aws_oidc_provider: str | None = None,
+         limits: Limits | None = None) -> Model:
     """Load files and directories into a Model.
 
     ``default_namespace`` is where namespaced objects without a namespace land (as
@@ -123,7 +125,8 @@ def load(*paths: str | os.PathLike[str], variables: Mapping[str, object] | None 
     about (its IAM OIDC provider's ARN, or its issuer URL) when the sources do not define it.
 
     Every other file under a directory is loaded or listed in ``Model.warnings`` with the
-    reason (:mod:`pytest_pfperms.sources.discovery`).
+    reason (:mod:`pytest_pfperms.sources.discovery`). ``limits`` bounds the work a load may do
+    (:class:`~pytest_pfperms.limits.Limits`; past one, a LoadError naming the file and line).
     """
     if not paths:
         raise LoadError.single("<arguments>", None, "load() needs at least one file or directory")
@@ -140,7 +143,7 @@ def load(*paths: str | os.PathLike[str], variables: Mapping[str, object] | None 
         if refused is not None:
             warnings.append(Problem("<cache>", None, refused))
     excluded = tuple(Path(p).resolve() for p in exclude)
-    with using_store(store):  # one thread with a deep stack for the whole load
+    with using_store(store), using_limits(limits or DEFAULT_LIMITS):  # one deep-stack thread for it all
         return with_deep_stack(lambda: _load(
             paths, variables, cluster_defaults, default_namespace, namespaces, repo_root, vault_flavor,
             allow_partial, problems, warnings, excluded, cluster))

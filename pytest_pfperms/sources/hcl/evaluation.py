@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ...errors import LoadError
+from ...limits import LimitExceeded, active_limits
 from ...values import Symbol, derive, join_pieces
 from .evaluation_errors import EvalError, ScopeError, UndeclaredReference
 from .file_sandbox import FileSandbox
@@ -218,6 +219,9 @@ class Evaluator:
             return self.evaluate(parts[0], scope)
         pieces: list[str | Symbol] = []
         self._template_parts(parts, scope, pieces, node)
+        size = sum(len(piece) for piece in pieces if isinstance(piece, str))
+        if size > active_limits().string_bytes:
+            raise LimitExceeded.at(self.where(node), "the string this template makes", "string_bytes", size)
         return join_pieces(pieces, expression=source_text(node), source=self.where(node))
 
     def _template_parts(

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import LoadError, Problem
+from ...limits import LimitExceeded, active_limits
 from ...values import Symbol
 from ..hcl.evaluation import (
     ChildScope,
@@ -401,6 +402,8 @@ class ModuleInstance:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or value != int(value):
             raise LoadError.single(declared.file.path, declared.node.line,
                                    f"{address}: count must be a whole number >= 0, got {value!r}")
+        if value > active_limits().instances:
+            raise LimitExceeded.at(declared.where, f"{address}: count", "instances", int(value))
         return Expansion("count", [Instance(f"{address}[{i}]", i) for i in range(int(value))])
 
     def _for_each_expansion(self, address: str, value: Value, declared: Declared) -> Expansion:
@@ -421,6 +424,8 @@ class ModuleInstance:
             raise LoadError.single(declared.file.path, declared.node.line,
                                    f"{address}: for_each needs a map or a set of strings, got "
                                    f"{type(value).__name__} (wrap a list in toset())")
+        if len(items) > active_limits().instances:
+            raise LimitExceeded.at(declared.where, f"{address}: for_each", "instances", len(items))
         instances = []
         for key, each in items:
             if isinstance(key, Symbol):

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from ....limits import LimitExceeded, active_limits
 from ....values import Symbol, join_pieces
 from ..evaluation_errors import FileAccessError, FunctionCallError, FunctionError
 from ..file_sandbox import FileSandbox, MissingFile, SandboxViolation
@@ -22,6 +23,7 @@ from ..scopes import Scope
 from ..syntax_tree import Call, Expr, source_text
 from ..values import (
     ConversionError,
+    TfSet,
     Value,
     contains_symbol,
     render_value,
@@ -212,7 +214,7 @@ def call_function(function: Function, ctx: CallContext, args: list[Any]) -> Valu
 def _guarded(function: Function, ctx: CallContext, args: list[Any]) -> Value:
     path, line, name = ctx.host.path, ctx.node.line, ctx.name
     try:
-        return function.impl(ctx, args)
+        return _bounded(ctx, function.impl(ctx, args))
     except (FunctionError, ConversionError, EncodingError, RegexError, FormatError, MissingFile) as error:
         message = str(error).rstrip(".")
         raise FunctionCallError.make(
@@ -220,6 +222,17 @@ def _guarded(function: Function, ctx: CallContext, args: list[Any]) -> Value:
         ) from None
     except SandboxViolation as error:
         raise FileAccessError.single(path, line, f'Call to function "{name}" refused: {error}') from None
+
+
+def _bounded(ctx: CallContext, value: Value) -> Value:
+    """``value``, unless it is past the load's limits (a string doubled forty times, a list
+    of millions): then a :class:`~pytest_pfperms.limits.LimitExceeded` at the call."""
+    limits = active_limits()
+    if isinstance(value, str) and len(value) > limits.string_bytes:
+        raise LimitExceeded.at(ctx.where, f"the string {ctx.name}() returns", "string_bytes", len(value))
+    if isinstance(value, list | dict | TfSet) and len(value) > limits.elements:
+        raise LimitExceeded.at(ctx.where, f"the collection {ctx.name}() returns", "elements", len(value))
+    return value
 
 
 def _convert(value: Value, kind: str) -> Value:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Any
 
+from ....limits import LimitExceeded, active_limits
 from ....values import Symbol
 from ..evaluation_errors import FunctionError
 from ..go_text import grapheme_count
@@ -444,6 +446,9 @@ def _setproduct(ctx: CallContext, args: list[Any]) -> Value:
         if not isinstance(arg, list | TfSet):
             raise fail("a set or a list is required")
         lists.append(list(arg))
+    size = math.prod(len(items) for items in lists)
+    if size > active_limits().elements:
+        raise LimitExceeded.at(ctx.where, "setproduct() result", "elements", size)
     product: list[list[Value]] = [[]]
     for items in lists:
         product = [[*prefix, item] for prefix in product for item in items]

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 
+from ....limits import active_limits
 from ....values import Symbol
 from ..go_text import grapheme_count, graphemes
 from ..values import (
@@ -26,6 +27,13 @@ from ..values import (
     to_string,
 )
 
+
+class FormatTooWide(Exception):
+    """A verb's width or precision is past ``Limits.format_width`` (the caller adds where)."""
+
+    def __init__(self, width: int):
+        super().__init__(width)
+        self.width = width
 
 class FormatError(Exception):
     """The format string or its arguments are invalid (Terraform's wording)."""
@@ -95,6 +103,8 @@ def format_pieces(spec: str, args: list[Value]) -> list[str | Symbol]:
             verb.width = int(match.group("width"))
         if match.group("prec") is not None:
             verb.prec = int(match.group("prec")[1:] or "0")
+        if max(verb.width, verb.prec) > active_limits().format_width:
+            raise FormatTooWide(max(verb.width, verb.prec))
         highest = max(highest, verb.arg)
         out.append(_format_one(verb, args))
         next_arg = verb.arg + 1

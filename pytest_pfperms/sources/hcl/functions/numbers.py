@@ -59,13 +59,17 @@ def _signum(ctx: CallContext, args: list[Any]) -> Value:
 @register("pow", param("num", "number"), param("power", "number"))
 def _pow(ctx: CallContext, args: list[Any]) -> Value:
     base, power = args
+    # Terraform's pow is Go's math.Pow on float64 (an integer power of a billion is +Inf
+    # there, not a billion-digit integer to compute)
     try:
-        result = base**power
-    except (OverflowError, ZeroDivisionError):
+        result = math.pow(float(base), float(power))
+    except OverflowError:
         return float("inf")
-    if isinstance(result, complex):
-        raise fail("result is not a real number")
-    return result if isinstance(result, int) else _tidy(result)
+    except (ValueError, ZeroDivisionError):
+        if base == 0 and power < 0:
+            return float("inf")
+        raise fail("result is not a real number") from None
+    return _tidy(result)
 
 
 @register("log", param("num", "number"), param("base", "number"))

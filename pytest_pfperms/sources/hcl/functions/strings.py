@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from ....limits import LimitExceeded
 from ....values import EncodedDocument, Symbol
 from ..go_text import (
     go_lower,
@@ -38,6 +39,7 @@ from .encoding import (
 )
 from .format import (
     FormatError,
+    FormatTooWide,
     NeedsKnown,
     format_list_lengths,
     format_pieces,
@@ -269,6 +271,8 @@ def _format(ctx: CallContext, args: list[Any]) -> Value:
         return ctx.pieces(format_pieces(spec, values))
     except NeedsKnown:
         return ctx.unknown(args)
+    except FormatTooWide as error:
+        raise LimitExceeded.at(ctx.where, "format() width", "format_width", error.width) from None
 
 
 @register("formatlist", param("format", "string"), variadic=param("args", "any", nullable=True), symbols=True)
@@ -276,6 +280,13 @@ def _formatlist(ctx: CallContext, args: list[Any]) -> Value:
     spec, values = args[0], args[1:]
     if isinstance(spec, Symbol) or any(isinstance(value, Symbol) for value in values):
         return ctx.unknown(args)
+    try:
+        return _format_rows(ctx, spec, values, args)
+    except FormatTooWide as error:
+        raise LimitExceeded.at(ctx.where, "formatlist() width", "format_width", error.width) from None
+
+
+def _format_rows(ctx: CallContext, spec: str, values: list[Any], args: list[Any]) -> Value:
     if not values:
         return [ctx.pieces(format_pieces(spec, []))]
     count = format_list_lengths(values)
