@@ -148,3 +148,22 @@ def test_nested_expressions_terraform_parses_are_parsed(tmp_path: Path) -> None:
                                f'  metadata {{ name = local.x{"[0]" * depth} }}\n}}\n')
     model = pfperms.load(tmp_path, cache=False)
     assert [o.name for o in model.objects("Namespace")] == ["deep"]
+
+
+def test_a_kubectl_manifest_alias_bomb_is_refused_not_expanded(tmp_path: Path) -> None:
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
+        f"*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
+        for i in range(8))
+    write(tmp_path, "main.tf", 'resource "kubectl_manifest" "laughs" {\n  yaml_body = <<EOF\n'
+                               "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n"
+                               + "".join("  " + line + "\n" for line in bomb.splitlines()) + "EOF\n}\n")
+    message = load_error(tmp_path)
+    assert "main.tf:1" in message and "kubectl_manifest.laughs" in message and "aliases" in message
+
+
+def test_a_nul_byte_in_a_kubectl_manifest_is_refused(tmp_path: Path) -> None:
+    write(tmp_path, "main.tf", 'resource "kubectl_manifest" "x" {\n'
+                               '  yaml_body = "apiVersion: v1\\nkind: ConfigMap\\nmetadata:\\n  name: a\\u0000b\\n"\n}\n')
+    message = load_error(tmp_path)
+    assert "main.tf:1" in message and "NUL byte at line 4" in message

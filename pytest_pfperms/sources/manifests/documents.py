@@ -201,6 +201,24 @@ def _helm_sources(text: str) -> tuple[list[int], list[str]]:
     return lines, names
 
 
+def iter_documents(text: str, path: str) -> Iterator[Any]:
+    """Each document of a YAML text as a plain value, read lazily by the strict reader
+    (later documents are not read until asked for, as the kubectl provider reads only the
+    first); the first problem met raises ValueError with its line."""
+    result = ManifestResult()
+    for _, value in _documents(text, path, result):
+        if result.problems:
+            break
+        yield value
+    if result.problems:
+        problem = result.problems[0]
+        lines = text.splitlines()
+        shown = f"\n  {problem.line} | {lines[problem.line - 1]}" \
+            if problem.line and problem.line <= len(lines) else ""
+        at = f" at line {problem.line}" if problem.line else ""
+        raise ValueError(f"{path}: invalid YAML{at}: {problem.message}{shown}")
+
+
 def read_documents(text: str, path: str) -> tuple[list[Any], list[Problem]]:
     """Every document of a YAML text as plain values, read by the same strict reader as
     manifests (safe constructors, duplicate keys refused, alias bombs refused), and the

@@ -306,7 +306,11 @@ class TerraformMapper(ObjectMapper):
                 value = module.eval(expr, declared, scope)
             override = block.body.attributes.get("override_namespace")
             namespace = module.eval(override.expr, declared, scope) if override is not None else None
-            documents = kubectl_manifest_objects(value, override_namespace=namespace)
+            try:
+                documents = kubectl_manifest_objects(value, override_namespace=namespace)
+            except ValueError as error:  # what the kubectl provider refuses
+                self.problems.append(Problem(source.path, source.line, f"{instance.address}: {error}"))
+                return
             self.add_documents(documents, source, condition)
             return
         obj = module.instance_object("resource", type_name, declared, instance, mode)

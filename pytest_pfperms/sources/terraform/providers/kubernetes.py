@@ -124,10 +124,9 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
 from ....values import Str, Symbol
 from ...hcl.values import ConversionError, to_bool, to_string
+from ...manifests.documents import iter_documents
 from ...manifests.object_building import CLUSTER_SCOPED_KINDS, RBAC_GROUP
 
 RBAC_V1 = f"{RBAC_GROUP}/v1"
@@ -538,17 +537,6 @@ def manifest_for(resource_type: str, body: Mapping[str, Any]) -> dict[str, Any] 
 # --------------------------------------------------------------------------- kubectl_manifest
 
 
-def _yaml_error(text: str, problem: yaml.YAMLError) -> ValueError:
-    mark = getattr(problem, "problem_mark", None) or getattr(problem, "context_mark", None)
-    if isinstance(problem, yaml.MarkedYAMLError) and mark is not None:
-        lines = text.splitlines()
-        line_text = lines[mark.line] if mark.line < len(lines) else ""
-        reason = problem.problem or problem.context or "invalid YAML"
-        return ValueError(f"yaml_body: invalid YAML at line {mark.line + 1}, column {mark.column + 1}: "
-                          f"{reason}\n  {mark.line + 1} | {line_text}")
-    return ValueError(f"yaml_body: invalid YAML: {problem}")
-
-
 def _go_key(key: Any) -> str:
     """A map key as the kubectl provider sees it after its YAML -> JSON step (``fmt.Sprint``)."""
     if isinstance(key, str):
@@ -569,16 +557,12 @@ def _string_keys(value: Any) -> Any:
 
 
 def _documents(text: str) -> Iterator[Any]:
-    """The YAML documents of ``text``, parsed lazily (safe loader); bad YAML raises ValueError."""
-    documents = yaml.safe_load_all(text)
-    while True:
-        try:
-            document = next(documents)
-        except StopIteration:
-            return
-        except yaml.YAMLError as problem:
-            raise _yaml_error(text, problem) from None
-        yield document
+    """The YAML documents of ``text``, read lazily by the manifests' strict reader (safe
+    constructors, alias bombs and NUL bytes refused); bad YAML raises ValueError."""
+    if "\0" in text:
+        line = text.count("\n", 0, text.index("\0")) + 1
+        raise ValueError(f"yaml_body: holds a NUL byte at line {line}, which YAML does not allow")
+    return iter_documents(text, "yaml_body")
 
 
 def _first_object(yaml_body: Any) -> dict[str, Any]:
