@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 from ..aws.irsa import AwsAccess, decide_many
@@ -306,23 +306,25 @@ class Model:
             subresource: str | None = None, _notes: tuple[str, ...] = (),
             _subject: object = None) -> Decision:
         """Whether ``who`` may make the request; ``namespace=None`` asks at cluster scope."""
-        if isinstance(who, Workload):
+        if who.__class__ is ServiceAccount or who.__class__ is User:
+            identity: Identity = who
+        elif isinstance(who, Workload):
             return who.can(verb, resource, namespace=namespace, name=name, api_group=api_group,
                            subresource=subresource)
-        identity = self.identity(who)
+        else:
+            identity = self.identity(who)
         request = build_request(verb, resource, namespace=namespace, name=name,
                                 api_group=api_group, subresource=subresource)
-        return self.decide(identity, request, notes=_notes, subject=_subject)
+        engine = self.kubernetes
+        return Decision(engine.allowed(identity, request), _subject or identity, request,
+                        partial(explain_rbac, engine, identity, request, notes=_notes))
 
     def decide(self, identity: Identity, request: Request, *, notes: tuple[str, ...] = (),
                subject: object = None) -> Decision:
         """The RBAC decision for already built request attributes."""
         engine = self.kubernetes
-
-        def explain(decision: Decision) -> Explanation:
-            return explain_rbac(engine, identity, request, decision, notes)
-
-        return Decision(engine.allowed(identity, request), subject or identity, request, explain)
+        return Decision(engine.allowed(identity, request), subject or identity, request,
+                        partial(explain_rbac, engine, identity, request, notes=notes))
 
     def who_can(self, verb: str, resource: str, *, namespace: Str | None = None,
                 name: str | None = None, api_group: str | None = None,
