@@ -11,6 +11,7 @@ the questions come in and however often they are asked.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import random
 from typing import Any
 
@@ -130,3 +131,28 @@ def test_the_indexed_path_decides_as_the_candidate_path(manifests: list[Manifest
         assert fast.allowed(who, request) is expected, (
             f"{who} {request.describe()}: indexed path {fast.allowed(who, request)}, candidate path "
             f"{expected}; symbols at {chosen}, conditional {sorted(conditional)}")
+
+
+@given(pst.manifests(), st.data())
+def test_who_can_answers_from_its_caches_as_a_fresh_engine(manifests: list[Manifest],
+                                                          data: st.DataObject) -> None:
+    """``who_can`` keeps what the ClusterRoleBindings grant per request less its namespace:
+    asking in one namespace after another must list what a fresh engine lists."""
+    drawn = copy.deepcopy(manifests)
+    sites = _sites(drawn)
+    chosen = data.draw(st.lists(st.sampled_from(sites), max_size=3, unique=True), label="symbols") \
+        if sites else []
+    for site in chosen:
+        _set(drawn, site, data.draw(st.sampled_from([X, Y]), label=f"symbol at {site}"))
+    objects = _objects(drawn, set())
+    engine = KubernetesEngine(objects)
+    asked = []
+    for request in data.draw(st.lists(st.sampled_from(REQUESTS), min_size=1, max_size=8), label="requests"):
+        if isinstance(request, NonResourceRequest):
+            asked.append(request)
+            continue
+        asked += [dataclasses.replace(request, namespace=namespace, name=name)
+                  for namespace in ("ns0", "ns1", "", X) for name in ("", "obj0", Y)]
+    random.Random(data.draw(st.integers(0, 2**32), label="order")).shuffle(asked)
+    for request in asked:
+        assert engine.who_can(request) == KubernetesEngine(objects).who_can(request), request.describe()

@@ -289,6 +289,12 @@ class KubernetesEngine:
         """Per identity; a service account is keyed by its two names (cheaper to hash than the
         dataclass, and never equal to a user's key, which is the User)."""
         self._planned = 0
+        self._role_matches: dict[tuple[object, ...], dict[int, tuple[EffectiveRule, Tri] | None]] = {}
+        self._cluster_grants: dict[tuple[object, ...], list[GrantPath]] = {}
+        self._namespace_order = {namespace: position for position, namespace
+                                 in enumerate(self.bindings_by_namespace)}
+        self._symbolic_namespaces: list[Str] = [namespace for namespace in self.bindings_by_namespace
+                                                if isinstance(namespace, Symbol)]
 
     # -- structure -------------------------------------------------------------------------
 
@@ -660,15 +666,40 @@ class KubernetesEngine:
         Like the API server's ``AllowedSubjects``: ClusterRoleBindings, then the
         RoleBindings of the request's namespace. ServiceAccount subjects that omit
         their namespace are shown with the binding's namespace filled in.
+
+        What the ClusterRoleBindings grant does not depend on the namespace, so it is kept
+        per request (less its namespace), as is which rule of each role matches.
         """
         namespace: Str = "" if isinstance(request, NonResourceRequest) else request.namespace
-        scoped: list[tuple[Binding, Tri]] = [(b, True) for b in self.cluster_bindings.all]
-        if namespace != "":
-            for index_namespace, index in self.bindings_by_namespace.items():
-                in_scope = eq3(index_namespace, namespace)
-                if in_scope is not False:
-                    scoped.extend((b, in_scope) for b in index.all)
-        role_match: dict[int, tuple[EffectiveRule, Tri] | None] = {}
+        key: tuple[object, ...] = ((request.verb, request.path) if isinstance(request, NonResourceRequest)
+                                   else (request.verb, request.api_group, request.resource,
+                                         request.subresource, request.name))
+        if len(self._role_matches) > 10_000:
+            self._role_matches.clear()
+            self._cluster_grants.clear()
+        role_match = self._role_matches.setdefault(key, {})
+        cluster = self._cluster_grants.get(key)
+        if cluster is None:
+            cluster = self._grants([(b, True) for b in self.cluster_bindings.all], request, role_match)
+            self._cluster_grants[key] = cluster
+        if namespace == "":
+            return list(cluster)
+        scoped: list[tuple[Binding, Tri]] = []
+        if namespace.__class__ is str:
+            indexes: list[Str] = [namespace] if namespace in self.bindings_by_namespace else []
+            if self._symbolic_namespaces:
+                order = self._namespace_order.__getitem__
+                indexes = sorted([*indexes, *self._symbolic_namespaces], key=order)
+        else:
+            indexes = list(self.bindings_by_namespace)
+        for index_namespace in indexes:
+            in_scope = eq3(index_namespace, namespace)
+            if in_scope is not False:
+                scoped.extend((b, in_scope) for b in self.bindings_by_namespace[index_namespace].all)
+        return [*cluster, *self._grants(scoped, request, role_match)]
+
+    def _grants(self, scoped: list[tuple[Binding, Tri]], request: Request,
+                role_match: dict[int, tuple[EffectiveRule, Tri] | None]) -> list[GrantPath]:
         results: list[GrantPath] = []
         for binding, in_scope in scoped:
             for role, role_certain in self.resolve(binding).roles:
