@@ -7,9 +7,11 @@ cluster's default roles when asked.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import LoadError, Problem, beyond_limits
@@ -93,6 +95,24 @@ def _display(path: Path) -> str:
         return str(path)
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a model is built.
+
+    Loading allocates millions of objects that all live on; every full collection meanwhile
+    walks the whole growing graph, which made loads superlinear (4x the objects took 4.5x
+    the time, 8x up to 9.9x). Reference counting still frees everything else at once; the
+    collector resumes (and catches up) when the model is built."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def load(*paths: str | os.PathLike[str], variables: Mapping[str, object] | None = None,
          cluster_defaults: bool = True, default_namespace: str = "default",
          namespaces: Mapping[str, str] | None = None,
@@ -133,7 +153,7 @@ def load(*paths: str | os.PathLike[str], variables: Mapping[str, object] | None 
         store, refused = open_store([root if root.is_dir() else root.parent for root in roots])
         if refused is not None:
             warnings.append(Problem("<cache>", None, refused))
-    with using_store(store):
+    with using_store(store), collector_paused():
         return _load(paths, variables, cluster_defaults, default_namespace, namespaces, repo_root,
                      vault_flavor, allow_partial, problems, warnings,
                      tuple(Path(p).resolve() for p in exclude))
