@@ -156,3 +156,42 @@ def test_who_can_answers_from_its_caches_as_a_fresh_engine(manifests: list[Manif
     random.Random(data.draw(st.integers(0, 2**32), label="order")).shuffle(asked)
     for request in asked:
         assert engine.who_can(request) == KubernetesEngine(objects).who_can(request), request.describe()
+
+
+@given(pst.manifests(), st.data())
+def test_explanations_look_for_grants_elsewhere_in_every_namespace_that_may_hold_one(
+        manifests: list[Manifest], data: st.DataObject) -> None:
+    """``binding_namespaces`` (where a denial's explanation looks for the same grant) leaves out
+    only namespaces whose RoleBindings grant the identity nothing for certain."""
+    drawn = copy.deepcopy(manifests)
+    sites = [site for site in _sites(drawn) if site[1] in ("metadata", "subjects")]
+    chosen = data.draw(st.lists(st.sampled_from(sites), max_size=2, unique=True), label="symbols") \
+        if sites else []
+    for site in chosen:
+        _set(drawn, site, data.draw(st.sampled_from([X, Y]), label=f"symbol at {site}"))
+    engine = KubernetesEngine(_objects(drawn, set()))
+    for who in IDENTITIES:
+        looked = engine.binding_namespaces(who)
+        for namespace in set(engine.bindings_by_namespace) - set(looked):
+            for request in REQUESTS[::7]:
+                if isinstance(request, NonResourceRequest):
+                    continue
+                moved = dataclasses.replace(request, namespace=namespace)
+                granted = [path for path in engine.grant_paths(who, moved)
+                           if path.allowed is True and path.binding.namespace == namespace]
+                assert not granted, f"{who}: {granted[0]} in {namespace}, which is not looked at"
+
+
+@given(pst.manifests())
+def test_objects_by_kind_and_namespace_lists_what_a_scan_finds(manifests: list[Manifest]) -> None:
+    from property_support import load
+
+    model = load(manifests)
+    everything = model.objects()
+    kinds = [None, *sorted({obj.kind for obj in everything}), "Pod"]
+    namespaces = [None, *sorted({obj.namespace for obj in everything if obj.namespace}), "nowhere"]
+    for kind in kinds:
+        for namespace in namespaces:
+            scanned = [obj for obj in everything if (kind is None or obj.kind == kind)
+                       and (namespace is None or obj.namespace == namespace)]
+            assert model.objects(kind, namespace=namespace) == scanned, (kind, namespace)

@@ -291,6 +291,7 @@ class KubernetesEngine:
         self._planned = 0
         self._role_matches: dict[tuple[object, ...], dict[int, tuple[EffectiveRule, Tri] | None]] = {}
         self._cluster_grants: dict[tuple[object, ...], list[GrantPath]] = {}
+        self._key_namespaces: dict[IndexKey, list[Str]] | None = None
         self._namespace_order = {namespace: position for position, namespace
                                  in enumerate(self.bindings_by_namespace)}
         self._symbolic_namespaces: list[Str] = [namespace for namespace in self.bindings_by_namespace
@@ -615,6 +616,23 @@ class KubernetesEngine:
                                       and3((base, role_certain, effective.certain))))
             scope.entries[key] = found
         return found
+
+    def binding_namespaces(self, who: Identity) -> list[Str]:
+        """The namespaces, in order, whose RoleBindings could grant ``who`` something for
+        certain: those naming one of its subject keys, and those whose name is a symbol
+        (every namespace when its keys cannot describe it exactly)."""
+        keys = exact_keys(who)
+        if keys is None:
+            return list(self.bindings_by_namespace)
+        if self._key_namespaces is None:
+            table: dict[IndexKey, list[Str]] = defaultdict(list)
+            for namespace, index in self.bindings_by_namespace.items():
+                for key in index.by_key:
+                    table[key].append(namespace)
+            self._key_namespaces = dict(table)
+        found = {namespace for key in keys for namespace in self._key_namespaces.get(key, ())}
+        found.update(self._symbolic_namespaces)
+        return sorted(found, key=self._namespace_order.__getitem__)
 
     def reference_plan(self, who: Identity, namespace: Str) -> _Plan:
         """The plan built from ``candidates`` alone: every binding that applies, found one by one.

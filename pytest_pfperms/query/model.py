@@ -196,6 +196,10 @@ class Workload:
 
 Who = User | ServiceAccount | Workload | str
 
+_ANY = object()
+"""In ``Model._object_index`` keys: any kind or any namespace (None is a cluster-scoped
+object's namespace)."""
+
 
 class Model:
     """Everything loaded, ready to answer questions. Immutable; build it with ``pfperms.load``."""
@@ -219,9 +223,27 @@ class Model:
 
     def objects(self, kind: str | None = None, *, namespace: Str | None = None) -> list[KubeObject]:
         """Objects the sources define (never the cluster defaults), optionally by kind/namespace."""
-        return [obj for obj in self._objects
-                if (kind is None or obj.kind == kind)
-                and (namespace is None or obj.namespace == namespace)]
+        if kind is None and namespace is None:
+            return list(self._objects)
+        return list(self._object_index.get((_ANY if kind is None else kind,
+                                             _ANY if namespace is None else namespace), ()))
+
+    @cached_property
+    def _object_index(self) -> dict[tuple[object, object], list[KubeObject]]:
+        """The objects by (kind, namespace), (kind, any) and (any, namespace), in order."""
+        index: dict[tuple[object, object], list[KubeObject]] = {}
+        for obj in self._objects:
+            for key in ((obj.kind, _ANY), (_ANY, obj.namespace), (obj.kind, obj.namespace)):
+                index.setdefault(key, []).append(obj)
+        return index
+
+    @cached_property
+    def _workload_index(self) -> dict[tuple[str, Str], list[WorkloadObject]]:
+        """The workloads by (kind, name), in order."""
+        index: dict[tuple[str, Str], list[WorkloadObject]] = {}
+        for obj in self._workloads:
+            index.setdefault((obj.kind, obj.name), []).append(obj)
+        return index
 
     def service_account_object(self, account: ServiceAccount) -> KubeObject | None:
         """The ServiceAccount object behind an identity, if the sources define it."""
@@ -243,9 +265,8 @@ class Model:
         if not sep or not kind or not name:
             raise InvalidArgument(f"name a workload as 'Kind/name' (e.g. 'Deployment/web') or by its "
                                   f"Terraform address (e.g. 'module.web'), not {ref!r}")
-        found = [obj for obj in self._workloads
-                 if obj.kind == kind and obj.name == name
-                 and (namespace is None or obj.namespace == namespace)]
+        found = [obj for obj in self._workload_index.get((kind, name), ())
+                 if namespace is None or obj.namespace == namespace]
         if len(found) == 1:
             return Workload(self, found[0])
         if len(found) > 1:
