@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from .. import escalation  # noqa: F401  (installs Model.reach on every model loaded here)
 from ..errors import LoadError, Problem, beyond_limits
 from ..model.objects import CloudResource, KubeObject
 from ..query.model import Model
