@@ -570,7 +570,8 @@ class KubernetesEngine:
         hits: frozenset[IndexKey] = frozenset()
         uncertain: list[Binding] = []
         if local is not None:
-            hits = frozenset(local.by_key.keys() & part.keys)
+            if not local.by_key.keys().isdisjoint(part.keys):
+                hits = frozenset(local.by_key.keys() & part.keys)
             uncertain = local.uncertain
         if not hits and not uncertain and not symbolic:
             return part.cluster_plan
