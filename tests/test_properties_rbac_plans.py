@@ -195,3 +195,24 @@ def test_objects_by_kind_and_namespace_lists_what_a_scan_finds(manifests: list[M
             scanned = [obj for obj in everything if (kind is None or obj.kind == kind)
                        and (namespace is None or obj.namespace == namespace)]
             assert model.objects(kind, namespace=namespace) == scanned, (kind, namespace)
+
+
+def test_a_subject_of_unknown_kind_with_a_literal_name_may_apply() -> None:
+    """Found while indexing: a subject whose kind is unknown before apply but whose name is a
+    literal was neither indexed nor held as uncertain, so ``can()`` said CANNOT where
+    ``who_can`` (and the subject's own matching) said it may."""
+    kind = Symbol("var.kind", expression="var.kind")
+    objects = _objects([
+        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": "reader"},
+         "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get"]}]},
+        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+         "metadata": {"name": "reader"},
+         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "reader"},
+         "subjects": [{"kind": kind, "name": "system:serviceaccount:ns0:sa0"}]},
+    ], set())
+    engine = KubernetesEngine(objects)
+    request = ResourceRequest("get", "", "pods", "", "ns0", "")
+    assert engine.allowed(ServiceAccount("ns0", "sa0"), request) is None
+    assert engine.reference_plan(ServiceAccount("ns0", "sa0"), "ns0").decide(request) is None
+    assert [path.allowed for path in engine.who_can(request)] == [None]
+    assert engine.allowed(User("alice"), ResourceRequest("get", "", "secrets", "", "ns0", "")) is False

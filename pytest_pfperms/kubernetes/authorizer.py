@@ -176,7 +176,10 @@ def _subject_key(subject: Subject, binding_namespace: Str) -> IndexKey | None:
 
 
 def _is_symbolic_subject(subject: Subject) -> bool:
-    return isinstance(subject.name, Symbol) or isinstance(subject.namespace, Symbol)
+    """A subject whose match depends on values unknown before apply: its name or namespace, or
+    its kind (a subject of unknown kind may be anyone, whatever its literal name)."""
+    return (subject.kind == UNKNOWN_KIND or isinstance(subject.name, Symbol)
+            or isinstance(subject.namespace, Symbol))
 
 
 def identity_keys(who: Identity) -> tuple[IndexKey, ...] | None:
