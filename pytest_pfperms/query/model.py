@@ -337,8 +337,9 @@ class Model:
         request = build_request(verb, resource, namespace=namespace, name=name,
                                 api_group=api_group, subresource=subresource)
         engine = self.kubernetes
-        return Decision(engine.allowed(identity, request), _subject or identity, request,
-                        partial(explain_rbac, engine, identity, request, notes=_notes))
+        explainer = (partial(explain_rbac, engine, identity, request, notes=_notes) if _notes
+                     else partial(explain_rbac, engine, identity, request))
+        return Decision(engine.allowed(identity, request), _subject or identity, request, explainer)
 
     def decide(self, identity: Identity, request: Request, *, notes: tuple[str, ...] = (),
                subject: object = None) -> Decision:
