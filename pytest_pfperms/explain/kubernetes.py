@@ -63,8 +63,8 @@ def _elsewhere(engine: KubernetesEngine, who: Identity, request: Request) -> lis
     if isinstance(request, NonResourceRequest) or not request.namespace:
         return []
     found = []
-    for namespace, index in engine.bindings_by_namespace.items():
-        if namespace == request.namespace or not index.all:
+    for namespace in engine.binding_namespaces(who):
+        if namespace == request.namespace:
             continue
         moved = request.__class__(request.verb, request.api_group, request.resource,
                                   request.subresource, namespace, request.name)

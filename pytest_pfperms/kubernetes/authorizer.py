@@ -97,22 +97,20 @@ class _Plan:
 
     __slots__ = ("by_resource", "symbolic", "url_rules")
 
-    def __init__(self, candidates: list[_Candidate]):
+    def __init__(self, entries: Iterable[_PlanEntry]):
         self.by_resource: dict[str, list[_PlanEntry]] = defaultdict(list)
         self.symbolic: list[_PlanEntry] = []
         self.url_rules: list[_PlanEntry] = []
-        for candidate in candidates:
-            for _role, effective, compiled, certain in candidate.rules:
-                rule = effective.rule
-                entry = (compiled, rule, certain)
-                if rule.non_resource_urls:
-                    self.url_rules.append(entry)
-                if compiled is None:
-                    self.symbolic.append(entry)
-                    continue
-                assert isinstance(rule.resources, tuple)
-                for resource in dict.fromkeys(rule.resources):
-                    self.by_resource[str(resource)].append(entry)
+        for entry in entries:
+            compiled, rule, _certain = entry
+            if rule.non_resource_urls:
+                self.url_rules.append(entry)
+            if compiled is None:
+                self.symbolic.append(entry)
+                continue
+            assert isinstance(rule.resources, tuple)
+            for resource in dict.fromkeys(rule.resources):
+                self.by_resource[str(resource)].append(entry)
         self.by_resource.default_factory = None
 
     def decide(self, request: ResourceRequest) -> Tri:
@@ -146,7 +144,10 @@ class _Plan:
         return _first_allow(self.url_rules, request)
 
 
-_EMPTY_PLAN = _Plan([])
+def _candidate_entries(candidates: Iterable[_Candidate]) -> list[_PlanEntry]:
+    """The plan entries of candidates' rules, in order."""
+    return [(compiled, effective.rule, certain) for candidate in candidates
+            for _role, effective, compiled, certain in candidate.rules]
 
 
 def _first_allow(entries: Iterable[_PlanEntry], request: Request) -> Tri:
@@ -176,7 +177,10 @@ def _subject_key(subject: Subject, binding_namespace: Str) -> IndexKey | None:
 
 
 def _is_symbolic_subject(subject: Subject) -> bool:
-    return isinstance(subject.name, Symbol) or isinstance(subject.namespace, Symbol)
+    """A subject whose match depends on values unknown before apply: its name or namespace, or
+    its kind (a subject of unknown kind may be anyone, whatever its literal name)."""
+    return (subject.kind == UNKNOWN_KIND or isinstance(subject.name, Symbol)
+            or isinstance(subject.namespace, Symbol))
 
 
 def identity_keys(who: Identity) -> tuple[IndexKey, ...] | None:
@@ -188,15 +192,32 @@ def identity_keys(who: Identity) -> tuple[IndexKey, ...] | None:
     return (("u", who.username), *(("g", group) for group in who.groups))
 
 
+def exact_keys(who: Identity) -> tuple[IndexKey, ...] | None:
+    """The identity's index keys when they decide exactly which concrete subjects apply to it.
+
+    Holds for every user, and for a service account whose namespace and name are literal,
+    non-empty and free of ``:`` (otherwise ``system:serviceaccount:a:b:c`` could be read two
+    ways, and the authorizer's reading differs from a string comparison); None otherwise."""
+    if isinstance(who, User):
+        return identity_keys(who)
+    namespace, name = who.namespace, who.name
+    if (namespace.__class__ is str and name.__class__ is str and namespace and name
+            and ":" not in namespace and ":" not in name):
+        return identity_keys(who)
+    return None
+
+
 class _BindingIndex:
     """Bindings of one scope (all ClusterRoleBindings, or the RoleBindings of one namespace)."""
 
-    __slots__ = ("all", "by_key", "uncertain")
+    __slots__ = ("all", "by_key", "entries", "uncertain")
 
     def __init__(self) -> None:
         self.all: list[Binding] = []
         self.by_key: dict[IndexKey, list[tuple[Binding, Subject]]] = defaultdict(list)
         self.uncertain: list[Binding] = []
+        self.entries: dict[IndexKey, list[_PlanEntry]] = {}
+        """Per subject key, the rules its bindings grant (built on first use)."""
 
     def add(self, binding: Binding) -> None:
         self.all.append(binding)
@@ -213,6 +234,29 @@ class _BindingIndex:
                 self.by_key[key].append((binding, subject))
         if symbolic:
             self.uncertain.append(binding)
+
+
+_Combination = tuple[frozenset[IndexKey], int, frozenset[IndexKey]]
+
+
+class _IdentityPart:
+    """What the engine keeps per identity: its subject keys (None when they cannot describe it
+    exactly, so it is planned through the candidate path only), the keys ClusterRoleBindings
+    name, its candidates among the symbolic ClusterRoleBindings, its cluster-scope plan, and
+    its plan per namespace asked about."""
+
+    __slots__ = ("by_namespace", "cluster_hits", "cluster_plan", "cluster_residual", "keys")
+
+    def __init__(self, keys: frozenset[IndexKey] | None, cluster_hits: frozenset[IndexKey],
+                 cluster_residual: list[_Candidate], cluster_plan: _Plan):
+        self.keys = keys
+        self.cluster_hits = cluster_hits
+        self.cluster_residual = cluster_residual
+        self.cluster_plan = cluster_plan
+        self.by_namespace: dict[Str, _Plan] = {}
+
+
+_EMPTY_PLAN = _Plan(())
 
 
 class KubernetesEngine:
@@ -245,7 +289,20 @@ class KubernetesEngine:
         self._compiled: dict[int, CompiledRule | None] = {}
         self._resolutions: dict[int, RoleResolution] = {}
         self._candidates: dict[tuple[Identity, Str | None], list[_Candidate]] = {}
-        self._plans: dict[tuple[object, Str], _Plan] = {}
+        self._combined_plans: dict[_Combination, _Plan] = {}
+        """Plans over the rules of some subject keys: those ClusterRoleBindings name, the scope
+        (``id`` of a namespace's index) and those its RoleBindings name."""
+        self._identities: dict[object, _IdentityPart] = {}
+        """Per identity; a service account is keyed by its two names (cheaper to hash than the
+        dataclass, and never equal to a user's key, which is the User)."""
+        self._planned = 0
+        self._role_matches: dict[tuple[object, ...], dict[int, tuple[EffectiveRule, Tri] | None]] = {}
+        self._cluster_grants: dict[tuple[object, ...], list[GrantPath]] = {}
+        self._key_namespaces: dict[IndexKey, list[Str]] | None = None
+        self._namespace_order = {namespace: position for position, namespace
+                                 in enumerate(self.bindings_by_namespace)}
+        self._symbolic_namespaces: list[Str] = [namespace for namespace in self.bindings_by_namespace
+                                                if isinstance(namespace, Symbol)]
 
     # -- structure -------------------------------------------------------------------------
 
@@ -456,8 +513,18 @@ class KubernetesEngine:
         cached = self._candidates.get(cache_key)
         if cached is not None:
             return cached
+        result = self._residual_candidates(who, namespace, self.scope_bindings(who, namespace))
+        # Keep the cache bounded: identities drawn at random must not grow it without end.
+        if len(self._candidates) > 50_000:
+            self._candidates.clear()
+        self._candidates[cache_key] = result
+        return result
+
+    def _residual_candidates(self, who: Identity, namespace: Str | None,
+                             bindings: Iterable[Binding]) -> list[_Candidate]:
+        """The candidates among ``bindings`` (of one scope: ``None`` for ClusterRoleBindings)."""
         result: list[_Candidate] = []
-        for binding in self.scope_bindings(who, namespace):
+        for binding in bindings:
             applies, subject = self.applies(binding, who, "" if namespace is None else namespace)
             if applies is False or subject is None:
                 continue
@@ -479,34 +546,154 @@ class KubernetesEngine:
                                             and3((applies, role_certain, effective.certain))))
             candidate.unknowns = tuple(dict.fromkeys(unknowns))
             result.append(candidate)
-        # Keep the cache bounded: identities drawn at random must not grow it without end.
-        if len(self._candidates) > 50_000:
-            self._candidates.clear()
-        self._candidates[cache_key] = result
         return result
 
     def plan(self, who: Identity, namespace: Str) -> _Plan:
         """The rules that apply to ``who`` for a request in ``namespace`` (``""``: cluster scope),
         ClusterRoleBindings and that namespace's RoleBindings, indexed for fast matching (cached)."""
-        cache_key = (who.username if isinstance(who, ServiceAccount) and identity_keys(who) else who,
-                     namespace)
-        cached = self._plans.get(cache_key)
-        if cached is None:
-            local = self._scoped_candidates(who, namespace)
-            if local:
-                cached = _Plan([*self._scoped_candidates(who, None), *local])
+        part = self._identities.get((who.namespace, who.name) if who.__class__ is ServiceAccount else who)
+        if part is None:
+            part = self._identity_part(who)
+        found = part.by_namespace.get(namespace)
+        return found if found is not None else self._namespace_plan(part, who, namespace)
+
+    def _identity_part(self, who: Identity) -> _IdentityPart:
+        """An identity's keys and what the ClusterRoleBindings grant it (cached)."""
+        keys = exact_keys(who)
+        if keys is None:
+            part = _IdentityPart(None, frozenset(), [], _EMPTY_PLAN)
+        else:
+            cluster = self.cluster_bindings
+            hits = frozenset(cluster.by_key.keys() & set(keys))
+            residual = self._residual_candidates(who, None, cluster.uncertain)
+            if residual:
+                plan = _Plan([*self._entries(None, hits, frozenset()), *_candidate_entries(residual)])
             else:
-                cached = self._plans.get((cache_key[0], ""))
-                if cached is None:
-                    cached = _Plan(self._scoped_candidates(who, None))
-                    self._plans[(cache_key[0], "")] = cached
-            if len(self._plans) > 50_000:
-                self._plans.clear()
-            self._plans[cache_key] = cached
-        return cached
+                combination: _Combination = (hits, id(None), frozenset())
+                plan = self._combined_plans.get(combination) or _Plan(self._entries(None, hits, frozenset()))
+                self._combined_plans[combination] = plan
+            part = _IdentityPart(frozenset(keys), hits, residual, plan)
+        # Keep the caches bounded: identities drawn at random must not grow them without end.
+        self._planned += 1
+        if self._planned > 200_000:
+            self._identities.clear()
+            self._planned = 0
+        self._identities[(who.namespace, who.name) if who.__class__ is ServiceAccount else who] = part
+        return part
+
+    def _namespace_plan(self, part: _IdentityPart, who: Identity, namespace: Str) -> _Plan:
+        """An identity's plan for one namespace, from the rules each of its subject keys is
+        granted in each scope (stored on ``part``).
+
+        Those rule lists, and a plan over a combination of them, are shared by every identity
+        holding the same keys (all service accounts share ``system:authenticated``'s), so an
+        identity met for the first time costs a few lookups. Bindings whose subject or
+        namespace is symbolic are added per identity, through the candidate path; identities
+        the keys cannot describe exactly take the candidate path alone (see ``reference_plan``).
+        """
+        self._planned += 1
+        plan = part.cluster_plan
+        keys = part.keys
+        if keys is None or namespace.__class__ is not str:
+            plan = self.reference_plan(who, namespace)
+        elif namespace != "":
+            local = self.bindings_by_namespace.get(namespace)
+            if local is not None or self.symbolic_namespace_bindings:
+                plan = self._local_plan(part, who, namespace, local)
+        part.by_namespace[namespace] = plan
+        return plan
+
+    def _local_plan(self, part: _IdentityPart, who: Identity, namespace: str,
+                    local: _BindingIndex | None) -> _Plan:
+        assert part.keys is not None
+        symbolic = self.symbolic_namespace_bindings
+        hits: frozenset[IndexKey] = frozenset()
+        uncertain: list[Binding] = []
+        if local is not None:
+            if not local.by_key.keys().isdisjoint(part.keys):
+                hits = frozenset(local.by_key.keys() & part.keys)
+            uncertain = local.uncertain
+        if not hits and not uncertain and not symbolic:
+            return part.cluster_plan
+        residual = [*part.cluster_residual]
+        if uncertain or symbolic:
+            residual += self._residual_candidates(who, namespace, [*uncertain, *symbolic])
+        if not residual:
+            combination = (part.cluster_hits, id(local), hits)
+            shared = self._combined_plans.get(combination)
+            if shared is None:
+                shared = _Plan(self._entries(local, part.cluster_hits, hits))
+                self._combined_plans[combination] = shared
+            return shared
+        return _Plan([*self._entries(local, part.cluster_hits, hits), *_candidate_entries(residual)])
+
+    def _entries(self, local: _BindingIndex | None, cluster_hits: frozenset[IndexKey],
+                 local_hits: frozenset[IndexKey]) -> list[_PlanEntry]:
+        entries: list[_PlanEntry] = []
+        for key in sorted(cluster_hits):
+            entries += self._key_entries(self.cluster_bindings, key)
+        if local is not None:
+            for key in sorted(local_hits):
+                entries += self._key_entries(local, key)
+        return entries
+
+    def _key_entries(self, scope: _BindingIndex, key: IndexKey) -> list[_PlanEntry]:
+        """The rules the bindings of one scope grant to one subject key (cached on the scope).
+
+        Such a binding applies for certain (the key matches a concrete subject exactly, in a
+        concrete namespace), unless the binding itself may not exist."""
+        found = scope.entries.get(key)
+        if found is None:
+            found = []
+            seen: set[int] = set()
+            for binding, _subject in scope.by_key[key]:
+                if id(binding) in seen:
+                    continue
+                seen.add(id(binding))
+                base: Tri = None if binding.condition is not None else True
+                for role, role_certain in self.resolve(binding).roles:
+                    for effective in self.effective_rules(role):
+                        found.append((self._compiled_rule(effective), effective.rule,
+                                      and3((base, role_certain, effective.certain))))
+            scope.entries[key] = found
+        return found
+
+    def binding_namespaces(self, who: Identity) -> list[Str]:
+        """The namespaces, in order, whose RoleBindings could grant ``who`` something for
+        certain: those naming one of its subject keys, and those whose name is a symbol
+        (every namespace when its keys cannot describe it exactly)."""
+        keys = exact_keys(who)
+        if keys is None:
+            return list(self.bindings_by_namespace)
+        if self._key_namespaces is None:
+            table: dict[IndexKey, list[Str]] = defaultdict(list)
+            for namespace, index in self.bindings_by_namespace.items():
+                for key in index.by_key:
+                    table[key].append(namespace)
+            self._key_namespaces = dict(table)
+        found = {namespace for key in keys for namespace in self._key_namespaces.get(key, ())}
+        found.update(self._symbolic_namespaces)
+        return sorted(found, key=self._namespace_order.__getitem__)
+
+    def reference_plan(self, who: Identity, namespace: Str) -> _Plan:
+        """The plan built from ``candidates`` alone: every binding that applies, found one by one.
+
+        The slower, simpler path; ``plan`` must always decide as this does (a differential
+        property test checks it on generated models)."""
+        return _Plan(_candidate_entries(self.candidates(who, namespace)))
 
     def allowed(self, who: Identity, request: Request) -> Tri:
         """The decision alone: True, False or None; as the authorizer's loop."""
+        if request.__class__ is ResourceRequest:
+            namespace = request.namespace
+            part = self._identities.get((who.namespace, who.name) if who.__class__ is ServiceAccount
+                                        else who)
+            if part is None:
+                part = self._identity_part(who)
+            plan = part.by_namespace.get(namespace)
+            if plan is None:
+                plan = self._namespace_plan(part, who, namespace)
+            return plan.decide(request)
         if isinstance(request, NonResourceRequest):
             return self.plan(who, "").decide_url(request)
         return self.plan(who, request.namespace).decide(request)
@@ -538,15 +725,40 @@ class KubernetesEngine:
         Like the API server's ``AllowedSubjects``: ClusterRoleBindings, then the
         RoleBindings of the request's namespace. ServiceAccount subjects that omit
         their namespace are shown with the binding's namespace filled in.
+
+        What the ClusterRoleBindings grant does not depend on the namespace, so it is kept
+        per request (less its namespace), as is which rule of each role matches.
         """
         namespace: Str = "" if isinstance(request, NonResourceRequest) else request.namespace
-        scoped: list[tuple[Binding, Tri]] = [(b, True) for b in self.cluster_bindings.all]
-        if namespace != "":
-            for index_namespace, index in self.bindings_by_namespace.items():
-                in_scope = eq3(index_namespace, namespace)
-                if in_scope is not False:
-                    scoped.extend((b, in_scope) for b in index.all)
-        role_match: dict[int, tuple[EffectiveRule, Tri] | None] = {}
+        key: tuple[object, ...] = ((request.verb, request.path) if isinstance(request, NonResourceRequest)
+                                   else (request.verb, request.api_group, request.resource,
+                                         request.subresource, request.name))
+        if len(self._role_matches) > 10_000:
+            self._role_matches.clear()
+            self._cluster_grants.clear()
+        role_match = self._role_matches.setdefault(key, {})
+        cluster = self._cluster_grants.get(key)
+        if cluster is None:
+            cluster = self._grants([(b, True) for b in self.cluster_bindings.all], request, role_match)
+            self._cluster_grants[key] = cluster
+        if namespace == "":
+            return list(cluster)
+        scoped: list[tuple[Binding, Tri]] = []
+        if namespace.__class__ is str:
+            indexes: list[Str] = [namespace] if namespace in self.bindings_by_namespace else []
+            if self._symbolic_namespaces:
+                order = self._namespace_order.__getitem__
+                indexes = sorted([*indexes, *self._symbolic_namespaces], key=order)
+        else:
+            indexes = list(self.bindings_by_namespace)
+        for index_namespace in indexes:
+            in_scope = eq3(index_namespace, namespace)
+            if in_scope is not False:
+                scoped.extend((b, in_scope) for b in self.bindings_by_namespace[index_namespace].all)
+        return [*cluster, *self._grants(scoped, request, role_match)]
+
+    def _grants(self, scoped: list[tuple[Binding, Tri]], request: Request,
+                role_match: dict[int, tuple[EffectiveRule, Tri] | None]) -> list[GrantPath]:
         results: list[GrantPath] = []
         for binding, in_scope in scoped:
             for role, role_certain in self.resolve(binding).roles:

@@ -97,6 +97,11 @@ def split_resource(resource: str) -> tuple[str, str | None, str]:
     return name, (group if dot else None), subresource
 
 
+_BUILT: dict[tuple[str, str, str | None, str | None, str | None, str | None], Request] = {}
+"""Requests built from plain strings (requests are immutable, so one object serves every
+question asking the same thing; ``forall`` asks each request of every identity)."""
+
+
 def build_request(
     verb: Str,
     resource: str,
@@ -107,6 +112,24 @@ def build_request(
     subresource: Str | None,
 ) -> Request:
     """Turn the user's words into request attributes; explicit api_group/subresource win."""
+    if (verb.__class__ is str and resource.__class__ is str
+            and (namespace is None or namespace.__class__ is str)
+            and (name is None or name.__class__ is str)
+            and (api_group is None or api_group.__class__ is str)
+            and (subresource is None or subresource.__class__ is str)):
+        key = (verb, resource, namespace, name, api_group, subresource)
+        found = _BUILT.get(key)
+        if found is None:
+            found = _build_request(verb, resource, namespace, name, api_group, subresource)
+            if len(_BUILT) > 100_000:
+                _BUILT.clear()
+            _BUILT[key] = found
+        return found
+    return _build_request(verb, resource, namespace, name, api_group, subresource)
+
+
+def _build_request(verb: Str, resource: str, namespace: Str | None, name: Str | None,
+                   api_group: Str | None, subresource: Str | None) -> Request:
     if not isinstance(resource, str) or not resource:
         raise InvalidArgument(f"resource must be a non-empty string such as 'pods', got {resource!r}")
     if resource.startswith("/"):

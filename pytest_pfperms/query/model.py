@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 from ..aws.cluster import ClusterOidc
@@ -201,6 +201,10 @@ class Workload:
 
 Who = User | Group | ServiceAccount | Workload | str
 
+_ANY = object()
+"""In ``Model._object_index`` keys: any kind or any namespace (None is a cluster-scoped
+object's namespace)."""
+
 
 class Model:
     """Everything loaded, ready to answer questions. Immutable; build it with ``pfperms.load``."""
@@ -235,9 +239,27 @@ class Model:
         case-sensitive: ``"ClusterRoleBinding"``, not ``"clusterrolebinding"``)."""
         if kind is not None:
             check_kind(kind, self._kinds)
-        return [obj for obj in self._objects
-                if (kind is None or obj.kind == kind)
-                and (namespace is None or obj.namespace == namespace)]
+        if kind is None and namespace is None:
+            return list(self._objects)
+        return list(self._object_index.get((_ANY if kind is None else kind,
+                                             _ANY if namespace is None else namespace), ()))
+
+    @cached_property
+    def _object_index(self) -> dict[tuple[object, object], list[KubeObject]]:
+        """The objects by (kind, namespace), (kind, any) and (any, namespace), in order."""
+        index: dict[tuple[object, object], list[KubeObject]] = {}
+        for obj in self._objects:
+            for key in ((obj.kind, _ANY), (_ANY, obj.namespace), (obj.kind, obj.namespace)):
+                index.setdefault(key, []).append(obj)
+        return index
+
+    @cached_property
+    def _workload_index(self) -> dict[tuple[str, Str], list[WorkloadObject]]:
+        """The workloads by (kind, name), in order."""
+        index: dict[tuple[str, Str], list[WorkloadObject]] = {}
+        for obj in self._workloads:
+            index.setdefault((obj.kind, obj.name), []).append(obj)
+        return index
 
     def service_account_object(self, account: ServiceAccount) -> KubeObject | None:
         """The ServiceAccount object behind an identity, if the sources define it."""
@@ -262,9 +284,8 @@ class Model:
         if not sep or not kind or not name:
             raise InvalidArgument(f"name a workload as 'Kind/name' (e.g. 'Deployment/web') or by its "
                                   f"Terraform address (e.g. 'module.web'), not {ref!r}")
-        found = [obj for obj in self._workloads
-                 if obj.kind == kind and obj.name == name
-                 and (namespace is None or obj.namespace == namespace)]
+        found = [obj for obj in self._workload_index.get((kind, name), ())
+                 if namespace is None or obj.namespace == namespace]
         if len(found) == 1:
             return Workload(self, found[0])
         if len(found) > 1:
@@ -397,24 +418,28 @@ class Model:
             subresource: str | None = None, _notes: tuple[str, ...] = (),
             _subject: object = None) -> Decision:
         """Whether ``who`` may make the request; ``namespace=None`` asks at cluster scope."""
-        if isinstance(who, Workload):
+        if who.__class__ is ServiceAccount or who.__class__ is User:
+            identity: Identity = who
+        elif isinstance(who, Workload):
             return who.can(verb, resource, namespace=namespace, name=name, api_group=api_group,
                            subresource=subresource)
-        identity = self.identity(who)
-        notes = self.check_question(verb, namespace)
+        else:
+            identity = self.identity(who)
+        notes = self.check_question(verb, namespace)  # once per verb and namespace: cached
         request = build_request(verb, resource, namespace=namespace, name=name,
                                 api_group=api_group, subresource=subresource)
-        return self.decide(identity, request, notes=(*_notes, *notes), subject=_subject)
+        engine = self.kubernetes
+        all_notes = (*_notes, *notes)
+        explainer = (partial(explain_rbac, engine, identity, request, notes=all_notes) if all_notes
+                     else partial(explain_rbac, engine, identity, request))
+        return Decision(engine.allowed(identity, request), _subject or identity, request, explainer)
 
     def decide(self, identity: Identity, request: Request, *, notes: tuple[str, ...] = (),
                subject: object = None) -> Decision:
         """The RBAC decision for already built request attributes."""
         engine = self.kubernetes
-
-        def explain(decision: Decision) -> Explanation:
-            return explain_rbac(engine, identity, request, decision, notes)
-
-        return Decision(engine.allowed(identity, request), subject or identity, request, explain)
+        return Decision(engine.allowed(identity, request), subject or identity, request,
+                        partial(explain_rbac, engine, identity, request, notes=notes))
 
     def who_can(self, verb: str, resource: str, *, namespace: Str | None = None,
                 name: str | None = None, api_group: str | None = None,

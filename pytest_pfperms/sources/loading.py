@@ -7,11 +7,14 @@ cluster's default roles when asked.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
+from .. import escalation  # noqa: F401  (installs Model.reach on every model loaded here)
 from ..aws.cluster import ClusterOidc, cluster_from_argument
 from ..errors import LoadError, Problem, beyond_limits, limit_line
 from ..limits import DEFAULT_LIMITS, Limits, using_limits
@@ -96,6 +99,24 @@ def _display(path: Path) -> str:
         return str(path)
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a model is built.
+
+    Loading allocates millions of objects that all live on; every full collection meanwhile
+    walks the whole growing graph, which made loads superlinear (4x the objects took 4.5x
+    the time, 8x up to 9.9x). Reference counting still frees everything else at once; the
+    collector resumes (and catches up) when the model is built."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def load(*paths: str | os.PathLike[str], variables: Mapping[str, object] | None = None,
          cluster_defaults: bool = True, default_namespace: str = "default",
          namespaces: Mapping[str, str] | None = None,
@@ -143,8 +164,8 @@ def load(*paths: str | os.PathLike[str], variables: Mapping[str, object] | None 
         if refused is not None:
             warnings.append(Problem("<cache>", None, refused))
     excluded = tuple(Path(p).resolve() for p in exclude)
-    with using_store(store), using_limits(limits or DEFAULT_LIMITS):  # one deep-stack thread for it all
-        return with_deep_stack(lambda: _load(
+    with using_store(store), using_limits(limits or DEFAULT_LIMITS), collector_paused():
+        return with_deep_stack(lambda: _load(  # one thread with a deep stack for it all
             paths, variables, cluster_defaults, default_namespace, namespaces, repo_root, vault_flavor,
             allow_partial, problems, warnings, excluded, cluster))
 

@@ -66,13 +66,16 @@ class Settings:
         self.dirs = [(self.root / str(d)).resolve() for d in dirs]
         raw = config.getoption("pfperms_builtin_policies")
         names = raw.split(",") if raw else [str(n) for n in config.getini("pfperms_builtin_policies")]
-        from ..errors import InvalidArgument
-        from ..policies.builtin import selected
+        chosen = [name.strip() for item in names for name in item.split(",") if name.strip()]
+        self.builtins: list[Any] = []
+        if chosen:  # the pack (and the engines it asks) is imported only when it is turned on
+            from ..errors import InvalidArgument
+            from ..policies.builtin import selected
 
-        try:
-            self.builtins = selected(name for item in names for name in item.split(","))
-        except InvalidArgument as error:
-            raise pytest.UsageError(f"pfperms_builtin_policies: {error}") from None
+            try:
+                self.builtins = selected(chosen)
+            except InvalidArgument as error:
+                raise pytest.UsageError(f"pfperms_builtin_policies: {error}") from None
         exceptions = (config.getoption("pfperms_exceptions_file")
                       or str(config.getini("pfperms_exceptions_file")))
         self.exceptions_file = (self.root / exceptions).resolve() if exceptions else None
@@ -292,11 +295,11 @@ def modify_items(session: pytest.Session, config: pytest.Config, items: list[pyt
     if not _whole_run(config):
         return
     settings = config.stash[_SETTINGS_KEY]
-    from ..policies.reading import is_policy_file
-
     collected = config.stash[_FILES_KEY]
     for directory in settings.dirs:
         for path in _yaml_files(directory):
+            from ..policies.reading import is_policy_file
+
             if path.resolve() in collected or not is_policy_file(path):
                 continue
             collected.add(path.resolve())

@@ -83,13 +83,77 @@ _StrictConstructor.add_constructor(  # type: ignore[type-var]
     "tag:yaml.org,2002:map", _StrictConstructor.construct_yaml_map)
 
 
+_RESOLVED: dict[str, str] = {}
+"""Plain scalar -> its implicit tag (the standard resolver's answer depends on the text alone)."""
+
+
 class _Loader(_Parser, _StrictConstructor, yaml.resolver.Resolver):
-    """CParser + strict safe constructor + the standard resolver."""
+    """CParser + strict safe constructor + the standard resolver (its answers for plain
+    scalars remembered: manifests repeat the same keys and values thousands of times)."""
 
     def __init__(self, stream: str):
         _Parser.__init__(self, stream)
         _StrictConstructor.__init__(self)
         yaml.resolver.Resolver.__init__(self)
+
+    def resolve(self, kind: type[Node], value: Any, implicit: Any) -> Any:
+        if kind is ScalarNode and implicit[0]:
+            tag = _RESOLVED.get(value)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+                if len(_RESOLVED) > 100_000:
+                    _RESOLVED.clear()
+                _RESOLVED[value] = tag
+            return tag
+        return super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        """No path resolvers are registered: nothing to track (the base class checks that
+        on every node)."""
+
+    def ascend_resolver(self) -> None:
+        """See ``descend_resolver``."""
+
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_PLAIN_SCALAR_TAGS = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:bool",
+                                "tag:yaml.org,2002:null", "tag:yaml.org,2002:float"})
+
+
+class _Unusual(Exception):
+    """A node ``_construct`` leaves to the full constructor (merge keys, other tags, a key
+    defined twice, a key that is not a string)."""
+
+
+def _construct(node: Node, loader: _Loader) -> Any:
+    """A document's value, built straight from its nodes: the same value as the strict
+    constructor gives for documents of plain maps, sequences, strings, numbers, booleans
+    and nulls without anchors, several times faster; raises ``_Unusual`` otherwise."""
+    cls = node.__class__
+    tag = node.tag
+    if cls is ScalarNode:
+        if tag == _STR_TAG:
+            return node.value
+        if tag in _PLAIN_SCALAR_TAGS:
+            return loader.yaml_constructors[tag](loader, node)
+        raise _Unusual
+    if cls is MappingNode:
+        if tag != _MAP_TAG:
+            raise _Unusual
+        mapping: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.__class__ is not ScalarNode or key_node.tag != _STR_TAG:
+                raise _Unusual
+            key = key_node.value
+            if key in mapping:
+                raise _Unusual
+            mapping[key] = _construct(value_node, loader)
+        return mapping
+    if cls is SequenceNode and tag == _SEQ_TAG:
+        return [_construct(item, loader) for item in node.value]
+    raise _Unusual
 
 
 @dataclass(slots=True)
@@ -171,7 +235,14 @@ def _documents(text: str, path: str, result: ManifestResult) -> Iterator[tuple[N
                     f"document expands to more than {MAX_EXPANDED_NODES:,} nodes through YAML "
                     "aliases; refusing it (remove the anchors/aliases)"))
                 continue
-            yield node, loader.construct_document(node)
+            if guard:
+                yield node, loader.construct_document(node)
+                continue
+            try:
+                value = _construct(node, loader)
+            except _Unusual:
+                value = loader.construct_document(node)
+            yield node, value
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -195,8 +266,11 @@ def _helm_sources(text: str) -> tuple[list[int], list[str]]:
     names: list[str] = []
     if "# Source: " not in text:
         return lines, names
-    for match in _HELM_SOURCE.finditer(text):
-        lines.append(text.count("\n", 0, match.start()) + 1)
+    line, counted = 1, 0
+    for match in _HELM_SOURCE.finditer(text):  # lines counted from the previous match: linear
+        line += text.count("\n", counted, match.start())
+        counted = match.start()
+        lines.append(line)
         names.append(match.group(1))
     return lines, names
 

@@ -1,0 +1,85 @@
+"""Benchmark a permission suite under pytest-xdist: ``-n 2`` against ``-n 0`` on one machine.
+
+Writes ``bench_load.py``'s repo (200 namespaces, about 10,200 objects) with a ``pytest.ini``
+turning on the recommended built-in pack and a test file of per-namespace ``forall`` checks
+plus one over the whole question space, then times whole ``pytest`` runs (fresh processes,
+alternating, the best of ``--runs`` each; the parse caches are warm after the first run, as
+in CI with a kept cache). Prints both times and their ratio (goal >= 1.7 on 2 cores).
+
+Run: ``python benchmarks/bench_xdist.py [--namespaces N] [--runs 2]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_load import generate
+
+TESTS = '''
+import pytest
+from pytest_pfperms import ServiceAccount, forall
+
+NAMESPACES = [f"team-{{index}}" for index in range({namespaces})]
+
+
+@pytest.mark.parametrize("namespace", NAMESPACES)
+def test_no_account_reads_secrets_of_another_namespace(pfperms, namespace):
+    forall(pfperms, subjects=lambda who: isinstance(who, ServiceAccount) and who.namespace != namespace
+           and who.namespace.startswith("team-"),
+           verbs=["get", "list"], resources=["secrets"], namespaces=[namespace]).cannot()
+
+
+def test_every_answer_is_known(pfperms):
+    forall(pfperms).check(lambda who, request, decision: decision.allowed is not None, "known")
+'''
+
+
+def run(directory: Path, workers: str, cache: Path) -> tuple[float, str]:
+    """Seconds of one whole pytest run, and its last line."""
+    environment = {**os.environ, "PFPERMS_CACHE_DIR": str(cache)}
+    start = time.perf_counter()
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", workers],
+                            cwd=directory, capture_output=True, text=True, check=False, env=environment)
+    elapsed = time.perf_counter() - start
+    last = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else result.stderr[-500:]
+    return elapsed, last
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--namespaces", type=int, default=200)
+    parser.add_argument("--runs", type=int, default=2)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as name:
+        root = Path(name)
+        manifests = root / "manifests"
+        manifests.mkdir()
+        count = generate(manifests, args.namespaces)
+        (root / "pytest.ini").write_text("[pytest]\npfperms_paths = manifests\n"
+                                         "pfperms_builtin_policies = recommended\n")
+        (root / "test_permissions.py").write_text(TESTS.format(namespaces=args.namespaces))
+        cache = root / ".cache"
+        timings: dict[str, list[float]] = {"0": [], "2": []}
+        lines: dict[str, str] = {}
+        for _ in range(args.runs):
+            for workers in ("0", "2"):
+                elapsed, lines[workers] = run(root, workers, cache)
+                timings[workers].append(elapsed)
+    serial, parallel = min(timings["0"]), min(timings["2"])
+    print(f"objects: {count:,}; {args.namespaces} per-namespace forall items, one whole-space forall, "
+          "the recommended pack")
+    print(f"-n 0: {serial:.1f} s ({lines['0']})")
+    print(f"-n 2: {parallel:.1f} s ({lines['2']})")
+    print(f"speed-up: {serial / parallel:.2f} (goal >= 1.7 on 2 cores)")
+
+
+if __name__ == "__main__":
+    main()
