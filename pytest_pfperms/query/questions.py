@@ -13,6 +13,7 @@ typo and refused.
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Iterable
 
 from ..errors import InvalidArgument
@@ -130,12 +131,24 @@ def looks_mistyped(asked: str, known: str) -> bool:
     return not (kind == "substitution" and position == len(asked) - 1)
 
 
+@functools.lru_cache(maxsize=8)
+def _by_length(known: frozenset[str]) -> dict[int, tuple[str, ...]]:
+    """The known names by length (frozensets cache their hash, so this is one lookup)."""
+    buckets: dict[int, list[str]] = {}
+    for name in known:
+        buckets.setdefault(len(name), []).append(name)
+    return {size: tuple(names) for size, names in buckets.items()}
+
+
 def namespace_note(namespace: object, known: frozenset[str]) -> str | None:
     """None for a namespace the model mentions; a note for one it does not; an error for one
     a single edit away from a namespace it mentions (a typo would silently answer no)."""
     if not isinstance(namespace, str) or not namespace or namespace in known:
         return None
-    near = sorted(name for name in known
+    by_length = _by_length(known)  # one edit changes the length by at most one
+    candidates = [name for size in (len(namespace) - 1, len(namespace), len(namespace) + 1)
+                  for name in by_length.get(size, ())]
+    near = sorted(name for name in candidates
                   if looks_mistyped(namespace, name) or name == namespace.lower())
     if near:
         raise InvalidArgument(
