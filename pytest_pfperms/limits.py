@@ -27,12 +27,15 @@ class Limits:
 
     instances: int = 10_000
     """Instances one ``count`` or ``for_each`` may make (of a resource, data source or module)."""
-    elements: int = 1_000_000
+    elements: int = 100_000
     """Elements one function call may return (``setproduct``, ``flatten``, ...)."""
     string_bytes: int = 16 * 1024 * 1024
     """Characters in one string value built by a template or a function."""
     format_width: int = 100_000
     """Width or precision of one ``format()`` verb."""
+    steps: int = 2_000_000
+    """Expressions one load may evaluate (the largest root surveyed, in the Panfactum stack,
+    evaluates 17,041; nested ``for`` over a thousand values each would take 10^9)."""
 
     @classmethod
     def parse(cls, text: str) -> Limits:
@@ -67,6 +70,24 @@ DEFAULT_LIMITS = Limits()
 _ACTIVE: ContextVar[Limits | None] = ContextVar("pfperms_limits", default=None)
 
 
+class WorkBudget:
+    """The evaluation steps left to one load (shared by every evaluator of the load)."""
+
+    __slots__ = ("left", "limit")
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.left = limit
+
+
+_BUDGET: ContextVar[WorkBudget | None] = ContextVar("pfperms_budget", default=None)
+
+
+def current_budget() -> WorkBudget:
+    """The budget of the load being made (a fresh one outside a load)."""
+    return _BUDGET.get() or WorkBudget(active_limits().steps)
+
+
 def active_limits() -> Limits:
     """The limits of the load being made."""
     return _ACTIVE.get() or DEFAULT_LIMITS
@@ -74,9 +95,11 @@ def active_limits() -> Limits:
 
 @contextmanager
 def using_limits(limits: Limits) -> Iterator[None]:
-    """Make ``limits`` the ones loads in this context use."""
+    """Make ``limits`` the ones loads in this context use, with a fresh work budget."""
     token = _ACTIVE.set(limits)
+    budget = _BUDGET.set(WorkBudget(limits.steps))
     try:
         yield
     finally:
+        _BUDGET.reset(budget)
         _ACTIVE.reset(token)

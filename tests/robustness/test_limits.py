@@ -130,3 +130,14 @@ def test_the_ini_option_sets_them_and_a_bad_one_is_a_usage_error(pytester: pytes
     result = pytester.runpytest("-p", "no:cacheprovider")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert "is not NAME=POSITIVE_NUMBER" in result.stderr.str()
+
+
+def test_nested_for_expressions_over_a_billion_values_stop_at_the_step_budget(tmp_path: Path) -> None:
+    out = refused(tmp_path, """
+        resource "kubernetes_namespace_v1" "ns" {
+          metadata {
+            name = "a-${length(join(",", [for i in range(1000) : join(",", [for j in range(1000) : join(",", range(1000))])]))}"
+          }
+        }
+    """)
+    assert "main.tf:" in out and "past pfperms' limit of 2,000,000 (steps)" in out

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ...errors import LoadError
-from ...limits import LimitExceeded, active_limits
+from ...limits import LimitExceeded, active_limits, current_budget
 from ...values import Symbol, derive, join_pieces
 from .evaluation_errors import EvalError, ScopeError, UndeclaredReference
 from .file_sandbox import FileSandbox
@@ -117,6 +117,7 @@ class Evaluator:
         self.functions = FUNCTIONS if functions is None else functions
         self.in_template_file = in_template_file
         self.hazards = 0
+        self._budget = current_budget()
         self._dispatch: dict[type, Callable[[Expr, Scope], Value]] = {
             Literal: self._literal,
             Template: self._template,
@@ -137,6 +138,10 @@ class Evaluator:
 
     def evaluate(self, expr: Expr, scope: Scope) -> Value:
         """The value of ``expr`` in ``scope``."""
+        budget = self._budget
+        budget.left -= 1
+        if budget.left < 0:
+            raise LimitExceeded.at(self.where(expr), "the evaluation", "steps", budget.limit + 1)
         return self._dispatch[type(expr)](expr, scope)
 
     def for_file(self, path: str) -> Evaluator:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from ....limits import LimitExceeded, active_limits
+from ....limits import LimitExceeded, active_limits, current_budget
 from ....values import Symbol, join_pieces
 from ..evaluation_errors import FileAccessError, FunctionCallError, FunctionError
 from ..file_sandbox import FileSandbox, MissingFile, SandboxViolation
@@ -213,6 +213,7 @@ def call_function(function: Function, ctx: CallContext, args: list[Any]) -> Valu
 
 def _guarded(function: Function, ctx: CallContext, args: list[Any]) -> Value:
     path, line, name = ctx.host.path, ctx.node.line, ctx.name
+    _charge(ctx, args)
     try:
         return _bounded(ctx, function.impl(ctx, args))
     except (FunctionError, ConversionError, EncodingError, RegexError, FormatError, MissingFile) as error:
@@ -222,6 +223,22 @@ def _guarded(function: Function, ctx: CallContext, args: list[Any]) -> Value:
         ) from None
     except SandboxViolation as error:
         raise FileAccessError.single(path, line, f'Call to function "{name}" refused: {error}') from None
+
+
+def _charge(ctx: CallContext, args: list[Any]) -> None:
+    """Take a call's work from the load's step budget: one step per element of its
+    collection arguments (``join(",", range(1000))`` is a thousand), one per 100 characters."""
+    cost = 0
+    for arg in args:
+        if isinstance(arg, list | dict | TfSet):
+            cost += len(arg)
+        elif isinstance(arg, str):
+            cost += len(arg) // 100
+    if cost:
+        budget = current_budget()
+        budget.left -= cost
+        if budget.left < 0:
+            raise LimitExceeded.at(ctx.where, "the evaluation", "steps", budget.limit + 1)
 
 
 def _bounded(ctx: CallContext, value: Value) -> Value:
