@@ -57,9 +57,6 @@ def binding(subjects: str, ref: str = "{apiGroup: rbac.authorization.k8s.io, kin
         "5: rules[0].verbs: verbs must contain at least one value"], id="verbs-empty"),
     pytest.param(role('{apiGroups: [""], verbs: [get]}'), [
         "5: rules[0].resources: resource rules must supply at least one resource"], id="resources-missing"),
-    pytest.param(role('{apiGroups: [""], resources: [pods, secrets], resourceNames: [x], verbs: [get]}'), [
-        "5: rules[0].resourceNames: resource names cannot apply to multiple resources (use one rule "
-        "per resource)"], id="resourceNames-several-resources"),
     pytest.param(role("{nonResourceURLs: [/healthz], verbs: [get]}"), [
         "5: rules[0].nonResourceURLs: namespaced rules cannot apply to non-resource URLs (only a "
         "ClusterRole can grant them)"], id="urls-in-a-Role"),
@@ -249,3 +246,13 @@ def test_a_yaml_error_next_to_template_braces_hints_at_helm(tmp_path: Path) -> N
     assert problem.endswith("; line 4 holds template syntax ({{ }}): if the file is a Helm chart "
                             "template, render it first with `helm template <release> <chart>` and "
                             "load the output")
+
+
+def test_resource_names_over_several_resources_are_admitted(tmp_path: Path) -> None:
+    """kube-apiserver's ValidatePolicyRule has no rule against resourceNames with several
+    resources (Panfactum's kube_buildkit grants statefulsets and statefulsets/scale by name)."""
+    (tmp_path / "role.yaml").write_text(role(
+        '{apiGroups: [apps], resources: [statefulsets, statefulsets/scale], resourceNames: [b-amd64], '
+        'verbs: [get, patch]}'))
+    model = pfperms.load(tmp_path, cache=False)
+    assert [o.name for o in model.objects("Role")] == ["r"]

@@ -253,9 +253,6 @@ def _rule(rule: Mapping[str, Any], where: list[str | int], *, namespaced: bool) 
     if resources == 0:
         found.append(([*where, "resources"], "resource rules must supply at least one resource"
                       + _misspelt(rule, "resources")))
-    if names and resources and resources > 1:
-        found.append(([*where, "resourceNames"], "resource names cannot apply to multiple "
-                      "resources (use one rule per resource)"))
     return found
 
 
