@@ -59,8 +59,12 @@ class LimitExceeded(LoadError):
         """``where`` is ``path:line``; ``limit`` the :class:`Limits` field."""
         path, _, line = where.rpartition(":")
         current = getattr(active_limits(), limit)
-        message = (f"{what} ({value:,}) is past pfperms' limit of {current:,} ({limit}); if the "
-                   f"repository really needs it, raise it: pfperms_limits = {limit}={value}")
+        if limit == "steps":  # how many more it needs is not known: it stopped here
+            message = (f"{what} takes more than {current:,} steps, pfperms' limit ({limit}); if the "
+                       f"repository really needs it, raise it: pfperms_limits = {limit}={current * 10}")
+        else:
+            message = (f"{what} ({value:,}) is past pfperms' limit of {current:,} ({limit}); if the "
+                       f"repository really needs it, raise it: pfperms_limits = {limit}={value}")
         if path and line.isdigit():
             return cls([Problem(path, int(line), message)])
         return cls([Problem(where, None, message)])

@@ -93,12 +93,14 @@ def discover(root: Path, display: str, excluded: tuple[Path, ...] = ()) -> Disco
     ``excluded`` (resolved) are not read, as the caller asked."""
     found = Discovery(excluded=excluded)
     bound = real_path(root)
-    _walk(root, bound, display, {bound}, None, found)
+    _walk(root, bound, bound, display, {bound}, None, found)
     return found
 
 
-def _walk(directory: Path, bound: Path, display: str, visited: set[Path],
+def _walk(directory: Path, real_directory: Path, bound: Path, display: str, visited: set[Path],
           terraform_dir: Path | None, found: Discovery) -> None:
+    """``real_directory`` is ``directory`` with links resolved (kept as the walk descends, so
+    a tree thousands deep is not resolved from the root at every level)."""
     try:
         entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
     except OSError as error:
@@ -121,7 +123,8 @@ def _walk(directory: Path, bound: Path, display: str, visited: set[Path],
         except OSError:
             is_directory = False
         if is_directory:
-            _directory(path, entry.name, bound, display, visited, terraform_dir, found)
+            real = None if entry.is_symlink() else real_directory / entry.name
+            _directory(path, real, entry.name, bound, display, visited, terraform_dir, found)
         elif entry.name.endswith(MANIFEST_SUFFIXES) and not entry.name.endswith(TERRAFORM_SUFFIXES):
             _manifest(path, entry.name, chart, kustomize, terraform_dir, found)
         elif entry.is_symlink() and not path.exists():
@@ -144,8 +147,8 @@ def _link_allowed(path: Path, bound: Path, display: str, found: Discovery) -> bo
     return False
 
 
-def _directory(path: Path, name: str, bound: Path, display: str, visited: set[Path],
-               terraform_dir: Path | None, found: Discovery) -> None:
+def _directory(path: Path, known_real: Path | None, name: str, bound: Path, display: str,
+               visited: set[Path], terraform_dir: Path | None, found: Discovery) -> None:
     if name in TOOL_DIRECTORIES:
         return
     if name.startswith("."):
@@ -159,13 +162,13 @@ def _directory(path: Path, name: str, bound: Path, display: str, visited: set[Pa
                                           "pass without it; move it out, or leave the directory out "
                                           "on purpose with !path"))
         return
-    real = real_path(path)
+    real = known_real if known_real is not None else real_path(path)
     if real in visited:
         found.warnings.append(Problem(str(path), None, f"is a link to {real}, which is read "
                                       "already (or a loop); not read twice"))
         return
     visited.add(real)
-    _walk(path, bound, display, visited, terraform_dir, found)
+    _walk(path, real, bound, display, visited, terraform_dir, found)
 
 
 _SCAN_LIMIT = 10_000

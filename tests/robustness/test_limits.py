@@ -140,4 +140,5 @@ def test_nested_for_expressions_over_a_billion_values_stop_at_the_step_budget(tm
           }
         }
     """)
-    assert "main.tf:" in out and "past pfperms' limit of 2,000,000 (steps)" in out
+    assert "main.tf:" in out and "takes more than 2,000,000 steps, pfperms' limit (steps)" in out
+    assert "pfperms_limits = steps=20000000" in out

@@ -259,3 +259,20 @@ def test_kustomize_files_a_terraform_module_applies_are_listed_not_errors(tmp_pa
     model = pfperms.load(tmp_path / "tf", cache=False)
     listed = sorted(Path(w.file).name for w in model.warnings if "kustomize" in w.message)
     assert listed == ["kustomization.yaml", "patch.yaml"]
+
+
+def test_a_manifest_1200_directories_deep_is_found_in_bounded_time(tmp_path: Path) -> None:
+    from bounded import run_bounded
+
+    path = tmp_path / "k8s"
+    for _ in range(1200):
+        path = path / "d"
+    path.mkdir(parents=True)
+    (path / "binding.yaml").write_text(ROLE_BINDING)
+    done = run_bounded(f"""
+        import pytest_pfperms as pfperms
+        model = pfperms.load({str(tmp_path / "k8s")!r}, cache=False)
+        print([o.name for o in model.objects("ClusterRoleBinding")])
+    """, seconds=20)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "['ci-admin']"
