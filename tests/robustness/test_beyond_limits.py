@@ -167,3 +167,17 @@ def test_a_nul_byte_in_a_kubectl_manifest_is_refused(tmp_path: Path) -> None:
                                '  yaml_body = "apiVersion: v1\\nkind: ConfigMap\\nmetadata:\\n  name: a\\u0000b\\n"\n}\n')
     message = load_error(tmp_path)
     assert "main.tf:1" in message and "NUL byte at line 4" in message
+
+
+def test_a_json_manifest_naming_a_key_twice_is_refused_with_its_line(tmp_path: Path) -> None:
+    """kubectl's strict decoding refuses duplicate fields; json.loads would keep the last."""
+    write(tmp_path, "sa.json", '{"apiVersion": "v1", "kind": "ServiceAccount",\n'
+                               ' "metadata": {"name": "a", "namespace": "x", "name": "b"}}')
+    message = load_error(tmp_path)
+    assert "sa.json:2" in message and "'name' is defined twice" in message
+
+
+def test_a_control_character_in_yaml_is_refused_with_its_line(tmp_path: Path) -> None:
+    write(tmp_path, "cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\x07\n")
+    message = load_error(tmp_path)
+    assert "cm.yaml:4" in message and "control characters are not allowed" in message

@@ -254,7 +254,10 @@ def _documents(text: str, path: str, result: ManifestResult) -> Iterator[tuple[N
             if braces is not None else ""
         result.problems.append(Problem(path, line, f"YAML syntax error: {what}{column}{hint}"))
     except yaml.YAMLError as error:
-        result.problems.append(Problem(path, None, f"YAML error: {error}"))
+        position = getattr(error, "position", None)  # a ReaderError: a character YAML refuses
+        line = text.count("\n", 0, position) + 1 if isinstance(position, int) else None
+        reason = str(error).split("\n", 1)[0]
+        result.problems.append(Problem(path, line, f"YAML error: {reason}"))
     except RecursionError:
         result.problems.append(Problem(path, None, "YAML nesting is too deep to read"))
     finally:
@@ -371,13 +374,28 @@ def _add_object(value: Any, node: Node, source: SourceRef, default_namespace: St
         result.warnings.append(Problem(source.path, source.line, warning, built.obj.ref()))
 
 
+class _DuplicateKey(Exception):
+    """A JSON object names a key twice (the API server's strict decoding refuses it)."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise _DuplicateKey(key)
+        found[key] = value
+    return found
+
+
 def load_json_text(text: str, path: str, default_namespace: Str) -> ManifestResult:
     """JSON is read as YAML (to keep lines); strict JSON parsing is the fallback."""
     result = load_manifest_text(text, path, default_namespace)
     if result.problems and all("YAML syntax error" in p.message for p in result.problems):
         fallback = ManifestResult()
         try:
-            value = json.loads(text)
+            value = json.loads(text, object_pairs_hook=_unique_keys)
+        except _DuplicateKey:
+            return result  # the reader's problem names the key and its line (strict decoding refuses it)
         except json.JSONDecodeError as error:
             fallback.problems.append(Problem(path, error.lineno, f"JSON syntax error: {error.msg} "
                                                                  f"(column {error.colno})"))
