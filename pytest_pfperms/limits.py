@@ -33,6 +33,9 @@ class Limits:
     """Characters in one string value built by a template or a function."""
     format_width: int = 100_000
     """Width or precision of one ``format()`` verb."""
+    terraform_bytes: int = 8 * 1024 * 1024
+    """Terraform source one load may read, all files together (the whole Panfactum stack is
+    1.8 MiB; parsing is the slow part of a cold load)."""
     steps: int = 2_000_000
     """Expressions one load may evaluate (the largest root surveyed, in the Panfactum stack,
     evaluates 17,041; nested ``for`` over a thousand values each would take 10^9)."""
@@ -77,11 +80,12 @@ _ACTIVE: ContextVar[Limits | None] = ContextVar("pfperms_limits", default=None)
 class WorkBudget:
     """The evaluation steps left to one load (shared by every evaluator of the load)."""
 
-    __slots__ = ("left", "limit")
+    __slots__ = ("left", "limit", "terraform_left")
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, terraform_bytes: int = DEFAULT_LIMITS.terraform_bytes) -> None:
         self.limit = limit
         self.left = limit
+        self.terraform_left = terraform_bytes
 
 
 _BUDGET: ContextVar[WorkBudget | None] = ContextVar("pfperms_budget", default=None)
@@ -89,7 +93,8 @@ _BUDGET: ContextVar[WorkBudget | None] = ContextVar("pfperms_budget", default=No
 
 def current_budget() -> WorkBudget:
     """The budget of the load being made (a fresh one outside a load)."""
-    return _BUDGET.get() or WorkBudget(active_limits().steps)
+    limits = active_limits()
+    return _BUDGET.get() or WorkBudget(limits.steps, limits.terraform_bytes)
 
 
 def active_limits() -> Limits:
@@ -101,7 +106,7 @@ def active_limits() -> Limits:
 def using_limits(limits: Limits) -> Iterator[None]:
     """Make ``limits`` the ones loads in this context use, with a fresh work budget."""
     token = _ACTIVE.set(limits)
-    budget = _BUDGET.set(WorkBudget(limits.steps))
+    budget = _BUDGET.set(WorkBudget(limits.steps, limits.terraform_bytes))
     try:
         yield
     finally:

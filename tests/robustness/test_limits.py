@@ -142,3 +142,17 @@ def test_nested_for_expressions_over_a_billion_values_stop_at_the_step_budget(tm
     """)
     assert "main.tf:" in out and "takes more than 2,000,000 steps, pfperms' limit (steps)" in out
     assert "pfperms_limits = steps=20000000" in out
+
+
+def test_the_terraform_one_load_reads_is_bounded_in_total(tmp_path: Path) -> None:
+    """Each file under the per-file cap, together past the per-load one: refused, naming the
+    file that went past it, before it is parsed."""
+    for index in range(3):
+        (tmp_path / f"f{index}.tf").write_text(
+            NAMESPACE.format(count=1).replace('"ns"', f'"ns{index}"').replace("ns-", f"ns{index}-")
+            + "# " + "x" * 400 + "\n")
+    with pytest.raises(pfperms.LoadError) as caught:
+        pfperms.load(tmp_path, cache=False, limits=pfperms.Limits(terraform_bytes=1000))
+    assert "f2.tf" in str(caught.value) and "terraform_bytes" in str(caught.value)
+    model = pfperms.load(tmp_path, cache=False, limits=pfperms.Limits(terraform_bytes=2000))
+    assert len(model.objects("Namespace")) == 3

@@ -272,10 +272,29 @@ def test_a_manifest_1200_directories_deep_is_found_in_bounded_time(
         os.chdir("d")
     Path("binding.yaml").write_text(ROLE_BINDING)
     monkeypatch.chdir(tmp_path)
-    done = run_bounded("""
-        import pytest_pfperms as pfperms
-        model = pfperms.load("k8s", cache=False)
-        print([o.name for o in model.objects("ClusterRoleBinding")])
-    """, seconds=30, cwd=str(tmp_path))
+    try:
+        done = run_bounded("""
+            import pytest_pfperms as pfperms
+            model = pfperms.load("k8s", cache=False)
+            print([o.name for o in model.objects("ClusterRoleBinding")])
+        """, seconds=30, cwd=str(tmp_path))
+    finally:
+        _remove_deep_tree(tmp_path / "k8s", 1200)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "['ci-admin']"
+
+
+def _remove_deep_tree(top: Path, depth: int) -> None:
+    """Remove ``top/d/d/.../binding.yaml`` bottom-up (shutil.rmtree, and so pytest's clean-up
+    of old temporary directories, recurses once per level and would overflow)."""
+    here = os.getcwd()
+    try:
+        os.chdir(top)
+        for _ in range(depth):
+            os.chdir("d")
+        os.remove("binding.yaml")
+        for _ in range(depth):
+            os.chdir("..")
+            os.rmdir("d")
+    finally:
+        os.chdir(here)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ...errors import LoadError, Problem
+from ...limits import LimitExceeded, active_limits, current_budget
 from ..files import MAX_TERRAFORM_BYTES, InputRefused, read_input
 from ..hcl.parse_cache import cached_parse
 from ..hcl.syntax_tree import Attribute, Block, HclFile
@@ -86,6 +87,13 @@ def read_module(directory: Path, problems: list[Problem], recorder: Recorder | N
         display = _display(path)
         try:
             data = read_input(path, bound=limit_to, limit=MAX_TERRAFORM_BYTES, what="Terraform file")
+            budget = current_budget()
+            budget.terraform_left -= len(data)
+            if budget.terraform_left < 0:
+                problems.extend(LimitExceeded.at(display, "the Terraform this load reads", "terraform_bytes",
+                                                 active_limits().terraform_bytes - budget.terraform_left
+                                                 ).problems)
+                continue
             if recorder is not None:
                 recorder.file(path, data)
             text = data.decode("utf-8")
