@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ..values import EncodedDocument, Str, Symbol, Tri
@@ -83,14 +83,29 @@ def substitute(document: object, substitutions: Mapping[str, Str]) -> Any:
     return document
 
 
+def issuer_spellings(cluster: ClusterOidc) -> set[str]:
+    """The symbol keys that denote the cluster's issuer (host and path) in a document."""
+    spellings = {*cluster.spellings, CLUSTER_OIDC_ISSUER.key}
+    if isinstance(cluster.issuer, Symbol):
+        spellings.add(cluster.issuer.key)
+    return spellings
+
+
+def _statements(document: object) -> Iterator[Mapping[str, Any]]:
+    """The statements of a decoded (or encoded) policy document that are objects."""
+    content = json_object(document)
+    if content is None:
+        return
+    for statement in statements_of(content):
+        if isinstance(statement, Mapping):
+            yield statement
+
+
 def claim_keys(document: object, cluster: ClusterOidc, claim: str) -> list[Str]:
     """The condition keys of a trust document that are certainly ``<cluster issuer>:<claim>``."""
     keys: list[Str] = []
-    content = json_object(document)
-    if content is None:
-        return keys
-    for statement in statements_of(content):
-        condition = statement.get("Condition") if isinstance(statement, Mapping) else None
+    for statement in _statements(document):
+        condition = statement.get("Condition")
         if not isinstance(condition, Mapping):
             continue
         for block in condition.values():
@@ -104,15 +119,10 @@ def provider_principals(document: object, cluster: ClusterOidc) -> list[Symbol]:
     in some account (``arn:aws:iam::${data.aws_caller_identity.x.account_id}:oidc-provider/
     ${<issuer>}``). A web-identity trust can only name a provider of the role's own account,
     so each is the cluster's provider."""
-    spellings = {*cluster.spellings, CLUSTER_OIDC_ISSUER.key}
-    if isinstance(cluster.issuer, Symbol):
-        spellings.add(cluster.issuer.key)
+    spellings = issuer_spellings(cluster)
     found: list[Symbol] = []
-    content = json_object(document)
-    if content is None:
-        return found
-    for statement in statements_of(content):
-        principal = statement.get("Principal") if isinstance(statement, Mapping) else None
+    for statement in _statements(document):
+        principal = statement.get("Principal")
         federated = principal.get("Federated") if isinstance(principal, Mapping) else None
         for value in federated if isinstance(federated, list) else [federated]:
             if isinstance(value, Symbol) and _PROVIDER_SYMBOL.fullmatch(value.key) and any(
@@ -134,11 +144,7 @@ def is_claim_key(key: object, cluster: ClusterOidc, claim: str) -> Tri:
         match = _CLAIM_SYMBOL.fullmatch(key.key)
         if match is None or match.group(2) != claim:
             return None
-        inner = match.group(1)
-        spellings = {*cluster.spellings, CLUSTER_OIDC_ISSUER.key}
-        if isinstance(cluster.issuer, Symbol):
-            spellings.add(cluster.issuer.key)
-        return True if inner in spellings else None
+        return True if match.group(1) in issuer_spellings(cluster) else None
     return False
 
 
