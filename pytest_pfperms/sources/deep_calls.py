@@ -17,10 +17,10 @@ from typing import TypeVar
 
 T = TypeVar("T")
 
-STACK_BYTES = 512 * 1024 * 1024
+STACK_BYTES = 256 * 1024 * 1024
 """The thread's stack (virtual memory; only what is used is committed)."""
 
-RECURSION_LIMIT = 40_000
+RECURSION_LIMIT = 20_000
 """Python frames allowed while the evaluation runs (the default is 1,000)."""
 
 _lock = threading.Lock()
