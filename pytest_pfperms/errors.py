@@ -100,6 +100,12 @@ _LONG_NUMBER = re.compile(r"[0-9]{4301,}")
 _DEEP = 200
 
 
+def nul_line(text: str) -> int | None:
+    """The line of the first NUL byte of ``text`` (which YAML and JSON refuse), if any."""
+    found = text.find("\0")
+    return None if found < 0 else text.count("\n", 0, found) + 1
+
+
 def limit_line(text: str, error: BaseException) -> int | None:
     """The line of ``text`` where input goes beyond what Python holds: the first integer of
     more than 4,300 digits, or where brackets first nest more than 200 deep (else the most

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .. import escalation  # noqa: F401  (installs Model.reach on every model loaded here)
 from ..aws.cluster import ClusterOidc, cluster_from_argument
-from ..errors import LoadError, Problem, beyond_limits, limit_line
+from ..errors import LoadError, Problem, beyond_limits, limit_line, nul_line
 from ..limits import DEFAULT_LIMITS, Limits, using_limits
 from ..model.objects import CloudResource, KubeObject
 from ..query.model import Model
@@ -48,8 +48,8 @@ def _load_file(path: Path, display: str, bound: Path, default_namespace: Str, pr
     text = _read(path, display, bound, problems)
     if text is None:
         return None
-    if "\0" in text:
-        line = text.count("\n", 0, text.index("\0")) + 1
+    line = nul_line(text)
+    if line is not None:
         problems.append(Problem(display, line, "holds a NUL byte, which YAML and JSON do not allow "
                                 "(is it a binary file?)"))
         return None

@@ -152,6 +152,19 @@ resource "kubernetes_service_account" "jobs" {
 """
 
 
+def jobs_policy(name: str, action: str, resource: str) -> str:
+    """An inline policy of ``aws_iam_role.jobs`` allowing ``action`` on ``resource`` (HCL)."""
+    return f"""
+resource "aws_iam_role_policy" "{name}" {{
+  role = aws_iam_role.jobs.name
+  policy = jsonencode({{
+    Version   = "2012-10-17"
+    Statement = [{{ Effect = "Allow", Action = "{action}", Resource = {resource} }}]
+  }})
+}}
+"""
+
+
 def test_a_data_source_argument_set_to_null_is_the_providers_value_not_null(tmp_path: Path) -> None:
     """``data "aws_region" { region = var.region }`` with the variable's default null reads
     the provider's region: coalesce() must not fall back to its second argument."""
@@ -166,14 +179,7 @@ def test_a_data_source_argument_set_to_null_is_the_providers_value_not_null(tmp_
         locals {
           region = coalesce(data.aws_region.current.region, "us-east-1")
         }
-        resource "aws_iam_role_policy" "send" {
-          role = aws_iam_role.jobs.name
-          policy = jsonencode({
-            Version   = "2012-10-17"
-            Statement = [{ Effect = "Allow", Action = "sqs:SendMessage",
-                           Resource = "arn:aws:sqs:${local.region}:111122223333:jobs" }]
-          })
-        }
+""" + jobs_policy('send', 'sqs:SendMessage', '"arn:aws:sqs:${local.region}:111122223333:jobs"') + """
     """})
     jobs = pfperms.ServiceAccount("apps", "jobs")
     elsewhere = model.aws_can(jobs, "sqs:SendMessage", "arn:aws:sqs:eu-west-1:111122223333:jobs")
@@ -187,14 +193,7 @@ def test_region_null_on_an_aws_resource_is_the_providers_region(tmp_path: Path) 
           name   = "jobs"
           region = null
         }
-        resource "aws_iam_role_policy" "send" {
-          role = aws_iam_role.jobs.name
-          policy = jsonencode({
-            Version   = "2012-10-17"
-            Statement = [{ Effect = "Allow", Action = "sqs:SendMessage",
-                           Resource = "arn:aws:sqs:${coalesce(aws_sqs_queue.jobs.region, "us-east-1")}:111122223333:jobs" }]
-          })
-        }
+""" + jobs_policy('send', 'sqs:SendMessage', '"arn:aws:sqs:${coalesce(aws_sqs_queue.jobs.region, "us-east-1")}:111122223333:jobs"') + """
     """})
     jobs = pfperms.ServiceAccount("apps", "jobs")
     assert model.aws_can(jobs, "sqs:SendMessage", "arn:aws:sqs:eu-west-1:111122223333:jobs").allowed is None
@@ -204,14 +203,7 @@ def test_region_null_on_an_aws_resource_is_the_providers_region(tmp_path: Path) 
           name   = "jobs"
           policy = null
         }
-        resource "aws_iam_role_policy" "send" {
-          role = aws_iam_role.jobs.name
-          policy = jsonencode({
-            Version   = "2012-10-17"
-            Statement = [{ Effect = "Allow", Action = "sqs:SendMessage",
-                           Resource = coalesce(aws_sqs_queue.jobs.policy, "arn:aws:sqs:us-east-1:111122223333:jobs") }]
-          })
-        }
+""" + jobs_policy('send', 'sqs:SendMessage', 'coalesce(aws_sqs_queue.jobs.policy, "arn:aws:sqs:us-east-1:111122223333:jobs")') + """
     """})
     assert model.aws_can(jobs, "sqs:SendMessage", "arn:aws:sqs:us-east-1:111122223333:jobs").allowed is True
 
@@ -483,14 +475,7 @@ def test_an_aws_resource_name_set_to_null_is_generated_not_null(tmp_path: Path) 
           name        = null
           name_prefix = "fluentbit-"
         }
-        resource "aws_iam_role_policy" "logs" {
-          role = aws_iam_role.jobs.name
-          policy = jsonencode({
-            Version   = "2012-10-17"
-            Statement = [{ Effect = "Allow", Action = "logs:PutLogEvents",
-                           Resource = "arn:aws:logs:us-east-1:111122223333:log-group:${aws_cloudwatch_log_group.logs.name}:*" }]
-          })
-        }
+""" + jobs_policy('logs', 'logs:PutLogEvents', '"arn:aws:logs:us-east-1:111122223333:log-group:${aws_cloudwatch_log_group.logs.name}:*"') + """
     """})
     jobs = pfperms.ServiceAccount("apps", "jobs")
     decision = model.aws_can(jobs, "logs:PutLogEvents",

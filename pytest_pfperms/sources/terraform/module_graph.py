@@ -688,9 +688,7 @@ class ModuleInstance:
             if argument_name in META_ARGUMENTS:
                 continue
             try:
-                inputs[argument_name] = self.eval(attribute.expr, declared, call_scope)
-            except LoadError as error:
-                ctx.problems.extend(error.problems)
+                self._module_input(inputs, argument_name, attribute, declared, call_scope)
             except _InProgress:
                 deferred.append((argument_name, attribute))
         if deferred:
@@ -706,10 +704,7 @@ class ModuleInstance:
             self._provisional[instance.address] = standing_in
             try:
                 for argument_name, attribute in deferred:
-                    try:
-                        inputs[argument_name] = self.eval(attribute.expr, declared, call_scope)
-                    except LoadError as error:
-                        ctx.problems.extend(error.problems)
+                    self._module_input(inputs, argument_name, attribute, declared, call_scope)
             except _InProgress:
                 return standing_in, False  # the caller is what the input needs: made again later
             finally:
@@ -722,6 +717,15 @@ class ModuleInstance:
         for note in node.result.notes:
             ctx.warn(where, note)
         return node, True
+
+    def _module_input(self, inputs: dict[str, Value], name: str, attribute: Attribute,
+                      declared: Declared, call_scope: Scope) -> None:
+        """Evaluate one argument of a profiled module call into ``inputs``; a failure is a
+        problem of the load (an :class:`_InProgress` goes to the caller)."""
+        try:
+            inputs[name] = self.eval(attribute.expr, declared, call_scope)
+        except LoadError as error:
+            self.ctx.problems.extend(error.problems)
 
     def output(self, name: str) -> Value:
         """One output's value."""

@@ -124,6 +124,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ....errors import nul_line
 from ....values import Str, Symbol
 from ...hcl.values import ConversionError, to_bool, to_string
 from ...manifests.documents import iter_documents
@@ -559,8 +560,8 @@ def _string_keys(value: Any) -> Any:
 def _documents(text: str) -> Iterator[Any]:
     """The YAML documents of ``text``, read lazily by the manifests' strict reader (safe
     constructors, alias bombs and NUL bytes refused); bad YAML raises ValueError."""
-    if "\0" in text:
-        line = text.count("\n", 0, text.index("\0")) + 1
+    line = nul_line(text)
+    if line is not None:
         raise ValueError(f"yaml_body: holds a NUL byte at line {line}, which YAML does not allow")
     return iter_documents(text, "yaml_body")
 
