@@ -36,6 +36,9 @@ def _sources(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--aws-oidc-provider", metavar="ARN_OR_URL", default=None,
                        help="the cluster IRSA questions are about: its IAM OIDC provider's ARN or "
                             "issuer URL (default: the one the sources define)")
+    group.add_argument("--rendered", dest="rendered", action="append", metavar="ADDRESS",
+                       help="a helm_release (or kustomization) whose rendered output is loaded too "
+                            "(* matches any run of characters; any number of --rendered)")
 
 
 def _output(parser: argparse.ArgumentParser) -> None:

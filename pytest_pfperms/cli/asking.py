@@ -50,10 +50,15 @@ def can_i(args: argparse.Namespace, model: Model) -> Result:
     decision = _decision(args, model)
     data = decision_data(decision)
 
-    def text(terminal: Terminal) -> str:
-        return f"{answer(decision.allowed)}\n{painted_summary(decision, terminal)}"
+    causes = [symbol.describe() for symbol in decision.explanation().unknowns] \
+        if decision.allowed is None else []  # an unknown says what it waits for
 
-    markdown = f"**{answer(decision.allowed)}**: {md_escape(decision.summary())}\n"
+    def text(terminal: Terminal) -> str:
+        return "\n".join([answer(decision.allowed), painted_summary(decision, terminal),
+                          *(["  depends on:"] if causes else []), *(f"    {c}" for c in causes)])
+
+    markdown = f"**{answer(decision.allowed)}**: {md_escape(decision.summary())}\n" + \
+        "".join(f"- depends on: {md_escape(cause)}\n" for cause in causes)
     case = Case(decision.summary(), decision.allowed, decision.summary(), decision.explain())
     return Result("can-i", of_answer(decision.allowed), {"decision": data}, text, markdown, [case])
 

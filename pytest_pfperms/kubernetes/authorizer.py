@@ -26,6 +26,7 @@ from ..model.objects import (
     PolicyRule,
     Role,
     RoleBinding,
+    SourceRef,
     Subject,
 )
 from ..model.requests import NonResourceRequest, Request, ResourceRequest
@@ -259,6 +260,14 @@ class _IdentityPart:
 _EMPTY_PLAN = _Plan(())
 
 
+def _any_rules(source: SourceRef, *, cluster: bool) -> tuple[PolicyRule, ...]:
+    """The rules of a role an unseen resource may create: anything (URLs too in a ClusterRole)."""
+    rules: tuple[PolicyRule, ...] = (PolicyRule(("*",), ("*",), ("*",), (), (), 0, source),)
+    if cluster:
+        rules += (PolicyRule(("*",), (), (), (), ("*",), 1, source),)
+    return rules
+
+
 class KubernetesEngine:
     """Answers RBAC questions over a fixed set of objects (immutable once built)."""
 
@@ -286,6 +295,8 @@ class KubernetesEngine:
                     self.symbolic_namespace_bindings.append(obj)
         self.bindings_by_namespace.default_factory = None
         self.effective_cluster_rules = aggregate(self.cluster_roles)
+        if self.creators:
+            self._add_aggregation_stand_ins()
         self._compiled: dict[int, CompiledRule | None] = {}
         self._resolutions: dict[int, RoleResolution] = {}
         self._candidates: dict[tuple[Identity, Str | None], list[_Candidate]] = {}
@@ -378,6 +389,30 @@ class KubernetesEngine:
         return RoleResolution((), f"{binding.ref()} has roleRef kind {ref.kind!r}; only 'Role' and "
                                   "'ClusterRole' (exact case) are valid, so it grants nothing")
 
+    def _add_aggregation_stand_ins(self) -> None:
+        """A resource pfperms cannot see into may create a ClusterRole that an aggregated
+        ClusterRole's selectors pick (a chart's ``aggregate-to-edit`` role, say): every
+        aggregated role may hold any rule, each true only if that resource creates one."""
+        for key, role in self.cluster_roles.items():
+            if not role.aggregation:
+                continue  # no selector: the controller picks nothing
+            extra: list[EffectiveRule] = []
+            for creator in self.creators:
+                shown = f"a ClusterRole aggregated into {role.name}"
+                condition = Symbol(
+                    key=f"{creator.address} creates {shown}",
+                    expression=f"{creator.address} creates {shown}", source=str(creator.source),
+                    reason=f"ClusterRole {role.name} aggregates the ClusterRoles its selectors pick; "
+                           f"{creator.address} ({creator.type}) may create one with any rules",
+                    hint="render what it installs (helm template, kubectl kustomize) and load the "
+                         "output, then name it in pfperms_rendered")
+                origin = ClusterRole("ClusterRole", "rbac.authorization.k8s.io/v1",
+                                     f"{creator.address} (may be aggregated into {role.name})", None,
+                                     creator.source, condition=condition,
+                                     rules=_any_rules(creator.source, cluster=True))
+                extra += (EffectiveRule(rule, origin, None) for rule in origin.rules)
+            self.effective_cluster_rules[key] = (*self.effective_cluster_rules[key], *extra)
+
     def _maybe_created(self, binding: Binding) -> RoleResolution:
         """A role the sources do not define, which a resource pfperms cannot see into may
         create with any rules: one stand-in per such resource, each true only if it does."""
@@ -395,9 +430,8 @@ class KubernetesEngine:
                        f"{creator.address} ({creator.type}) may create it with any rules",
                 hint="render what it installs (helm template, kubectl kustomize) and load the "
                      "output, or define the role in the sources")
-            rules: tuple[PolicyRule, ...] = (PolicyRule(("*",), ("*",), ("*",), (), (), 0, creator.source),)
+            rules = _any_rules(creator.source, cluster=kind == "ClusterRole")
             if kind == "ClusterRole":
-                rules += (PolicyRule(("*",), (), (), (), ("*",), 1, creator.source),)
                 stand_ins.append((ClusterRole(kind, "rbac.authorization.k8s.io/v1", ref.name, None,
                                               creator.source, condition=condition, rules=rules), None))
             else:
@@ -712,6 +746,8 @@ class KubernetesEngine:
                 if matched is None:
                     unknowns += symbols_in(effective.rule.content())
                 if effective.certain is None and effective.origin is not None:
+                    if effective.origin.condition is not None:
+                        unknowns.append(effective.origin.condition)
                     labels = effective.origin.labels
                     unknowns += ([labels.symbol] if isinstance(labels, UnknownMap)
                                  else symbols_in(dict(labels)))

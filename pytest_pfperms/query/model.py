@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property, partial
@@ -13,6 +14,7 @@ from ..aws.irsa import AwsAccess, decide_many
 from ..errors import InvalidArgument, NotFoundError, Problem
 from ..explain.kubernetes import explain_rbac
 from ..kubernetes.authorizer import GrantPath, KubernetesEngine
+from ..linear_match import compile_linear
 from ..model.decision import Decision, Explanation
 from ..model.identities import (
     Group,
@@ -206,12 +208,35 @@ _ANY = object()
 object's namespace)."""
 
 
+def _unrendered_creators(resources: Sequence[CloudResource], rendered: Sequence[str],
+                         ) -> tuple[list[CloudResource], list[Problem]]:
+    """The resources that may create objects pfperms does not see (``helm_release``, ...), less
+    those ``rendered`` names (addresses, ``*`` for any run of characters) as loaded from their
+    rendered output; and a warning for each entry that names none of them."""
+    installers = [r for r in resources if r.type in UNMODELLED_CREATOR_TYPES]
+    patterns = [(entry, compile_linear(".*".join(re.escape(part) for part in entry.split("*"))))
+                for entry in rendered]
+    used: set[str] = set()
+    creators = []
+    for resource in installers:
+        hits = [entry for entry, pattern in patterns if pattern.fullmatch(resource.address)]
+        used.update(hits)
+        if not hits:
+            creators.append(resource)
+    unused = [Problem("<pfperms_rendered>", None,
+                      f"{entry!r} names no helm_release, kustomization or manifest unknown before "
+                      "apply in the sources (their addresses look like module.x.helm_release.y)")
+              for entry, _ in patterns if entry not in used]
+    return creators, unused
+
+
 class Model:
     """Everything loaded, ready to answer questions. Immutable; build it with ``pfperms.load``."""
 
     def __init__(self, objects: Sequence[KubeObject], *, defaults: Sequence[KubeObject] = (),
                  warnings: Sequence[Problem] = (), resources: Sequence[CloudResource] = (),
-                 vault_flavor: VaultFlavor = "vault", aws_cluster: ClusterOidc | None = None):
+                 vault_flavor: VaultFlavor = "vault", aws_cluster: ClusterOidc | None = None,
+                 rendered: Sequence[str] = ()):
         self._objects = tuple(objects)
         self.vault_flavor: VaultFlavor = validate_flavor(vault_flavor)
         """The Vault server the Vault resources are for: ``"vault"`` or ``"openbao"``."""
@@ -221,10 +246,9 @@ class Model:
         self.resources: tuple[CloudResource, ...] = tuple(resources)
         """AWS IAM and Vault resources from Terraform, for the AWS and Vault engines."""
         self._defaults = tuple(defaults)
-        self.warnings: tuple[Problem, ...] = tuple(warnings)
-        self.kubernetes = KubernetesEngine(
-            (*self._defaults, *self._objects),
-            creators=[r for r in self.resources if r.type in UNMODELLED_CREATOR_TYPES])
+        creators, unused = _unrendered_creators(self.resources, rendered)
+        self.warnings: tuple[Problem, ...] = (*warnings, *unused)
+        self.kubernetes = KubernetesEngine((*self._defaults, *self._objects), creators=creators)
         self._workloads = [obj for obj in self._objects if isinstance(obj, WorkloadObject)]
         self._service_accounts = {(obj.namespace, obj.name): obj for obj in self._objects
                                   if obj.kind == "ServiceAccount"}

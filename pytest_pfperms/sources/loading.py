@@ -123,7 +123,7 @@ def load(*paths: str | os.PathLike[str], variables: Mapping[str, object] | None 
          repo_root: str | os.PathLike[str] | None = None, cache: bool = True,
          vault_flavor: VaultFlavor = "vault", allow_partial: bool = False,
          exclude: Sequence[str | os.PathLike[str]] = (), aws_oidc_provider: str | None = None,
-         limits: Limits | None = None) -> Model:
+         limits: Limits | None = None, rendered: Sequence[str] = ()) -> Model:
     """Load files and directories into a Model.
 
     ``default_namespace`` is where namespaced objects without a namespace land (as
@@ -144,6 +144,11 @@ def load(*paths: str | os.PathLike[str], variables: Mapping[str, object] | None 
     ``exclude`` names files and directories under ``paths`` that are not read (nor any
     Terraform root below them). ``aws_oidc_provider`` names the cluster IRSA questions are
     about (its IAM OIDC provider's ARN, or its issuer URL) when the sources do not define it.
+
+    ``rendered`` names the ``helm_release`` (and other installer) addresses whose output is
+    loaded too (``*`` matches any run of characters): the roles they create are then in the
+    sources; any other installer may create roles pfperms does not see, so bindings to roles
+    the sources do not define, and aggregated ClusterRoles, answer unknown naming it.
 
     Every other file under a directory is loaded or listed in ``Model.warnings`` with the
     reason (:mod:`pytest_pfperms.sources.discovery`). ``limits`` bounds the work a load may do
@@ -167,14 +172,14 @@ def load(*paths: str | os.PathLike[str], variables: Mapping[str, object] | None 
     with using_store(store), using_limits(limits or DEFAULT_LIMITS), collector_paused():
         return with_deep_stack(lambda: _load(  # one thread with a deep stack for it all
             paths, variables, cluster_defaults, default_namespace, namespaces, repo_root, vault_flavor,
-            allow_partial, problems, warnings, excluded, cluster))
+            allow_partial, problems, warnings, excluded, cluster, tuple(rendered)))
 
 
 def _load(paths: tuple[str | os.PathLike[str], ...], variables: Mapping[str, object] | None,
           cluster_defaults: bool, default_namespace: str, namespaces: Mapping[str, str] | None,
           repo_root: Path | None, vault_flavor: VaultFlavor, allow_partial: bool,
           problems: list[Problem], warnings: list[Problem], excluded: tuple[Path, ...] = (),
-          cluster: ClusterOidc | None = None) -> Model:
+          cluster: ClusterOidc | None = None, rendered: tuple[str, ...] = ()) -> Model:
     objects: list[KubeObject] = []
     resources: list[CloudResource] = []
     for given in paths:
@@ -221,7 +226,7 @@ def _load(paths: tuple[str | os.PathLike[str], ...], variables: Mapping[str, obj
         raise LoadError(problems)
     defaults = bootstrap_objects() if cluster_defaults else []
     return Model(objects, defaults=defaults, warnings=warnings, resources=resources,
-                 vault_flavor=vault_flavor, aws_cluster=cluster)
+                 vault_flavor=vault_flavor, aws_cluster=cluster, rendered=rendered)
 
 
 def _add(result: ManifestResult | None, objects: list[KubeObject], warnings: list[Problem],

@@ -62,6 +62,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                   default="vault")
     parser.addini("pfperms_aws_oidc_provider", "the cluster IRSA questions are about: its IAM OIDC "
                   "provider's ARN or its issuer URL", default="")
+    parser.addini("pfperms_rendered", "helm_release (or kustomization) addresses whose rendered "
+                  "output is loaded too, one per line (* matches any run of characters)",
+                  type="linelist", default=[])
     parser.addini("pfperms_limits", "raise the bounds on the work one load may do, e.g. "
                   "'instances=50000 elements=2000000' (see pytest_pfperms.Limits)", default="")
     parser.addini("pfperms_cache", "use the parse and evaluation caches (outside the repository)",
@@ -120,6 +123,7 @@ class _Settings:
             self.limits = Limits.parse(str(config.getini("pfperms_limits")))
         except ValueError as error:
             raise pytest.UsageError(str(error)) from None
+        self.rendered: tuple[str, ...] = tuple(str(entry) for entry in config.getini("pfperms_rendered"))
         self.aws_oidc_provider: str | None = (config.getoption("pfperms_aws_oidc_provider")
                                               or str(config.getini("pfperms_aws_oidc_provider")) or None)
         if self.aws_oidc_provider is not None:
@@ -192,7 +196,8 @@ def _load(config: pytest.Config) -> Any:
                           namespaces=settings.namespaces, repo_root=settings.root,
                           cache=settings.cache, vault_flavor=settings.vault_flavor,
                           allow_partial=settings.allow_partial, exclude=settings.excluded,
-                          aws_oidc_provider=settings.aws_oidc_provider, limits=settings.limits)
+                          aws_oidc_provider=settings.aws_oidc_provider, limits=settings.limits,
+                          rendered=settings.rendered)
         except PfpermsError as error:
             result = error
     config.stash[_MODEL_KEY] = result
@@ -239,6 +244,7 @@ def pfperms_load(pytestconfig: pytest.Config) -> Any:
         options.setdefault("vault_flavor", settings.vault_flavor)
         options.setdefault("aws_oidc_provider", settings.aws_oidc_provider)
         options.setdefault("limits", settings.limits)
+        options.setdefault("rendered", settings.rendered)
         key = json.dumps([resolved, excluded, namespaces, options], sort_keys=True, default=repr)
         if key not in loaded:
             loaded[key] = load(*resolved, namespaces=namespaces, exclude=excluded, **options)

@@ -441,10 +441,49 @@ def test_a_role_a_helm_release_may_create_is_unknown_naming_it_never_a_cannot(tm
     text = decision.explain()
     assert "helm_release.operator" in text and "helm template" in text
     assert any("helm_release.operator installs objects" in w.message for w in model.warnings)
-    # a binding to a role that is defined still answers exactly
+    # what view grants by itself is certain
+    viewer = pfperms.ServiceAccount("ops", "viewer")
+    assert model.can(viewer, "get", "pods", namespace="ops").allowed is True
+
+
+def test_a_helm_release_may_aggregate_rules_into_view_so_the_rest_is_unknown(tmp_path: Path) -> None:
+    # A chart can ship a ClusterRole labelled aggregate-to-view (CRD charts do): the
+    # aggregation controller then adds its rules to view, edit and admin.
+    model = load(tmp_path, {"root/main.tf": CHART_BINDING + HELM_RELEASE})
+    viewer = pfperms.ServiceAccount("ops", "viewer")
+    decision = model.can(viewer, "delete", "secrets", namespace="ops")
+    assert decision.allowed is None
+    text = decision.explain()
+    assert "helm_release.operator" in text and "aggregated into view" in text
+    # without the release, view grants exactly its own rules
+    plain = load(tmp_path / "plain", {"root/main.tf": CHART_BINDING})
+    assert plain.can(viewer, "delete", "secrets", namespace="ops").allowed is False
+
+
+def test_a_role_a_helm_release_creates_is_not_in_doubt_once_its_output_is_loaded(tmp_path: Path) -> None:
+    rendered = """
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: operator-manager
+rules:
+  - apiGroups: [""]
+    resources: [configmaps]
+    verbs: [get]
+"""
+    write(tmp_path, {"root/main.tf": CHART_BINDING + HELM_RELEASE, "rendered/operator.yaml": rendered})
+    model = pfperms.load(tmp_path / "root", tmp_path / "rendered", repo_root=tmp_path,
+                         rendered=["helm_release.*"])
+    operator = pfperms.ServiceAccount("ops", "operator")
+    assert model.can(operator, "get", "configmaps", namespace="ops").allowed is True
+    assert model.can(operator, "delete", "secrets", namespace="ops").allowed is False
     viewer = pfperms.ServiceAccount("ops", "viewer")
     assert model.can(viewer, "delete", "secrets", namespace="ops").allowed is False
-    assert model.can(viewer, "get", "pods", namespace="ops").allowed is True
+    # an entry naming no installer is listed, never silently ignored
+    other = pfperms.load(tmp_path / "root", tmp_path / "rendered", repo_root=tmp_path,
+                         rendered=["helm_release.operatr"])
+    assert other.can(viewer, "delete", "secrets", namespace="ops").allowed is None
+    assert any("'helm_release.operatr' names no helm_release" in w.message for w in other.warnings)
 
 
 def test_without_anything_that_may_create_it_a_missing_role_grants_nothing(tmp_path: Path) -> None:
