@@ -512,3 +512,75 @@ def test_a_helm_release_in_a_plan_makes_bindings_to_undefined_roles_unknown(tmp_
     model = pfperms.load(path, cache=False)
     assert model.can(pfperms.ServiceAccount("ops", "operator"), "delete", "secrets",
                      namespace="ops").allowed is False
+
+
+# -- IRSA from a plan: what is unknown, and what only looks unknown ------------------------------
+
+ISSUER = "oidc.eks.eu-west-1.amazonaws.com/id/C1"
+PROVIDER_ARN = f"arn:aws:iam::111122223333:oidc-provider/{ISSUER}"
+
+
+def _irsa_plan(*extra: tuple[dict[str, Any], dict[str, Any]]) -> dict[str, Any]:
+    """A plan of an IRSA role for apps/app that may read objects of bucket b, as
+    ``terraform plan`` writes it: the role's managed_policy_arns and inline_policy unset in the
+    configuration, hence unknown in the plan."""
+    trust = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity",
+        "Principal": {"Federated": PROVIDER_ARN},
+        "Condition": {"StringEquals": {f"{ISSUER}:sub": "system:serviceaccount:apps:app",
+                                       f"{ISSUER}:aud": "sts.amazonaws.com"}}}]}
+    reads = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject",
+                                                     "Resource": "arn:aws:s3:::b/*"}]}
+    role = {"name": "app", "assume_role_policy": json.dumps(trust), "path": "/",
+            "permissions_boundary": None}
+    policy = {"name": "read", "role": "app", "policy": json.dumps(reads)}
+    account = {"metadata": [{"name": "app", "namespace": "apps", "annotations": {
+        "eks.amazonaws.com/role-arn": "arn:aws:iam::111122223333:role/app"}}]}
+    pairs = [
+        (resource("aws_iam_openid_connect_provider.eks", "aws_iam_openid_connect_provider",
+                  {"url": f"https://{ISSUER}", "client_id_list": ["sts.amazonaws.com"], "arn": PROVIDER_ARN}),
+         None),
+        (resource("aws_iam_role.app", "aws_iam_role", role),
+         change("aws_iam_role.app", "aws_iam_role", role,
+                {"arn": True, "id": True, "managed_policy_arns": True, "inline_policy": True})),
+        (resource("aws_iam_role_policy.app", "aws_iam_role_policy", policy),
+         change("aws_iam_role_policy.app", "aws_iam_role_policy", policy, {"id": True})),
+        (resource("kubernetes_service_account_v1.app", "kubernetes_service_account_v1", account), None),
+        *extra]
+    configuration = {"root_module": {"resources": [
+        {"address": "aws_iam_role.app", "mode": "managed", "type": "aws_iam_role", "name": "app",
+         "expressions": {"name": {"constant_value": "app"},
+                         "assume_role_policy": {"references": ["data.aws_iam_policy_document.trust"]}}},
+        {"address": "aws_iam_role_policy.app", "mode": "managed", "type": "aws_iam_role_policy",
+         "name": "app", "expressions": {"name": {"constant_value": "read"},
+                                        "role": {"constant_value": "app"}}}]}}
+    return minimal_plan([r for r, _ in pairs], [c for _, c in pairs if c is not None],
+                        configuration=configuration)
+
+
+def _reads(model: pfperms.Model, action: str) -> bool | None:
+    return model.aws_can(pfperms.ServiceAccount("apps", "app"), action, "arn:aws:s3:::b/x").allowed
+
+
+def test_managed_policy_arns_left_unset_holds_only_the_attachments_the_plan_shows(tmp_path: Path) -> None:
+    model = pfperms.load(write(tmp_path, _irsa_plan()), cache=False)
+    assert _reads(model, "s3:GetObject") is True
+    assert _reads(model, "s3:DeleteObject") is False
+    # set in the configuration, the same unknown value may hold any policy, a Deny included
+    document = _irsa_plan()
+    document["configuration"]["root_module"]["resources"][0]["expressions"]["managed_policy_arns"] = {
+        "references": ["var.policies"]}
+    model = pfperms.load(write(tmp_path, document), cache=False)
+    assert _reads(model, "s3:GetObject") is None
+    assert _reads(model, "s3:DeleteObject") is None
+
+
+def test_a_wholly_unknown_attachment_makes_the_answer_unknown_naming_it(tmp_path: Path) -> None:
+    address = "aws_iam_role_policy_attachment.extra"
+    unknown = (resource(address, "aws_iam_role_policy_attachment", {}),
+               change(address, "aws_iam_role_policy_attachment", {}, True))  # type: ignore[arg-type]
+    model = pfperms.load(write(tmp_path, _irsa_plan(unknown)), cache=False)
+    decision = model.aws_can(pfperms.ServiceAccount("apps", "app"), "s3:DeleteObject", "arn:aws:s3:::b/x")
+    assert decision.allowed is None  # it may attach anything to the role: never "cannot"
+    assert f"{address}.policy_arn" in decision.explain()
+    assert not model.warnings

@@ -495,13 +495,44 @@ def load_plan_json(text: str, path: str) -> PlanResult:
         change = changes.get(entry.address, {}).get("change", {})
         sensitive = change.get("after_sensitive", False) if entry.sensitive is False else entry.sensitive
         kubernetes = entry.mode == "managed" and is_kubernetes_resource(entry.type)
-        marks = _Marks(change.get("after_unknown", False), sensitive, configuration.expressions(entry),
-                       defaults=kubernetes)
+        config = configuration.expressions(entry)
+        unknown = _unmanaged_left_unset(entry, change.get("after_unknown", False), config)
+        marks = _Marks(unknown, sensitive, config, defaults=kubernetes)
         _map(mapper, entry, marks, lines, path)
     mapper.apply_patches()
     result.objects = mapper.objects
     result.resources = mapper.resources
     return result
+
+
+_UNMANAGED_WHEN_UNSET = {"aws_iam_role": ("managed_policy_arns", "inline_policy")}
+"""Optional+Computed attributes that, left out of the configuration, make the provider manage
+nothing (it reads back what other resources attach): unknown in a plan, yet what they hold is
+exactly the attachments the plan shows, as in HCL where they are simply unset."""
+
+_WHOLLY_UNKNOWN_ATTRIBUTES = {
+    "aws_iam_role": ("name", "arn", "path", "assume_role_policy", "managed_policy_arns",
+                     "permissions_boundary"),
+    "aws_iam_role_policy": ("name", "role", "policy"),
+    "aws_iam_role_policy_attachment": ("role", "policy_arn"),
+    "aws_iam_policy_attachment": ("roles", "policy_arn"),
+    "aws_iam_policy": ("name", "arn", "path", "policy"),
+    "aws_iam_openid_connect_provider": ("arn", "url", "client_id_list"),
+    "vault_policy": ("name", "policy"),
+    "vault_kubernetes_auth_backend_role": ("backend", "role_name", "bound_service_account_names",
+                                           "bound_service_account_namespaces", "token_policies"),
+}
+"""For a resource instance the plan marks wholly unknown: the attributes the AWS and Vault
+engines read, each then a symbol (so it may grant, attach or trust anything)."""
+
+
+def _unmanaged_left_unset(entry: _Entry, unknown: Any, config: Any) -> Any:
+    """``after_unknown`` less the attributes of :data:`_UNMANAGED_WHEN_UNSET` that the
+    configuration (when the plan holds it) leaves unset."""
+    names = _UNMANAGED_WHEN_UNSET.get(entry.type) if entry.mode == "managed" else None
+    if not names or not isinstance(unknown, dict) or not isinstance(config, dict):
+        return unknown
+    return {key: mark for key, mark in unknown.items() if key not in names or key in config}
 
 
 def _rule_lines(entry: _Entry, lines: _Lines) -> list[int] | None:
@@ -528,8 +559,14 @@ def _map(mapper: ObjectMapper, entry: _Entry, marks: _Marks, lines: _Lines, path
         if mode == "resource" and is_kubernetes_resource(entry.type):
             mapper.add_manifest(values, source, None)
         elif is_cloud_resource(mode, entry.type):
-            mapper.warnings.append(Problem(path, entry.line, f"{entry.address}: unknown before apply; "
-                                           "left out"))
+            attributes = _WHOLLY_UNKNOWN_ATTRIBUTES.get(entry.type) if mode == "resource" else None
+            if attributes is None:
+                mapper.warnings.append(Problem(path, entry.line, f"{entry.address}: unknown before "
+                                               "apply; not read (no AWS or Vault question reads it)"))
+                return
+            mapper.add_cloud(mode, entry.type, entry.address, {
+                attribute: _symbol(f"{entry.address}.{attribute}", where, PLAN_REASON, _PLAN_HINT, None)
+                for attribute in attributes}, source, None)
         return
     if mode == "resource" and is_kubernetes_resource(entry.type):
         try:
