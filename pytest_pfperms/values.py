@@ -98,6 +98,18 @@ class EncodedDocument(Symbol):
     document: object = None
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class KeyedObject(Symbol):
+    """An object whose keys are partly unknown before apply (``{"${var.issuer}:sub" = ...}``).
+
+    Terraform knows nothing of such an object until apply (not even which keys it has), so
+    it is a symbol; but every key is certainly different from every other (the evaluator
+    checks it), so a reader that can work with symbolic keys (an IAM Condition block) may
+    look at ``items``: each ``(key, value)``, the key a string or a string symbol."""
+
+    items: tuple[tuple[object, object], ...] = ()
+
+
 Str = str | Symbol
 """A string that may be symbolic."""
 
@@ -150,7 +162,7 @@ def eq3(left: Str, right: Str) -> Tri:
             return True
         if left.distinct_group is not None and left.distinct_group == right.distinct_group:
             return False
-        return None
+        return False if affixes_differ(left, right) else None
     symbol, literal = (left, right) if isinstance(left, Symbol) else (right, left)
     assert isinstance(symbol, Symbol) and isinstance(literal, str)
     return None if symbol.could_be(literal) else False
@@ -249,6 +261,28 @@ def _remember(table: dict[str, tuple[object, ...]], key: str, value: tuple[objec
     if len(table) >= _LIMIT:
         table.clear()
     table[key] = value
+
+
+def template_affixes(symbol: Symbol) -> tuple[str, str]:
+    """The literal text a template symbol (``"${var.issuer}:sub"``) certainly starts and ends
+    with; ``("", "")`` for any other symbol (or one whose parts are no longer remembered)."""
+    parts = _PARTS.get(symbol.key)
+    if not parts:
+        return "", ""
+    first, last = parts[0], parts[-1]
+    return (first if isinstance(first, str) else ""), (last if isinstance(last, str) else "")
+
+
+def affixes_differ(left: Symbol, right: Symbol, *, fold: bool = False) -> bool:
+    """Whether two symbols are certainly different strings because the text one certainly
+    starts (or ends) with is not a prefix (suffix) of the other's, or the other way round
+    (``"${a}:sub"`` is never ``"${b}:aud"``); ``fold`` compares case-insensitively."""
+    (left_start, left_end), (right_start, right_end) = template_affixes(left), template_affixes(right)
+    if fold:
+        left_start, left_end = left_start.lower(), left_end.lower()
+        right_start, right_end = right_start.lower(), right_end.lower()
+    return not (left_start.startswith(right_start) or right_start.startswith(left_start)) or \
+        not (left_end.endswith(right_end) or right_end.endswith(left_end))
 
 
 def roots_of(symbol: Symbol) -> tuple[Symbol, ...]:

@@ -347,9 +347,22 @@ def _null(clause: Clause, found: Lookup) -> Tri:
 
 
 def evaluate_clause(clause: Clause, context: RequestContext) -> Tri:
-    """Whether the request satisfies one condition clause."""
-    operator = clause.operator
+    """Whether the request satisfies one condition clause.
+
+    When which request key the clause's key is stays unknown (a key or a context key known
+    only after apply), every case it can be is tried: the key of the request it may be, or
+    none of them; if all give the same answer, that is the answer."""
     found = context.lookup(clause.key)
+    if found.presence is Presence.UNKNOWN and not isinstance(clause.values, Symbol):
+        cases = context.cases(clause.key)
+        if cases is not None:
+            results = {_evaluate_found(clause, case, context) for case in cases}
+            return results.pop() if len(results) == 1 else None
+    return _evaluate_found(clause, found, context)
+
+
+def _evaluate_found(clause: Clause, found: Lookup, context: RequestContext) -> Tri:
+    operator = clause.operator
     if operator.base.family is Family.NULL:
         return _null(clause, found)
     if found.presence is Presence.MISSING:
@@ -389,6 +402,10 @@ def explain_clause(clause: Clause, context: RequestContext) -> str:
     head = f"{operator.text} {clause.key}"
     if found.presence is Presence.UNKNOWN:
         seen = "the request key is unknown (" + ", ".join(map(str, found.symbols)) + ")"
+        settled = evaluate_clause(clause, context)
+        if settled is not None:
+            seen += (f"; {'true' if settled else 'false'} whichever of them it is, and if it is "
+                     "none of them")
     elif found.presence is Presence.MISSING:
         seen = "key absent from the request"
         if operator.base.family is not Family.NULL:

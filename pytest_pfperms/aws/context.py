@@ -12,17 +12,22 @@ what a symbolic key turns out to be is ``UNKNOWN``.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
+import re2
+
 from ..errors import InvalidArgument
+from ..linear_match import compile_linear
 from ..values import (
     Str,
     Symbol,
     Tri,
-    eq3,
+    affixes_differ,
+    template_affixes,
 )
 
 ContextValue = Str | Sequence[Str]
@@ -185,7 +190,7 @@ class RequestContext:
             return _found(entry[1], entry[2])
         if folded in ALWAYS_PRESENT:
             return Lookup(Presence.FOUND, (request_symbol(folded),))
-        maybe = tuple(sym for sym, _, _ in self._symbolic if eq3(sym, key) is not False)
+        maybe = tuple(sym for sym, _, _ in self._symbolic if same_key(sym, key) is not False)
         if self._open:
             maybe = (unlisted_symbol(key), *maybe)
         return Lookup(Presence.UNKNOWN, symbols=maybe) if maybe else MISSING
@@ -194,13 +199,63 @@ class RequestContext:
         for symbol, values, multivalued in self._symbolic:
             if symbol == key:
                 return _found(values, multivalued)
-        maybe = [sym for sym, _, _ in self._symbolic if eq3(sym, key) is None]
-        if self._open or any(eq3(key, name) is not False for name, _, _ in self._concrete.values()):
+        maybe = [sym for sym, _, _ in self._symbolic if same_key(sym, key) is None]
+        if self._open or any(same_key(key, name) is not False for name, _, _ in self._concrete.values()):
             maybe.insert(0, key)
         return Lookup(Presence.UNKNOWN, symbols=tuple(maybe)) if maybe else MISSING
 
+    def cases(self, key: Str) -> list[Lookup] | None:
+        """Every exact lookup ``key`` may turn out to be, when which key it is (or whether it
+        is one the request holds) is unknown: one per key of the request it may be, and a
+        missing key when it may be none of them. None when a case's values cannot be listed
+        (an open context, or a key that may be an always-present one the request leaves
+        unsaid)."""
+        if self._open:
+            return None
+        found: list[Lookup] = []
+        for symbol, values, multivalued in self._symbolic:
+            relation = True if symbol == key else same_key(symbol, key)
+            if relation is True:
+                return [_found(values, multivalued)]
+            if relation is None:
+                found.append(_found(values, multivalued))
+        for name, values, multivalued in self._concrete.values():
+            relation = same_key(key, name)
+            if relation is True:
+                return [_found(values, multivalued)]
+            if relation is None:
+                found.append(_found(values, multivalued))
+        if isinstance(key, Symbol):
+            if any(same_key(key, name) is not False for name in ALWAYS_PRESENT
+                   if name not in self._concrete):
+                return None
+        elif key.lower() in ALWAYS_PRESENT:
+            return None
+        return [*found, MISSING]
+
     def __bool__(self) -> bool:
         return bool(self._concrete or self._symbolic)
+
+
+def same_key(left: Str, right: Str) -> Tri:
+    """Whether two condition keys, either possibly symbolic, are the same key: names compare
+    case-insensitively, so a symbol is a different key only when the text it certainly starts
+    or ends with rules it out whatever the case."""
+    if isinstance(left, str) and isinstance(right, str):
+        return left.lower() == right.lower()
+    if isinstance(left, Symbol) and isinstance(right, Symbol):
+        if left.key == right.key:
+            return True
+        return False if affixes_differ(left, right, fold=True) else None
+    symbol, literal = (left, right) if isinstance(left, Symbol) else (right, left)
+    assert isinstance(symbol, Symbol) and isinstance(literal, str)
+    start, end = (affix.lower() for affix in template_affixes(symbol))
+    text = literal.lower()
+    fits = len(text) >= len(start) + len(end) and text.startswith(start) and text.endswith(end)
+    if fits and symbol.pattern is not None:
+        with contextlib.suppress(re2.error):  # a pattern RE2 does not take decides nothing
+            fits = compile_linear(symbol.pattern, ignore_case=True).fullmatch(literal)
+    return None if fits else False
 
 
 def _found(values: tuple[Str, ...], multivalued: bool) -> Lookup:

@@ -13,12 +13,12 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 
 from ..errors import LoadError, Problem, beyond_limits
-from ..values import Str, Symbol
+from ..values import KeyedObject, Str, Symbol
 from .conditions import Clause, make_clause, parse_operator
 from .patterns import Template, parse_template
 
@@ -327,13 +327,20 @@ class _StatementParser:
             except ValueError as error:
                 self.add(where, str(error))
                 continue
-            if isinstance(block, Symbol):
+            if isinstance(block, KeyedObject):  # keys known only after apply, all distinct
+                entries: Iterable[tuple[object, object]] = block.items
+            elif isinstance(block, Symbol):
                 clauses.append(make_clause(operator, block, block, variables=self.variables))
                 continue
-            if not isinstance(block, Mapping):
+            elif not isinstance(block, Mapping):
                 self.add(where, f"must be an object of condition keys, not {_kind(block)}")
                 continue
-            for key, raw in block.items():
+            else:
+                entries = block.items()
+            for key, raw in entries:
+                if not isinstance(key, (str, Symbol)):
+                    self.add(where, f"condition keys must be strings, not {_kind(key)}")
+                    continue
                 values = self._condition_values(f"{where}.{key}", raw)
                 if values is None:
                     continue

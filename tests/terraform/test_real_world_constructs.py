@@ -806,3 +806,52 @@ def test_kube_sa_auth_aws_real_code_answers_as_its_profile(tmp_path: Path, provi
                           "arn:aws:s3:::reports/q1.csv").allowed,
         ])
     assert answers[0] == answers[1] == [True, False, False]
+
+
+TRUST_THROUGH_AN_UNKNOWN_ISSUER = """
+variable "oidc_provider_arn" {
+  type = string
+}
+variable "issuer" {
+  type = string
+}
+resource "aws_iam_role" "app" {
+  name = "app"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Principal = { Federated = var.oidc_provider_arn }
+      Condition = { StringEquals = {
+        "${var.issuer}:sub" = "system:serviceaccount:apps:TRUSTED"
+        "${var.issuer}:aud" = "sts.amazonaws.com"
+      } }
+    }]
+  })
+}
+resource "aws_iam_role_policy" "all_of_s3" {
+  role   = aws_iam_role.app.name
+  policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "s3:*", Resource = "*" }] })
+}
+resource "kubernetes_service_account_v1" "app" {
+  metadata {
+    name        = "app"
+    namespace   = "apps"
+    annotations = { "eks.amazonaws.com/role-arn" = aws_iam_role.app.arn }
+  }
+}
+"""
+
+
+@pytest.mark.parametrize(("trusted", "expected"), [("other", False), ("app", None)])
+def test_a_trust_key_built_from_an_unknown_issuer_is_settled_when_every_issuer_agrees(
+        tmp_path: Path, trusted: str, expected: bool | None) -> None:
+    # Whatever var.issuer and the cluster's issuer are, "<issuer>:sub" is either the
+    # request's sub key (apps:app) or a key the request does not hold: a role trusting
+    # apps:other never lets apps:app in; one trusting apps:app does if the issuers are one.
+    model = load(tmp_path, {"root/main.tf": TRUST_THROUGH_AN_UNKNOWN_ISSUER.replace("TRUSTED", trusted)})
+    decision = model.aws_can(pfperms.ServiceAccount("apps", "app"), "s3:GetObject", "arn:aws:s3:::b/x")
+    assert decision.allowed is expected
+    if expected is False:
+        assert "false whichever of them it is" in decision.explain()

@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 from ...errors import LoadError
 from ...limits import LimitExceeded, active_limits, current_budget
-from ...values import Symbol, derive, join_pieces
+from ...values import KeyedObject, Str, Symbol, derive, eq3, join_pieces
 from .evaluation_errors import EvalError, ScopeError, UndeclaredReference
 from .file_sandbox import FileSandbox
 from .functions.table import (
@@ -94,6 +94,13 @@ def evaluate(
     ``templatefile()`` read inside one repository; without it they yield symbols.
     """
     return Evaluator(path, files=files).evaluate(expr, scope)
+
+
+def _certainly_distinct(keys: list[Str]) -> bool:
+    """Whether no two of an object's keys can be equal after apply (then no key replaces another)."""
+    if len(keys) > 64:
+        return False  # a quadratic check; such objects stay wholly unknown
+    return all(eq3(left, right) is False for index, left in enumerate(keys) for right in keys[index + 1:])
 
 
 class Evaluator:
@@ -195,11 +202,13 @@ class Evaluator:
         assert isinstance(node, ObjectExpr)
         out: dict[str, Value] = {}
         unknown_key: Symbol | None = None
+        items: list[tuple[Str, Value]] = []
         for item in node.items:
             key = self.evaluate(item.key, scope)
             value = self.evaluate(item.value, scope)
             if isinstance(key, Symbol):
                 unknown_key = key
+                items.append((key, value))
                 continue
             if key is None:
                 raise self.fail(item.key, "Null value as key: Can't use a null value as a key.")
@@ -211,8 +220,13 @@ class Evaluator:
                 ) from None
             assert isinstance(text, str)
             out[text] = value
+            items.append((text, value))
         if unknown_key is not None:
-            return self.derived(self.opaque_key(node, scope), node, [unknown_key], hazard=False)
+            symbol = self.derived(self.opaque_key(node, scope), node, [unknown_key], hazard=False)
+            if _certainly_distinct([key for key, _ in items]):  # later keys never replace earlier
+                return KeyedObject(key=symbol.key, expression=symbol.expression, source=symbol.source,
+                                   reason=symbol.reason, hint=symbol.hint, items=tuple(items))
+            return symbol
         return sorted_dict(out.items())
 
     # ------------------------------------------------------------------ templates
