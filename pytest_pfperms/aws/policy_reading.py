@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 
-from ..errors import LoadError, Problem, beyond_limits
+from ..errors import LoadError, Problem, beyond_limits, limit_line
 from ..values import KeyedObject, Str, Symbol
 from .conditions import Clause, make_clause, parse_operator
 from .patterns import Template, parse_template
@@ -128,6 +128,8 @@ def decode_document(document: object, *, name: str, source: str) -> object:
         raise LoadError.single(file, line, f"invalid JSON: {error}", field_name) from None
     except (RecursionError, ValueError, OverflowError) as error:
         file, line = source_location(source, name)
+        if line is None and not source:  # JSON text given directly: its own line
+            line = limit_line(document, error)
         limit = beyond_limits(error, file, line)
         if limit is None:
             raise

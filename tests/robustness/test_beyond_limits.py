@@ -181,3 +181,43 @@ def test_a_control_character_in_yaml_is_refused_with_its_line(tmp_path: Path) ->
     write(tmp_path, "cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\x07\n")
     message = load_error(tmp_path)
     assert "cm.yaml:4" in message and "control characters are not allowed" in message
+
+
+SECRET_VARIABLE = ('variable "n" {\n  type = string\n}\n'
+                   'resource "kubernetes_namespace_v1" "ns" {\n  metadata { name = "a-${var.n}" }\n}\n')
+
+
+def test_a_tfvars_number_of_5000_digits_is_refused_with_the_tfvars_line(tmp_path: Path) -> None:
+    write(tmp_path, "main.tf", SECRET_VARIABLE)
+    write(tmp_path, "terraform.tfvars", f'# set by CI\nn = {HUGE}\n')
+    message = load_error(tmp_path)
+    assert "terraform.tfvars:2" in message and "4,300 digits" in message
+
+
+def test_jsondecode_past_go_s_nesting_limit_fails_at_the_call_as_terraform_does(tmp_path: Path) -> None:
+    # Go's encoding/json refuses more than 10,000 levels ("exceeded max depth")
+    write(tmp_path, "deep.json", "[" * 10_001 + "]" * 10_001)
+    write(tmp_path, "main.tf", 'resource "kubernetes_namespace_v1" "ns" {\n  metadata {\n'
+                               '    name = "a-${length(jsondecode(file("${path.module}/deep.json")))}"\n'
+                               '  }\n}\n')
+    message = load_error(tmp_path)
+    assert "main.tf:3" in message and "exceeded max depth" in message
+    # 10,000 levels are fine, and a bracket inside a string is not a level
+    write(tmp_path, "deep.json", '["' + "[" * 20_000 + '", ' + "[" * 9_999 + "]" * 9_999 + "]")
+    model = pfperms.load(tmp_path, cache=False)
+    assert [ns.name for ns in model.objects("Namespace")] == ["a-2"]
+
+
+def test_a_function_result_past_python_s_digit_limit_fails_at_the_call(tmp_path: Path) -> None:
+    write(tmp_path, "main.tf", 'locals {\n  n = 1\n}\n'
+                               'resource "kubernetes_namespace_v1" "ns" {\n'
+                               f'  metadata {{ name = "a-${{parseint("{HUGE}", 10)}}" }}\n}}\n')
+    message = load_error(tmp_path)
+    assert "main.tf:5" in message and "4,300 digits" in message
+
+
+def test_a_plan_resource_that_is_not_an_object_is_refused_with_a_line(tmp_path: Path) -> None:
+    write(tmp_path, "plan.json", '{"format_version": "1.2",\n "planned_values": {"root_module": {\n'
+                                 '   "resources": [null]}}}\n')
+    message = load_error(tmp_path)
+    assert "plan.json:3" in message and "expected a resource object, not null" in message

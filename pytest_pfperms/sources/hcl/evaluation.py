@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ...errors import LoadError
+from ...errors import LoadError, beyond_limits
 from ...limits import LimitExceeded, active_limits, current_budget
 from ...values import KeyedObject, Str, Symbol, derive, eq3, join_pieces
 from .evaluation_errors import EvalError, ScopeError, UndeclaredReference
@@ -149,7 +149,13 @@ class Evaluator:
         budget.left -= 1
         if budget.left < 0:
             raise LimitExceeded.at(self.where(expr), "the evaluation", "steps", budget.limit + 1)
-        return self._dispatch[type(expr)](expr, scope)
+        try:
+            return self._dispatch[type(expr)](expr, scope)
+        except (ValueError, OverflowError) as error:
+            limit = beyond_limits(error, self.path, expr.line)  # a number Python cannot hold
+            if limit is None:
+                raise
+            raise limit from None
 
     def for_file(self, path: str) -> Evaluator:
         """An evaluator for a template file read by ``templatefile()``."""

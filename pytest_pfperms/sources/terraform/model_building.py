@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from ...errors import LoadError, Problem
+from ...errors import LoadError, Problem, beyond_limits, limit_line
 from ...model.objects import CloudResource, KubeObject, SourceRef
 from ...values import Symbol, UnknownMap
 from ..files import MAX_TFVARS_BYTES, InputRefused, read_input
@@ -415,7 +415,14 @@ def read_tfvars(path: Path, display: str, problems: list[Problem],
                           what="tfvars file")
         if recorder is not None:
             recorder.file(path, data)
-        parsed = parse_tfvars(display, data.decode("utf-8"))
+        text = data.decode("utf-8")
+        try:
+            parsed = parse_tfvars(display, text)
+        except (RecursionError, ValueError, OverflowError) as error:
+            limit = beyond_limits(error, display, limit_line(text, error))
+            if limit is None:
+                raise
+            raise limit from None
     except LoadError as error:
         problems.extend(error.problems)
         return {}
@@ -431,6 +438,11 @@ def read_tfvars(path: Path, display: str, problems: list[Problem],
             values[name] = evaluate(attribute.expr, DictScope({}), path=display)
         except LoadError as error:
             problems.extend(error.problems)
+        except (RecursionError, ValueError, OverflowError) as error:
+            limit = beyond_limits(error, display, attribute.line)
+            if limit is None:
+                raise
+            problems.extend(limit.problems)
     return values
 
 

@@ -311,7 +311,8 @@ class _Reader:
     def module(self, module: dict[str, Any], field_name: str) -> Iterator[_Entry]:
         """Every resource instance of a module and, depth first, of its child modules."""
         for index, node in enumerate(self.sequence(module, "resources", f"{field_name}.resources")):
-            entry = self.entry(node, f"{field_name}.resources[{index}]", "values", "sensitive_values")
+            entry = self.entry(node, f"{field_name}.resources[{index}]", "values", "sensitive_values",
+                               listed_in=module)
             if entry is not None:
                 yield entry
         for index, child in enumerate(self.sequence(module, "child_modules", f"{field_name}.child_modules")):
@@ -322,10 +323,14 @@ class _Reader:
             yield from self.module(child, where)
 
     def entry(self, node: Any, field_name: str, values_key: str, sensitive_key: str,
-              holder: dict[str, Any] | None = None) -> _Entry | None:
+              holder: dict[str, Any] | None = None, listed_in: dict[str, Any] | None = None,
+              ) -> _Entry | None:
+        """``listed_in``: the module object whose ``resources`` list holds ``node`` (a node
+        that is not an object has no line of its own: the list's is given)."""
         holder = node if holder is None else holder
         if not isinstance(node, dict) or not isinstance(holder, dict):
-            self.problems.append(Problem(self.path, None, f"expected a resource object, not {_kind(node)}",
+            line = self.lines.key(listed_in, "resources") if listed_in is not None else None
+            self.problems.append(Problem(self.path, line, f"expected a resource object, not {_kind(node)}",
                                          field_name))
             return None
         for key in ("address", "type", "name", "mode"):

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from ....errors import beyond_limits
 from ....limits import LimitExceeded, active_limits, current_budget
 from ....values import Symbol, join_pieces
 from ..evaluation_errors import FileAccessError, FunctionCallError, FunctionError
@@ -223,6 +224,11 @@ def _guarded(function: Function, ctx: CallContext, args: list[Any]) -> Value:
         ) from None
     except SandboxViolation as error:
         raise FileAccessError.single(path, line, f'Call to function "{name}" refused: {error}') from None
+    except (RecursionError, ValueError, OverflowError) as error:
+        limit = beyond_limits(error, path, line)  # too deep or too large for Python: at the call
+        if limit is None:
+            raise
+        raise limit from None
 
 
 def _charge(ctx: CallContext, args: list[Any]) -> None:

@@ -93,8 +93,45 @@ def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Value]:
     return sorted_dict(pairs)
 
 
+_JSON_MAX_DEPTH = 10_000
+"""Go's ``encoding/json`` refuses documents nesting deeper (``exceeded max depth``)."""
+
+
+def _json_depth_exceeded(text: str) -> bool:
+    """Whether arrays and objects nest deeper than :data:`_JSON_MAX_DEPTH` (strings skipped);
+    one pass over the brackets, quotes and backslashes."""
+    if text.count("[") + text.count("{") <= _JSON_MAX_DEPTH:
+        return False
+    depth = 0
+    in_string = False
+    escaped_at = -1
+    for token in _JSON_MARKS.finditer(text):
+        at, mark = token.start(), token.group()
+        if at == escaped_at:
+            continue
+        if in_string:
+            if mark == "\\":
+                escaped_at = at + 1
+            elif mark == '"':
+                in_string = False
+        elif mark == '"':
+            in_string = True
+        elif mark in "[{":
+            depth += 1
+            if depth > _JSON_MAX_DEPTH:
+                return True
+        elif mark in "]}":
+            depth -= 1
+    return False
+
+
+_JSON_MARKS = re.compile(r'[\[\]{}"\\]')
+
+
 def json_decode(text: str) -> Value:
     """``jsondecode(text)``: objects become dicts, numbers exact (integral ones ints)."""
+    if _json_depth_exceeded(text):
+        raise EncodingError("exceeded max depth")
     try:
         value: Value = json.loads(
             text,
