@@ -855,3 +855,86 @@ def test_a_trust_key_built_from_an_unknown_issuer_is_settled_when_every_issuer_a
     assert decision.allowed is expected
     if expected is False:
         assert "false whichever of them it is" in decision.explain()
+
+
+ROLE_FOR_ACCOUNTS_MODULE = """
+variable "provider_arn" {
+  type = string
+}
+variable "accounts" {
+  type = list(string)
+}
+data "aws_iam_policy_document" "assume" {
+  statement {
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+    principals {
+      type        = "Federated"
+      identifiers = [var.provider_arn]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "${replace(var.provider_arn, "/^(.*provider/)/", "")}:aud"
+      values   = ["sts.amazonaws.com"]
+    }
+    dynamic "condition" {
+      for_each = length(var.accounts) > 0 ? [1] : []
+      content {
+        test     = "StringEquals"
+        variable = "${replace(var.provider_arn, "/^(.*provider/)/", "")}:sub"
+        values   = [for account in var.accounts : "system:serviceaccount:${account}"]
+      }
+    }
+  }
+}
+resource "aws_iam_role" "this" {
+  name_prefix        = "dns-"
+  assume_role_policy = data.aws_iam_policy_document.assume.json
+}
+resource "aws_iam_role_policy" "dns" {
+  role   = aws_iam_role.this.id
+  policy = jsonencode({ Version = "2012-10-17", Statement = [{
+    Effect = "Allow", Action = "route53:ChangeResourceRecordSets", Resource = "*" }] })
+}
+output "arn" {
+  value = aws_iam_role.this.arn
+}
+"""
+
+ROLE_FOR_ACCOUNTS_ROOT = """
+module "cluster" {
+  source  = "example-org/cluster/aws"
+  version = "1.0.0"
+}
+module "dns_role" {
+  source       = "./modules/role"
+  provider_arn = module.cluster.oidc_provider_arn
+  accounts     = ["kube-system:external-dns"]
+}
+resource "kubernetes_service_account_v1" "dns" {
+  metadata {
+    name        = "external-dns"
+    namespace   = "kube-system"
+    annotations = { "eks.amazonaws.com/role-arn" = module.dns_role.arn }
+  }
+}
+resource "kubernetes_service_account_v1" "other" {
+  metadata {
+    name        = "web"
+    namespace   = "apps"
+    annotations = { "eks.amazonaws.com/role-arn" = module.dns_role.arn }
+  }
+}
+"""
+
+
+def test_a_trust_keyed_by_the_provider_arn_of_a_cluster_module_not_on_disk(tmp_path: Path) -> None:
+    # The trust key is "<provider ARN less its prefix>:sub", the ARN an output of a registry
+    # module that is not installed: an account the :sub values do not name is denied
+    # whatever that ARN is; the named one depends on it.
+    model = load(tmp_path, {"root/main.tf": ROLE_FOR_ACCOUNTS_ROOT,
+                            "root/modules/role/main.tf": ROLE_FOR_ACCOUNTS_MODULE})
+    request = ("route53:ChangeResourceRecordSets", "arn:aws:route53:::hostedzone/Z1")
+    assert model.aws_can(pfperms.ServiceAccount("apps", "web"), *request).allowed is False
+    named = model.aws_can(pfperms.ServiceAccount("kube-system", "external-dns"), *request)
+    assert named.allowed is None
+    assert "module.cluster" in named.explain()
