@@ -42,6 +42,39 @@ resource "kubernetes_service_account" "other" {
 }
 """
 
+WORKLOAD = """
+module "web" {
+  source    = "SOURCE"
+  namespace = "apps"
+  name      = "web"
+  EXTRA
+  containers = [{
+    name             = "web"
+    image_registry   = "docker.io"
+    image_repository = "library/nginx"
+    image_tag        = "1.27.1"
+    command          = ["nginx"]
+  }]
+}
+resource "kubernetes_role_binding" "web_edits" {
+  metadata {
+    name      = "web-edits"
+    namespace = "apps"
+  }
+  role_ref {
+    api_group = "rbac.authorization.k8s.io"
+    kind      = "ClusterRole"
+    name      = "edit"
+  }
+  subject {
+    kind      = "ServiceAccount"
+    name      = module.web.service_account_name
+    namespace = "apps"
+  }
+}
+"""
+"""A workload module's call (EXTRA: its other required inputs) and a binding of its account."""
+
 CALLS = {
     "kube_sa_auth_aws": """
 module "aws" {
@@ -94,6 +127,15 @@ resource "kubernetes_role_binding" "web_edits" {
   }
 }
 """,
+    "kube_cron_job": WORKLOAD.replace("EXTRA", 'cron_schedule = "0 * * * *"'),
+    "kube_daemon_set": WORKLOAD.replace("EXTRA", ""),
+    "kube_sa_auth_workflow": """
+module "workflow" {
+  source                    = "SOURCE"
+  service_account           = kubernetes_service_account.reader.metadata[0].name
+  service_account_namespace = "apps"
+}
+""",
 }
 """Each module's call."""
 
@@ -134,6 +176,22 @@ QUESTIONS = {
             "Deployment/web", namespace="apps").can("list", "nodes").allowed),
         Question("reader updates persistentvolumeclaims in apps", lambda m: m.can(
             READER, "update", "persistentvolumeclaims", namespace="apps").allowed),
+    ],
+    **{module: [
+        Question("web updates persistentvolumeclaims in apps", lambda m: m.workload(
+            "module.web").can("update", "persistentvolumeclaims").allowed),
+        Question("web escalates roles in apps", lambda m: m.workload(
+            "module.web").can("escalate", "roles.rbac.authorization.k8s.io").allowed),
+        Question("web lists nodes", lambda m: m.workload("module.web").can("list", "nodes").allowed),
+    ] for module in ("kube_cron_job", "kube_daemon_set")},
+    "kube_sa_auth_workflow": [
+        Question("reader creates workflowtaskresults", lambda m: m.can(
+            READER, "create", "workflowtaskresults.argoproj.io", namespace="apps").allowed),
+        Question("reader patches pods", lambda m: m.can(READER, "patch", "pods", namespace="apps").allowed),
+        Question("reader deletes secrets", lambda m: m.can(READER, "delete", "secrets",
+                                                          namespace="apps").allowed),
+        Question("reader gets pods in kube-system", lambda m: m.can(READER, "get", "pods",
+                                                                  namespace="kube-system").allowed),
     ],
     "kube_sa_auth_vault": [
         Question("reader read secret/data/reports/x", lambda m: m.vault_can(
