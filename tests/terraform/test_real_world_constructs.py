@@ -938,3 +938,55 @@ def test_a_trust_keyed_by_the_provider_arn_of_a_cluster_module_not_on_disk(tmp_p
     named = model.aws_can(pfperms.ServiceAccount("kube-system", "external-dns"), *request)
     assert named.allowed is None
     assert "module.cluster" in named.explain()
+
+
+UNKNOWN_INSTANCES = """
+variable "ids" {
+  type = set(string)
+}
+resource "random_id" "suffix" {
+  for_each    = var.ids
+  byte_length = 4
+}
+module "tenant" {
+  source   = "./tenant"
+  for_each = var.ids
+}
+resource "kubernetes_cluster_role_binding_v1" "by_count" {
+  metadata { name = "by-count" }
+  role_ref {
+    api_group = "rbac.authorization.k8s.io"
+    kind      = "ClusterRole"
+    name      = length(random_id.suffix) > 1 ? "cluster-admin" : "view"
+  }
+  subject {
+    kind      = "ServiceAccount"
+    name      = "counted"
+    namespace = "apps"
+  }
+}
+resource "kubernetes_cluster_role_binding_v1" "by_module" {
+  metadata { name = "by-module" }
+  role_ref {
+    api_group = "rbac.authorization.k8s.io"
+    kind      = "ClusterRole"
+    name      = length(module.tenant) == 1 ? "view" : "cluster-admin"
+  }
+  subject {
+    kind      = "ServiceAccount"
+    name      = "tenants"
+    namespace = "apps"
+  }
+}
+"""
+
+
+def test_a_resource_or_module_with_unknown_instances_has_an_unknown_length(tmp_path: Path) -> None:
+    # for_each over a variable with no value: one instance stands for however many there
+    # will be; length() of them is unknown, never 1 (which would make cluster-admin "cannot")
+    model = load(tmp_path, {"root/main.tf": UNKNOWN_INSTANCES,
+                            "root/tenant/main.tf": 'output "name" { value = "t" }\n'})
+    for account in ("counted", "tenants"):
+        decision = model.can(pfperms.ServiceAccount("apps", account), "delete", "nodes")
+        assert decision.allowed is None, account
+        assert "var.ids" in decision.explain()

@@ -24,7 +24,7 @@ from typing import Any
 
 from ...errors import LoadError, Problem
 from ...limits import LimitExceeded, active_limits
-from ...values import Symbol
+from ...values import Symbol, derive
 from ..hcl.evaluation import (
     ChildScope,
     Evaluator,
@@ -129,6 +129,15 @@ class Expansion:
 
     mode: str
     instances: list[Instance]
+    unknown: Symbol | None = None
+    """The ``count`` or ``for_each`` value when it is unknown before apply: the one instance
+    stands for however many there will be, so the whole collection is a symbol."""
+
+    def collection_symbol(self, address: str, where: str) -> Symbol | None:
+        """``address`` as a whole (``length()``, ``for``, splats) when its instances are unknown."""
+        if self.unknown is None:
+            return None
+        return derive(address, [self.unknown], expression=address, source=where)
 
 
 @dataclass
@@ -398,7 +407,7 @@ class ModuleInstance:
         if isinstance(value, Symbol):
             index = Symbol(key=f"{address}.count.index", expression="count.index", source=declared.where,
                            reason=f"count of {address} depends on {value.key}")
-            return Expansion("count", [Instance(f"{address}[{index}]", index, condition=value)])
+            return Expansion("count", [Instance(f"{address}[{index}]", index, condition=value)], value)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or value != int(value):
             raise LoadError.single(declared.file.path, declared.node.line,
                                    f"{address}: count must be a whole number >= 0, got {value!r}")
@@ -414,7 +423,7 @@ class ModuleInstance:
                                   source=declared.where,
                                   reason=f"the values of {address} depend on {value.key}")
             return Expansion("for_each", [Instance(f"{address}[{unknown_key}]", unknown_key, unknown_each,
-                                                   condition=value)])
+                                                   condition=value)], value)
         items: list[tuple[Value, Value]]
         if isinstance(value, dict):
             items = list(value.items())
@@ -457,6 +466,9 @@ class ModuleInstance:
                 if isinstance(instance.key, Symbol) or isinstance(key, Symbol):
                     return computed_symbol(f"{address}{_address_key(key)}", declared.where), 1
             raise ScopeError(f"{address} has no instance {_address_key(key)}", dynamic=True)
+        whole = expansion.collection_symbol(address, declared.where)
+        if whole is not None:
+            return whole, 0
         objects: list[Value] = [self.instance_object(mode, type_name, declared, i, expansion.mode)
                                 for i in expansion.instances]
         if expansion.mode == "count":
@@ -619,6 +631,9 @@ class ModuleInstance:
                 consumed = 2
                 steps = steps[1:]
             else:
+                whole = expansion.collection_symbol(address, declared.where)
+                if whole is not None:
+                    return whole, 1
                 children = [self.child(declared, i, expansion.mode) for i in expansion.instances]
                 outputs: list[Value] = [child.all_outputs() for child in children]
                 if expansion.mode == "count":
