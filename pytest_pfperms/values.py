@@ -99,6 +99,15 @@ class EncodedDocument(Symbol):
 
 
 @dataclass(frozen=True, slots=True, eq=False)
+class Choice(Symbol):
+    """A string that is one of a few known ones, which one unknown before apply
+    (``var.admin ? "cluster-admin" : "view"``): an answer the same for every choice is
+    definite (:mod:`pytest_pfperms.query.cases` tries them)."""
+
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class KeyedObject(Symbol):
     """An object whose keys are partly unknown before apply (``{"${var.issuer}:sub" = ...}``).
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -33,6 +34,7 @@ from ..model.objects import (
 )
 from ..model.requests import Request, build_request
 from ..values import (
+    Choice,
     Str,
     Symbol,
     Tri,
@@ -40,6 +42,7 @@ from ..values import (
 )
 from ..vault.access import VaultAccess
 from ..vault.policy_parsing import VaultFlavor, validate_flavor
+from .cases import settle, substitute
 from .questions import ALWAYS_THERE, check_kind, check_username, check_verb, namespace_note
 
 
@@ -208,6 +211,21 @@ _ANY = object()
 object's namespace)."""
 
 
+def _holds_choice(value: object) -> bool:
+    """Whether a Choice is anywhere in ``value`` (objects, resources and what they hold)."""
+    if isinstance(value, Choice):
+        return True
+    if isinstance(value, Symbol):
+        return False
+    if isinstance(value, (list, tuple)):
+        return any(_holds_choice(item) for item in value)
+    if isinstance(value, dict):
+        return any(_holds_choice(item) for item in value.values())
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return any(_holds_choice(getattr(value, field.name)) for field in dataclasses.fields(value))
+    return False
+
+
 def _unrendered_creators(resources: Sequence[CloudResource], rendered: Sequence[str],
                          ) -> tuple[list[CloudResource], list[Problem]]:
     """The resources that may create objects pfperms does not see (``helm_release``, ...), less
@@ -246,6 +264,9 @@ class Model:
         self.resources: tuple[CloudResource, ...] = tuple(resources)
         """AWS IAM and Vault resources from Terraform, for the AWS and Vault engines."""
         self._defaults = tuple(defaults)
+        self._rendered = tuple(rendered)
+        self._given_warnings = tuple(warnings)
+        self._cases: dict[tuple[tuple[str, str], ...], Model] = {}
         creators, unused = _unrendered_creators(self.resources, rendered)
         self.warnings: tuple[Problem, ...] = (*warnings, *unused)
         self.kubernetes = KubernetesEngine((*self._defaults, *self._objects), creators=creators)
@@ -456,7 +477,12 @@ class Model:
         all_notes = (*_notes, *notes)
         explainer = (partial(explain_rbac, engine, identity, request, notes=all_notes) if all_notes
                      else partial(explain_rbac, engine, identity, request))
-        return Decision(engine.allowed(identity, request), _subject or identity, request, explainer)
+        decision = Decision(engine.allowed(identity, request), _subject or identity, request, explainer)
+        if decision.allowed is None and self.holds_choices:
+            return settle(self, decision, lambda case: case.can(
+                identity, verb, resource, namespace=namespace, name=name, api_group=api_group,
+                subresource=subresource, _notes=_notes, _subject=_subject))
+        return decision
 
     def decide(self, identity: Identity, request: Request, *, notes: tuple[str, ...] = (),
                subject: object = None) -> Decision:
@@ -528,8 +554,32 @@ class Model:
         replaced = {(obj.kind, obj.namespace, obj.name) for obj in objects}
         kept = [obj for obj in self._objects if (obj.kind, obj.namespace, obj.name) not in replaced]
         defaults = [obj for obj in self._defaults if (obj.kind, obj.namespace, obj.name) not in replaced]
-        return Model([*kept, *objects], defaults=defaults, warnings=self.warnings, resources=self.resources,
-                     vault_flavor=self.vault_flavor, aws_cluster=self.aws_cluster)
+        return self._rebuilt([*kept, *objects], defaults, self.resources)
+
+    def _rebuilt(self, objects: Sequence[KubeObject], defaults: Sequence[KubeObject],
+                 resources: Sequence[CloudResource]) -> Model:
+        return Model(objects, defaults=defaults, warnings=self._given_warnings, resources=resources,
+                     vault_flavor=self.vault_flavor, aws_cluster=self.aws_cluster,
+                     rendered=self._rendered)
+
+    @cached_property
+    def holds_choices(self) -> bool:
+        """Whether any object or resource holds a :class:`~pytest_pfperms.values.Choice` (a
+        string that is one of a few, which one unknown before apply)."""
+        return _holds_choice((self._objects, self.resources))
+
+    def with_values(self, mapping: Mapping[str, str]) -> Model:
+        """This model with the symbols ``mapping`` names (by key) replaced by its strings: one
+        case of what apply may make (cached per mapping)."""
+        key = tuple(sorted(mapping.items()))
+        found = self._cases.get(key)
+        if found is None:
+            if len(self._cases) >= 64:
+                self._cases.clear()
+            found = self._rebuilt(substitute(list(self._objects), mapping), self._defaults,
+                                  substitute(list(self.resources), mapping))
+            self._cases[key] = found
+        return found
 
     def rules_for(self, who: Who, namespace: Str | None = None) -> list[GrantPath]:
         """Every rule that applies to ``who`` in ``namespace`` (None: cluster scope only); a

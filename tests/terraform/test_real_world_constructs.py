@@ -990,3 +990,39 @@ def test_a_resource_or_module_with_unknown_instances_has_an_unknown_length(tmp_p
         decision = model.can(pfperms.ServiceAccount("apps", account), "delete", "nodes")
         assert decision.allowed is None, account
         assert "var.ids" in decision.explain()
+
+
+CHOSEN_ROLE = """
+variable "admin" {
+  type = bool
+}
+resource "kubernetes_cluster_role_binding_v1" "chosen" {
+  metadata { name = "chosen" }
+  role_ref {
+    api_group = "rbac.authorization.k8s.io"
+    kind      = "ClusterRole"
+    name      = var.admin ? "cluster-admin" : "view"
+  }
+  subject {
+    kind      = "ServiceAccount"
+    name      = "app"
+    namespace = "apps"
+  }
+}
+"""
+
+
+def test_an_answer_the_same_for_every_choice_of_a_conditional_is_definite(tmp_path: Path) -> None:
+    model = load(tmp_path, {"root/main.tf": CHOSEN_ROLE})
+    app = pfperms.ServiceAccount("apps", "app")
+    reads = model.can(app, "get", "pods", namespace="x")
+    assert reads.allowed is True  # view and cluster-admin both grant it
+    assert "if " in reads.explain() and "'view'" in reads.explain()
+    assert model.can(app, "delete", "nodes").allowed is None  # only cluster-admin does
+    assert model.can(app, "get", "pods", namespace="x").allowed is True  # cached cases
+    # the same through the unknown number of instances of the earlier fixture
+    counted = load(tmp_path / "counted", {"root/main.tf": UNKNOWN_INSTANCES,
+                                          "root/tenant/main.tf": 'output "name" { value = "t" }\n'})
+    account = pfperms.ServiceAccount("apps", "counted")
+    assert counted.can(account, "get", "pods", namespace="x").allowed is True
+    assert counted.can(account, "delete", "nodes").allowed is None

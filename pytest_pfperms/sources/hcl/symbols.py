@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from ...values import Symbol, derive
+from ...values import Choice, Symbol, derive
 from .values import Value, render_value
 
 
@@ -21,7 +21,26 @@ def choice(cond: Value, then: Value, else_: Value, *, expression: str, source: s
     alternatives = [_string_pattern(then), _string_pattern(else_)]
     if alternatives[0] is not None and alternatives[1] is not None:
         pattern = f"(?:{alternatives[0]})|(?:{alternatives[1]})"
-    return derive(key, [cond, then, else_], expression=expression, source=source, pattern=pattern)
+    symbol = derive(key, [cond, then, else_], expression=expression, source=source, pattern=pattern)
+    choices = _choices(then) + _choices(else_)
+    if choices and len(set(choices)) <= MAX_CHOICES and all(_choices(v) for v in (then, else_)):
+        return Choice(key=symbol.key, expression=symbol.expression, source=symbol.source,
+                      reason=symbol.reason, hint=symbol.hint, pattern=symbol.pattern,
+                      never_null=True, choices=tuple(dict.fromkeys(choices)))
+    return symbol
+
+
+MAX_CHOICES = 8
+"""At most this many strings make a :class:`~pytest_pfperms.values.Choice`; more stay opaque."""
+
+
+def _choices(value: Value) -> tuple[str, ...]:
+    """The strings a branch can be: itself, or a nested choice's; empty for anything else."""
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, Choice):
+        return value.choices
+    return ()
 
 
 def _string_pattern(value: Value) -> str | None:
