@@ -12,7 +12,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import pytest_pfperms as pfperms
-from pytest_pfperms.model.objects import ClusterRole, ClusterRoleBinding, PolicyRule, RoleRef, SourceRef, Subject
+from pytest_pfperms.model.objects import (
+    ClusterRole,
+    ClusterRoleBinding,
+    PolicyRule,
+    RoleRef,
+    SourceRef,
+    Subject,
+)
 from pytest_pfperms.values import Choice, Str
 
 SOURCE = SourceRef("test.yaml", 1)
@@ -38,7 +45,7 @@ def _model(roles: dict[str, list[tuple[list[str], list[str]]]], role_name: Str) 
 
 
 @given(st.dictionaries(st.sampled_from(ROLE_NAMES), rules, min_size=1),
-       st.lists(st.sampled_from(ROLE_NAMES + ("missing",)), min_size=2, max_size=4, unique=True),
+       st.lists(st.sampled_from((*ROLE_NAMES, "missing")), min_size=2, max_size=4, unique=True),
        st.sampled_from(VERBS), st.sampled_from(RESOURCES))
 def test_a_settled_answer_is_every_case_s_answer(roles: dict[str, list[tuple[list[str], list[str]]]],
                                                  choices: list[str], verb: str, resource: str) -> None:
