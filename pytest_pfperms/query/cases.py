@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..model.decision import Decision, Explanation
-from ..values import Choice, Symbol
+from ..values import Choice, EncodedDocument, KeyedObject, Symbol
 
 if TYPE_CHECKING:
     from .model import Model
@@ -29,7 +29,19 @@ def substitute(value: Any, mapping: Mapping[str, str]) -> Any:
     """``value`` with every symbol whose key ``mapping`` holds replaced by its string; the same
     object when nothing in it changes (dataclasses, tuples, lists and dicts are walked)."""
     if isinstance(value, Symbol):
-        return mapping.get(value.key, value)
+        if value.key in mapping:
+            return mapping[value.key]
+        if isinstance(value, EncodedDocument | KeyedObject):  # what they hold may hold it
+            inner = substitute(value.document if isinstance(value, EncodedDocument) else value.items,
+                               mapping)
+            if inner is (value.document if isinstance(value, EncodedDocument) else value.items):
+                return value
+            case = ", ".join(f"{key} = {text}" for key, text in sorted(mapping.items()))
+            renamed = f"{value.key} with {case}"  # another value: never the same symbol
+            if isinstance(value, EncodedDocument):
+                return dataclasses.replace(value, key=renamed, document=inner)
+            return dataclasses.replace(value, key=renamed, items=inner)
+        return value
     if isinstance(value, tuple):
         items = tuple(substitute(item, mapping) for item in value)
         return value if all(a is b for a, b in zip(items, value, strict=True)) else items

@@ -35,6 +35,8 @@ from ..model.objects import (
 from ..model.requests import Request, build_request
 from ..values import (
     Choice,
+    EncodedDocument,
+    KeyedObject,
     Str,
     Symbol,
     Tri,
@@ -215,6 +217,10 @@ def _holds_choice(value: object) -> bool:
     """Whether a Choice is anywhere in ``value`` (objects, resources and what they hold)."""
     if isinstance(value, Choice):
         return True
+    if isinstance(value, EncodedDocument):
+        return _holds_choice(value.document)
+    if isinstance(value, KeyedObject):
+        return _holds_choice(value.items)
     if isinstance(value, Symbol):
         return False
     if isinstance(value, (list, tuple)):
@@ -530,15 +536,23 @@ class Model:
         """
         if isinstance(who, Workload):
             return who.aws_can(action, resource, context=context)
-        return self.aws_access.can(self._service_account(who, "AWS"), action, resource,
-                                   context=context)
+        account = self._service_account(who, "AWS")
+        decision = self.aws_access.can(account, action, resource, context=context)
+        if decision.allowed is None and self.holds_choices:
+            return settle(self, decision, lambda case: case.aws_can(account, action, resource,
+                                                                    context=context))
+        return decision
 
     def vault_can(self, who: Who, capability: str, path: str) -> Decision:
         """Whether ``who`` (a workload or service account), logging in through Vault's
         Kubernetes auth method, may do ``capability`` on the API ``path``."""
         if isinstance(who, Workload):
             return who.vault_can(capability, path)
-        return self.vault_access.can(self._service_account(who, "Vault"), capability, path)
+        account = self._service_account(who, "Vault")
+        decision = self.vault_access.can(account, capability, path)
+        if decision.allowed is None and self.holds_choices:
+            return settle(self, decision, lambda case: case.vault_can(account, capability, path))
+        return decision
 
     def reach(self, who: Who, **options: int) -> Any:
         """Everything ``who`` can effectively do after following escalations (pods it can run,

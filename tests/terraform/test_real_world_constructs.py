@@ -1026,3 +1026,39 @@ def test_an_answer_the_same_for_every_choice_of_a_conditional_is_definite(tmp_pa
     account = pfperms.ServiceAccount("apps", "counted")
     assert counted.can(account, "get", "pods", namespace="x").allowed is True
     assert counted.can(account, "delete", "nodes").allowed is None
+
+
+CHOSEN_POLICY = """
+variable "strict" {
+  type = bool
+}
+resource "aws_iam_role" "app" {
+  name = "app"
+  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [{
+    Effect = "Allow", Action = "sts:AssumeRoleWithWebIdentity",
+    Principal = { Federated = "arn:aws:iam::111122223333:oidc-provider/oidc.example/id/C" },
+    Condition = { StringEquals = { "oidc.example/id/C:sub" = "system:serviceaccount:apps:app" } } }] })
+}
+resource "aws_iam_role_policy" "reads" {
+  role   = aws_iam_role.app.name
+  policy = jsonencode({ Version = "2012-10-17", Statement = [{
+    Effect = "Allow", Action = var.strict ? "s3:GetObject" : "s3:Get*", Resource = "*" }] })
+}
+resource "kubernetes_service_account_v1" "app" {
+  metadata {
+    name        = "app"
+    namespace   = "apps"
+    annotations = { "eks.amazonaws.com/role-arn" = aws_iam_role.app.arn }
+  }
+}
+"""
+
+
+def test_an_aws_answer_the_same_for_every_choice_is_definite(tmp_path: Path) -> None:
+    repo = write(tmp_path / "repo", {"root/main.tf": CHOSEN_POLICY})
+    model = pfperms.load(repo / "root", repo_root=repo,
+                         aws_oidc_provider="arn:aws:iam::111122223333:oidc-provider/oidc.example/id/C")
+    app = pfperms.ServiceAccount("apps", "app")
+    assert model.aws_can(app, "s3:GetObject", "arn:aws:s3:::b/k").allowed is True
+    assert model.aws_can(app, "s3:GetObjectAcl", "arn:aws:s3:::b/k").allowed is None
+    assert model.aws_can(app, "s3:PutObject", "arn:aws:s3:::b/k").allowed is False
