@@ -604,3 +604,21 @@ def test_exceptions_for_a_built_in_that_is_off_fail_collection(pytester: pytest.
     result = pytester.runpytest()
     result.assert_outcomes(errors=1)
     assert "exceptions for PF-K8S-002: PF-K8S-002 is not turned on (pfperms_builtin_policies)" in result.stdout.str()
+
+
+def test_aws_probes_read_policies_written_with_jsonencode(tmp_path: Path) -> None:
+    """The actions and ARNs the checks probe are read inside policy JSON text and inside a
+    jsonencode holding unknowns (the way most modules write policies), not only from
+    aws_iam_policy_document blocks."""
+    encoded = """
+resource "aws_iam_role_policy" "app" {
+  name   = "app"
+  role   = aws_iam_role.app.id
+  policy = jsonencode({ Version = "2012-10-17", Statement = [
+    { Effect = "Allow", Action = ["s3:GetObject", "iam:PassRole"], Resource = "*" },
+    { Effect = "Allow", Action = "*", Resource = "arn:aws:s3:::${aws_iam_role.app.id}-reports/*" }] })
+}
+"""
+    model = load(tmp_path, {"tf/main.tf": PROVIDER + encoded + HCL_ACCOUNT})
+    assert found(model, "PF-AWS-002") == {APP: ["CAN AWS s3:GetObject on *"]}
+    assert found(model, "PF-AWS-003") == {APP: ["CAN AWS iam:PassRole on *"]}

@@ -7,8 +7,10 @@ import re
 import weakref
 from collections.abc import Iterator, Mapping
 
+from ...aws.documents import json_object
 from ...model.identities import ServiceAccount
 from ...query.model import Model
+from ...values import EncodedDocument
 from ..evaluation import Finding, decision_finding
 from .probing import subjects
 from .registry import Builtin, register
@@ -20,15 +22,25 @@ Result = tuple[list[Finding], int]
 _LITERALS: weakref.WeakKeyDictionary[Model, tuple[list[str], list[str]]] = weakref.WeakKeyDictionary()
 
 
-def _strings(value: object) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
+def _strings(value: object, depth: int = 0) -> Iterator[str]:
+    """Every string in a resource's values, looking inside policy JSON text and inside a
+    ``jsonencode`` whose value holds unknowns (where the actions and ARNs are)."""
+    if depth > 64:
+        return
+    if isinstance(value, EncodedDocument):
+        yield from _strings(value.document, depth + 1)
+    elif isinstance(value, str):
+        decoded = json_object(value) if value.lstrip().startswith("{") else None
+        if decoded is not None:
+            yield from _strings(decoded, depth + 1)
+        else:
+            yield value
     elif isinstance(value, Mapping):
         for item in value.values():
-            yield from _strings(item)
+            yield from _strings(item, depth + 1)
     elif isinstance(value, (list, tuple)):
         for item in value:
-            yield from _strings(item)
+            yield from _strings(item, depth + 1)
 
 
 def literals(model: Model) -> tuple[list[str], list[str]]:
