@@ -35,3 +35,10 @@ def test_a_tfvars_integer_of_5000_digits_is_refused_naming_the_tfvars_file_and_l
     found = problems_of({"main.tf": 'variable "x" {}\n', "terraform.tfvars": f"x = 1\ny = {'9' * 5000}\n"})
     assert [(p.file.endswith("terraform.tfvars"), p.line) for p in found] == [(True, 2)]
     assert "4,300 digits" in found[0].message
+
+
+def test_an_infinite_count_is_a_load_error_naming_the_resource_not_an_overflow() -> None:
+    for count in ("pow(10, 400)", "-pow(10, 400)"):
+        found = problems_of({"main.tf": f'resource "kubernetes_role" "r" {{\n  count = {count}\n}}\n'})
+        assert [(p.file.endswith("main.tf"), p.line) for p in found] == [(True, 1)], count
+        assert "count must be a whole number >= 0, got " in found[0].message
