@@ -18,6 +18,7 @@ derandomized, so CI draws the same examples every run); ``PFPERMS_FUZZ=long`` ru
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -229,10 +230,11 @@ def mutated(draw: st.DrawFn, tree: Any, specials: Sequence[Any] = SPECIALS, max_
         ops = VALUE_OPS + (CONTAINER_OPS if path else ())
         op = draw(st.sampled_from(ops))
         if op in CONTAINER_OPS:
-            tree = replaced(tree, path[:-1], lambda parent, op=op, step=path[-1]:
+            tree = replaced(tree, path[:-1], lambda parent, op=op, step=path[-1], keys=keys:
                             _mutate_container(parent, step, op, draw, keys))
         else:
-            tree = replaced(tree, path, lambda value, op=op: _mutate_value(value, op, draw, specials, pieces))
+            tree = replaced(tree, path, lambda value, op=op, pieces=pieces:
+                            _mutate_value(value, op, draw, specials, pieces))
     return tree
 
 
@@ -357,10 +359,8 @@ def exercise(model: pfperms.Model) -> None:
         if isinstance(subject, ServiceAccount):
             _decided(lambda subject=subject: model.aws_can(subject, "s3:GetObject", "arn:aws:s3:::reports/x"))
             _decided(lambda subject=subject: model.vault_can(subject, "read", "secret/data/web/x"))
-    try:
+    with contextlib.suppress(PfpermsError):
         model.who_can("get", "secrets", namespace="apps")
-    except PfpermsError:
-        pass
     for workload in model.workloads()[:3]:
         _decided(lambda workload=workload: workload.can("get", "pods"))
         _decided(lambda workload=workload: workload.aws_can("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:q"))

@@ -400,7 +400,8 @@ class ModuleInstance:
             index = Symbol(key=f"{address}.count.index", expression="count.index", source=declared.where,
                            reason=f"count of {address} depends on {value.key}")
             return Expansion("count", [Instance(f"{address}[{index}]", index, condition=value)])
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or (isinstance(value, float) and not math.isfinite(value)) \
                 or value < 0 or value != int(value):
             raise LoadError.single(declared.file.path, declared.node.line,
                                    f"{address}: count must be a whole number >= 0, got {value!r}")
