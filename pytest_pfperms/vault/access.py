@@ -65,6 +65,16 @@ def _name(value: object) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _string(value: str | Symbol | bool | int | float) -> str | Symbol:
+    """A set-of-strings item as Terraform converts it: bools as true/false, numbers without
+    a trailing ``.0``."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return value if isinstance(value, (str, Symbol)) else str(value)
+
+
 def _where(resource: CloudResource) -> str:
     return f"{resource.source.path}:{resource.source.line}"
 
@@ -130,11 +140,18 @@ class VaultAccess:
                 return ()
             if isinstance(value, Symbol):
                 return value
-            return tuple(item for item in value if isinstance(item, (str, Symbol)))
+            if not isinstance(value, (list, tuple)) or not all(
+                    isinstance(item, (str, Symbol, bool, int, float)) for item in value):
+                shown = "a list holding a value that is no string" if isinstance(value, (list, tuple)) \
+                    else f"the string {value[:40]!r}" if isinstance(value, str) \
+                    else "an object" if isinstance(value, dict) else "a number or a bool"
+                raise LoadError.single(resource.source.path, resource.source.line or None,
+                                       f"{resource.address}: {key} must be a set of strings, not {shown}",
+                                       key)
+            return tuple(_string(item) for item in value)
 
-        policies_value = values.get("token_policies")
-        if policies_value is None:
-            policies_value = values.get("policies")
+        policies_value = str_list("token_policies" if values.get("token_policies") is not None
+                                  else "policies")
         policies: tuple[str, ...] = ()
         if isinstance(policies_value, Symbol):
             opened.append(f"its token_policies are unknown ({policies_value})")

@@ -96,6 +96,8 @@ def checked(document: Mapping[str, Any]) -> bool:
     if not isinstance(document, Mapping):
         return False
     kind, version = document.get("kind"), document.get("apiVersion")
+    if not isinstance(kind, str):  # a list or a mapping where the kind goes: no rules to apply
+        return False
     if kind in RBAC_KINDS:
         return isinstance(version, str) and version.startswith(RBAC_GROUP + "/")
     return kind in ("ServiceAccount", "Namespace") and version == "v1"

@@ -38,6 +38,7 @@ from .module_graph import (
 from .module_sources import ProfiledModule, read_installed_modules
 from .providers.aws_iam_policy_document import render_policy_document
 from .providers.kubernetes import (
+    ResourceBodyError,
     kubectl_manifest_objects,
     kubernetes_manifest_object,
     manifest_for,
@@ -314,7 +315,10 @@ class TerraformMapper(ObjectMapper):
             self.add_documents(documents, source, condition)
             return
         obj = module.instance_object("resource", type_name, declared, instance, mode)
-        self.add_resource(type_name, obj, source, condition, _rule_lines(block))
+        try:
+            self.add_resource(type_name, obj, source, condition, _rule_lines(block))
+        except ResourceBodyError as error:  # a body the kubernetes provider refuses (as from a plan)
+            self.problems.append(Problem(source.path, source.line, f"{instance.address}: {error}"))
 
     def profiled(self) -> None:
         """Objects that Panfactum module profiles create."""
@@ -410,27 +414,28 @@ def read_tfvars(path: Path, display: str, problems: list[Problem],
     from ..hcl.evaluation import DictScope, evaluate
     from ..hcl.native_syntax import parse_tfvars
 
+    text = ""
     try:
         data = read_input(path, bound=bound or path.parent.resolve(), limit=MAX_TFVARS_BYTES,
                           what="tfvars file")
         if recorder is not None:
             recorder.file(path, data)
         text = data.decode("utf-8")
-        try:
-            parsed = parse_tfvars(display, text)
-        except (RecursionError, ValueError, OverflowError) as error:
-            limit = beyond_limits(error, display, limit_line(text, error))
-            if limit is None:
-                raise
-            raise limit from None
+        parsed = parse_tfvars(display, text)
+    except UnicodeDecodeError as error:
+        problems.append(Problem(display, None, f"is not UTF-8 text ({error.reason}); save it as UTF-8"))
+        return {}
     except LoadError as error:
         problems.extend(error.problems)
         return {}
     except InputRefused as error:
         problems.append(Problem(display, None, str(error)))
         return {}
-    except UnicodeDecodeError as error:
-        problems.append(Problem(display, None, f"is not UTF-8 text ({error.reason}); save it as UTF-8"))
+    except (RecursionError, ValueError, OverflowError) as error:  # too deep or too large for Python
+        limit = beyond_limits(error, display, limit_line(text, error))
+        if limit is None:
+            raise
+        problems.extend(limit.problems)
         return {}
     values: dict[str, Any] = {}
     for name, attribute in parsed.body.attributes.items():

@@ -15,6 +15,7 @@ a module that is not on disk. Each names where it comes from.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -408,7 +409,9 @@ class ModuleInstance:
             index = Symbol(key=f"{address}.count.index", expression="count.index", source=declared.where,
                            reason=f"count of {address} depends on {value.key}")
             return Expansion("count", [Instance(f"{address}[{index}]", index, condition=value)], value)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or value != int(value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or (isinstance(value, float) and not math.isfinite(value)) \
+                or value < 0 or value != int(value):
             raise LoadError.single(declared.file.path, declared.node.line,
                                    f"{address}: count must be a whole number >= 0, got {value!r}")
         if value > active_limits().instances:

@@ -43,7 +43,7 @@ TOP_LEVEL_KEYS = frozenset({"planned_values", "resource_changes", "prior_state",
 _ROLE_TYPES = frozenset({"kubernetes_role", "kubernetes_role_v1", "kubernetes_cluster_role",
                          "kubernetes_cluster_role_v1"})
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
-_STRING_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"(\s*:)?')
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"(\s*:)?|[{}\[\]]')
 _MODULE_STEP = re.compile(r'module\.([A-Za-z0-9_-]+)(?:\[(?:"(?:[^"\\]|\\.)*"|[0-9]+)\])?\.')
 
 
@@ -72,39 +72,59 @@ def is_plan_json(document: object) -> bool:
 
 
 class _Lines:
-    """The line of each JSON object (its ``{``) and of each of its keys.
+    """The line of each JSON object (its ``{``), list (its ``[``) and object key.
 
-    Valid JSON read left to right yields its strings in order, a key being a string
-    followed by ``:``; the parsed document, walked depth first in key order, meets its
-    keys in the same order. If the two disagree (a key given twice), lines are unknown.
+    Valid JSON read left to right yields its brackets and key strings (a string followed by
+    ``:``) in the order the parsed document, walked depth first in key order, meets its
+    containers and keys. If the two disagree (which valid JSON without a key given twice
+    never does: see :func:`duplicate_key`), lines are unknown.
     """
 
     def __init__(self, text: str, document: Any):
         self._text = text
         self._document = document  # keeps the ids below valid
         self._keys: dict[int, list[int]] = {}
+        self._opening: dict[int, int] = {}
         self._single = "\n" not in text.strip()
         self._newlines: list[int] = []
         if self._single:
             return
-        tokens = [(match.start(), match.start(1)) for match in _STRING_TOKEN.finditer(text)
-                  if match.group(1)]
+        tokens = [(match.start(), match.start(1) if match.group(1) else -1)
+                  for match in _TOKEN.finditer(text) if match.group(0)[0] in "{[" or match.group(1)]
         if self._pair(document, tokens):
             self._newlines = [match.start() for match in re.finditer("\n", text)]
         else:
             self._keys = {}
+            self._opening = {}
+
+    @property
+    def known(self) -> bool:
+        """Whether lines are known (one line, or text and document agree)."""
+        return self._single or bool(self._newlines)
 
     def _pair(self, document: Any, tokens: list[tuple[int, int]]) -> bool:
-        """Give every object the offsets of its keys; False if text and document disagree."""
+        """Give every container the offset of its bracket, and every object those of its keys;
+        False if text and document disagree."""
         position = 0
         text = self._text
+
+        def take(bracket: str) -> int | None:
+            nonlocal position
+            if position >= len(tokens) or text[tokens[position][0]] != bracket:
+                return None
+            position += 1
+            return tokens[position - 1][0]
 
         def visit(value: Any) -> bool:
             nonlocal position
             if isinstance(value, dict):
+                opening = take("{")
+                if opening is None:
+                    return False
+                self._opening[id(value)] = opening
                 mine = self._keys[id(value)] = []
                 for key, item in value.items():
-                    if position >= len(tokens):
+                    if position >= len(tokens) or tokens[position][1] < 0:
                         return False
                     start, stop = tokens[position]
                     position += 1
@@ -115,6 +135,10 @@ class _Lines:
                     if not visit(item):
                         return False
             elif isinstance(value, list):
+                opening = take("[")
+                if opening is None:
+                    return False
+                self._opening[id(value)] = opening
                 return all(visit(item) for item in value)
             return True
 
@@ -127,13 +151,11 @@ class _Lines:
         return bisect.bisect_left(self._newlines, offset) + 1
 
     def of(self, container: object) -> int | None:
-        """The line of a JSON object's ``{`` (None for an empty one, or when unknown)."""
+        """The line of a JSON object's ``{`` or list's ``[`` (None when unknown)."""
         if self._single:
             return 1
-        keys = self._keys.get(id(container))
-        if not keys:
-            return None
-        return self._line(self._text.rfind("{", 0, keys[0]))
+        opening = self._opening.get(id(container))
+        return None if opening is None else self._line(opening)
 
     def key(self, container: object, key: str) -> int | None:
         """The line of ``key`` in a JSON object (else the object's own line)."""
@@ -145,6 +167,29 @@ class _Lines:
                 if name == key:
                     return self._line(offset)
         return self.of(container)
+
+
+def duplicate_key(text: str) -> tuple[str, int] | None:
+    """The first key a JSON object of ``text`` names twice, and the line of its second
+    occurrence (``json.loads`` keeps the last silently; Terraform never writes one)."""
+    stack: list[set[str]] = []
+    for match in _TOKEN.finditer(text):
+        token = match.group(0)
+        if token in ("{", "["):
+            stack.append(set() if token == "{" else {"\0list"})
+        elif token in ("}", "]"):
+            if stack:
+                stack.pop()
+        elif match.group(1) and stack:
+            raw = token[:match.start(1) - match.start()]
+            try:
+                key = json.loads(raw)
+            except ValueError:
+                continue
+            if key in stack[-1]:
+                return key, text.count("\n", 0, match.start()) + 1
+            stack[-1].add(key)
+    return None
 
 
 # --------------------------------------------------------------------------- unknowns
@@ -174,7 +219,8 @@ def _references(config: Any) -> list[str]:
     """The most specific references of a configuration expression (``a.b[0].c``, not also ``a.b``)."""
     if not _is_expression(config):
         return []
-    found = [ref for ref in config.get("references") or [] if isinstance(ref, str)]
+    listed = config.get("references")
+    found = [ref for ref in listed if isinstance(ref, str)] if isinstance(listed, list) else []
     return [ref for ref in found if not any(other != ref and other.startswith((f"{ref}.", f"{ref}["))
                                             for other in found)]
 
@@ -310,9 +356,10 @@ class _Reader:
 
     def module(self, module: dict[str, Any], field_name: str) -> Iterator[_Entry]:
         """Every resource instance of a module and, depth first, of its child modules."""
-        for index, node in enumerate(self.sequence(module, "resources", f"{field_name}.resources")):
+        resources = self.sequence(module, "resources", f"{field_name}.resources")
+        for index, node in enumerate(resources):
             entry = self.entry(node, f"{field_name}.resources[{index}]", "values", "sensitive_values",
-                               listed_in=module)
+                               within=resources)
             if entry is not None:
                 yield entry
         for index, child in enumerate(self.sequence(module, "child_modules", f"{field_name}.child_modules")):
@@ -323,13 +370,12 @@ class _Reader:
             yield from self.module(child, where)
 
     def entry(self, node: Any, field_name: str, values_key: str, sensitive_key: str,
-              holder: dict[str, Any] | None = None, listed_in: dict[str, Any] | None = None,
-              ) -> _Entry | None:
-        """``listed_in``: the module object whose ``resources`` list holds ``node`` (a node
-        that is not an object has no line of its own: the list's is given)."""
+              holder: dict[str, Any] | None = None, within: object = None) -> _Entry | None:
+        """The entry of one resource ``node`` (its values in ``holder``, default the node
+        itself; ``within``: the list holding it, for a line when it is no object)."""
         holder = node if holder is None else holder
         if not isinstance(node, dict) or not isinstance(holder, dict):
-            line = self.lines.key(listed_in, "resources") if listed_in is not None else None
+            line = self.lines.of(node if isinstance(node, dict) else within)
             self.problems.append(Problem(self.path, line, f"expected a resource object, not {_kind(node)}",
                                          field_name))
             return None
@@ -434,6 +480,10 @@ def _parse(text: str, path: str) -> tuple[dict[str, Any], _Lines]:
         raise LoadError.single(path, 1, "is not `terraform show -json` output: expected an object with "
                                         "format_version and planned_values, resource_changes or values")
     lines = _Lines(text, document)
+    duplicate = None if lines.known else duplicate_key(text)
+    if duplicate is not None:  # (on one line, as Terraform writes it, the last one counts, as in Go or jq)
+        raise LoadError.single(path, duplicate[1], f"key {duplicate[0]!r} is given twice in one object "
+                               "(terraform show -json never writes that): remove one")
     version = document["format_version"]
     if not isinstance(version, str) or not version.startswith("1."):
         raise LoadError.single(path, lines.key(document, "format_version"),
