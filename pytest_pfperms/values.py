@@ -108,6 +108,25 @@ class Choice(Symbol):
 
 
 @dataclass(frozen=True, slots=True, eq=False)
+class PartialList(Symbol):
+    """A list unknown before apply that certainly holds ``known`` (maybe more, in any order):
+    ``concat(["a"], var.more)``. A reader asking whether some item matches may settle a yes
+    from ``known``; a no stays unknown."""
+
+    known: tuple[object, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Repeated(Symbol):
+    """A collection whose size is unknown before apply, every item like ``template`` (the
+    instances of a resource or module whose ``for_each`` or ``count`` is unknown);
+    ``non_empty`` when there is certainly one at least (the subnets of a cluster)."""
+
+    template: object = None
+    non_empty: bool = False
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class KeyedObject(Symbol):
     """An object whose keys are partly unknown before apply (``{"${var.issuer}:sub" = ...}``).
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from ..errors import LoadError, Problem, beyond_limits, limit_line
-from ..values import KeyedObject, Str, Symbol
+from ..values import KeyedObject, PartialList, Str, Symbol
 from .conditions import Clause, make_clause, parse_operator
 from .patterns import Template, parse_template
 
@@ -354,6 +354,10 @@ class _StatementParser:
 
     def _condition_values(self, where: str, raw: object) -> tuple[Str, ...] | Symbol | None:
         items = list(raw) if isinstance(raw, (list, tuple)) else [raw]
+        # a list unknown before apply but known to hold some values: those, and the unknown
+        # rest as one unknown value (an OR over values can then be settled by a known one)
+        items = [part for item in items
+                 for part in ((*item.known, item) if isinstance(item, PartialList) else (item,))]
         values: list[Str] = []
         for value in items:
             if isinstance(value, bool):

@@ -1062,3 +1062,65 @@ def test_an_aws_answer_the_same_for_every_choice_is_definite(tmp_path: Path) -> 
     assert model.aws_can(app, "s3:GetObject", "arn:aws:s3:::b/k").allowed is True
     assert model.aws_can(app, "s3:GetObjectAcl", "arn:aws:s3:::b/k").allowed is None
     assert model.aws_can(app, "s3:PutObject", "arn:aws:s3:::b/k").allowed is False
+
+
+SUBNET_ALLOW_LIST = """
+variable "cluster_name" {
+  type = string
+}
+variable "extra_networks" {
+  type = list(string)
+}
+data "aws_subnets" "cluster" {
+  filter {
+    name   = "FILTER_NAME"
+    values = ["FILTER_VALUE"]
+  }
+}
+data "aws_subnet" "each" {
+  for_each = toset(data.aws_subnets.cluster.ids)
+  id       = each.key
+}
+resource "aws_iam_role" "app" {
+  name = "app"
+  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [{
+    Effect = "Allow", Action = "sts:AssumeRoleWithWebIdentity",
+    Principal = { Federated = "arn:aws:iam::111122223333:oidc-provider/oidc.example/id/C" },
+    Condition = { StringEquals = { "oidc.example/id/C:sub" = "system:serviceaccount:apps:app" } } }] })
+}
+resource "aws_iam_role_policy" "reads" {
+  role   = aws_iam_role.app.name
+  policy = jsonencode({ Version = "2012-10-17", Statement = [
+    { Effect = "Allow", Action = "s3:GetObject", Resource = "*" },
+    { Effect = "Deny", Action = "*", Resource = "*", Condition = { NotIpAddress = {
+        "aws:VpcSourceIp" = concat(var.extra_networks, [for subnet in data.aws_subnet.each : subnet.cidr_block])
+    } } }] })
+}
+resource "kubernetes_service_account_v1" "app" {
+  metadata {
+    name        = "app"
+    namespace   = "apps"
+    annotations = { "eks.amazonaws.com/role-arn" = aws_iam_role.app.arn }
+  }
+}
+"""
+
+
+@pytest.mark.parametrize(("name", "value", "expected"), [
+    ("tag-key", "kubernetes.io/cluster/${var.cluster_name}", True),
+    ("tag:kubernetes.io/cluster/${var.cluster_name}", "owned", True),
+    ("tag:team", "payments", None),  # not the cluster's subnets: which networks is unknown
+])
+def test_an_allow_list_of_the_cluster_subnets_cidrs_holds_the_pods_addresses(
+        tmp_path: Path, name: str, value: str, expected: bool | None) -> None:
+    # A Deny outside "the CIDRs of every subnet tagged for the cluster (and some more)": a pod
+    # calls from inside one of them, so the Deny does not apply to it; a call from outside
+    # the cluster's VPC carries no aws:VpcSourceIp, so the negated condition holds: denied.
+    source = SUBNET_ALLOW_LIST.replace("FILTER_NAME", name).replace("FILTER_VALUE", value)
+    repo = write(tmp_path / "repo", {"root/main.tf": source})
+    model = pfperms.load(repo / "root", repo_root=repo,
+                         aws_oidc_provider="arn:aws:iam::111122223333:oidc-provider/oidc.example/id/C")
+    app = pfperms.ServiceAccount("apps", "app")
+    assert model.aws_can(app, "s3:GetObject", "arn:aws:s3:::b/k").allowed is expected
+    outside = model.aws_can(app, "s3:GetObject", "arn:aws:s3:::b/k", context="outside-cluster")
+    assert outside.allowed is False

@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 from ...errors import LoadError, beyond_limits
 from ...limits import LimitExceeded, active_limits, current_budget
-from ...values import KeyedObject, Str, Symbol, derive, eq3, join_pieces
+from ...values import KeyedObject, PartialList, Repeated, Str, Symbol, derive, eq3, join_pieces
 from .evaluation_errors import EvalError, ScopeError, UndeclaredReference
 from .file_sandbox import FileSandbox
 from .functions.table import (
@@ -545,6 +545,29 @@ class Evaluator:
                 return to_string(value)  # cty unifies string and number/bool to string
         return value
 
+    def _for_repeated(self, node: ForExpr, scope: Scope, collection: Repeated) -> Value:
+        """``[for x in C : f(x)]`` over items whose number is unknown, each like a template:
+        unknown, but when there is certainly an item and the ``if`` certainly keeps it, the
+        list certainly holds ``f(template)`` (a :class:`PartialList`)."""
+        opaque = self.derived(self.opaque_key(node, scope), node, [collection])
+        key = Symbol(key=f"{collection.key}.key", expression=f"{collection.expression} key",
+                     source=collection.source, reason=collection.reason)
+        bindings: dict[str, Value] = {node.value_var: collection.template}  # type: ignore[dict-item]
+        if node.key_var is not None:
+            bindings[node.key_var] = key
+        inner = ChildScope(scope, bindings)
+        if not collection.non_empty:
+            return opaque
+        if node.cond is not None:
+            keep, ok = self._quiet(node.cond, inner)
+            if not ok or keep is not True:
+                return opaque
+        value, ok = self._quiet(node.value, inner)
+        if not ok:
+            return opaque
+        return PartialList(key=opaque.key, expression=opaque.expression, source=opaque.source,
+                           reason=opaque.reason, hint=opaque.hint, never_null=True, known=(value,))
+
     def _unary(self, node: Expr, scope: Scope) -> Value:
         assert isinstance(node, Unary)
         value = self.evaluate(node.operand, scope)
@@ -665,6 +688,8 @@ class Evaluator:
     def _for(self, node: Expr, scope: Scope) -> Value:
         assert isinstance(node, ForExpr)
         collection = self.evaluate(node.collection, scope)
+        if isinstance(collection, Repeated) and node.key is None:
+            return self._for_repeated(node, scope, collection)
         if isinstance(collection, Symbol):
             return self.derived(self.opaque_key(node, scope), node, [collection])
         object_form = node.key is not None

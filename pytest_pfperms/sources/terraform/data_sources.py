@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from ...values import Symbol
+from ...values import PartialList, Symbol, roots_of, template_affixes
 
 
 def _hcl_string(value: Any) -> str:
@@ -62,3 +62,50 @@ def has_symbol(value: Any) -> bool:
     if isinstance(value, (list, tuple)):
         return any(has_symbol(v) for v in value)
     return False
+
+
+CLUSTER_SUBNETS_KEY = "cluster.subnet_ids"
+"""The key of the symbol a ``data "aws_subnets"`` filtered by the cluster's tag reads as ``ids``."""
+
+
+def cluster_tag_filter(filters: Any) -> bool:
+    """Whether ``filter`` blocks of ``data "aws_subnets"`` select by the EKS cluster tag
+    (``tag-key = kubernetes.io/cluster/<name>``, or ``tag:kubernetes.io/cluster/<name>``),
+    which marks the subnets a cluster runs in."""
+    if not isinstance(filters, list):
+        return False
+    for block in filters:
+        if not isinstance(block, Mapping):
+            continue
+        name, values = block.get("name"), block.get("values")
+        if _starts_with(name, "tag:kubernetes.io/cluster/"):
+            return True
+        if name == "tag-key" and isinstance(values, list) and any(
+                _starts_with(value, "kubernetes.io/cluster/") for value in values):
+            return True
+    return False
+
+
+def _starts_with(value: object, prefix: str) -> bool:
+    if isinstance(value, str):
+        return value.startswith(prefix)
+    if isinstance(value, Symbol):
+        start, _ = template_affixes(value)
+        return start.startswith(prefix)
+    return False
+
+
+def cluster_subnet_ids(address: str, where: str) -> PartialList:
+    """The ``ids`` of the cluster's subnets: unknown, but there is one at least."""
+    one = Symbol(key=f"{CLUSTER_SUBNETS_KEY}[*]", expression="a subnet of the cluster", source=where,
+                 reason="the id of one of the subnets the EKS cluster runs in, known from AWS at apply")
+    return PartialList(key=CLUSTER_SUBNETS_KEY, expression=f"{address}.ids", source=where,
+                       reason="the subnets tagged for the EKS cluster (there is one at least), known "
+                              "from AWS at apply", never_null=True, known=(one,))
+
+
+def is_cluster_subnet(subnet_id: Any) -> bool:
+    """Whether a subnet id is one of the cluster's (read from :func:`cluster_subnet_ids`)."""
+    return isinstance(subnet_id, Symbol) and (
+        subnet_id.key.startswith(CLUSTER_SUBNETS_KEY)
+        or any(root.key == CLUSTER_SUBNETS_KEY for root in roots_of(subnet_id)))

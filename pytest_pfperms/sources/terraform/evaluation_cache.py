@@ -24,7 +24,7 @@ from typing import Any
 
 from ...errors import Problem
 from ...model import objects
-from ...values import Choice, EncodedDocument, KeyedObject, Symbol, UnknownMap
+from ...values import Choice, EncodedDocument, KeyedObject, PartialList, Symbol, UnknownMap
 from ..cache.codec import Codec, CodecError
 from ..cache.store import active_store
 from ..files import InputRefused, read_input
@@ -143,7 +143,7 @@ def _result_codec() -> Codec:
     model_classes = [cls for cls in vars(objects).values()
                      if isinstance(cls, type) and cls.__module__ == objects.__name__ and is_dataclass(cls)]
     return Codec(
-        [*model_classes, Problem, Symbol, EncodedDocument, KeyedObject, Choice, Recorder],
+        [*model_classes, Problem, Symbol, EncodedDocument, KeyedObject, Choice, PartialList, Recorder],
         custom=[
             (TfSet, list, TfSet),
             (UnknownMap, lambda value: [value.symbol], lambda items: UnknownMap(items[0])),

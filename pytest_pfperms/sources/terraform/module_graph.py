@@ -14,6 +14,7 @@ a module that is not on disk. Each names where it comes from.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -25,7 +26,7 @@ from typing import Any
 
 from ...errors import LoadError, Problem
 from ...limits import LimitExceeded, active_limits
-from ...values import Symbol, derive
+from ...values import PartialList, Repeated, Symbol, derive
 from ..hcl.evaluation import (
     ChildScope,
     Evaluator,
@@ -46,7 +47,13 @@ from ..hcl.syntax_tree import (
 from ..hcl.type_constraints import TypeConstraintError, convert, parse_type
 from ..hcl.values import TfSet, Value
 from .configuration import Declared, ModuleConfig, read_module
-from .data_sources import has_symbol, render_vault_policy_document
+from .data_sources import (
+    cluster_subnet_ids,
+    cluster_tag_filter,
+    has_symbol,
+    is_cluster_subnet,
+    render_vault_policy_document,
+)
 from .evaluation_cache import Recorder, RecordingSandbox
 from .module_sources import (
     META_ARGUMENTS,
@@ -96,6 +103,12 @@ def computed_symbol(key: str, where: str) -> Symbol:
     """A computed attribute: known only after apply."""
     return Symbol(key=key, expression=key, source=where,
                   reason="a computed attribute, known only after terraform apply")
+
+
+def certainly_non_empty(value: object) -> bool:
+    """Whether an unknown collection certainly has an item (a list known to hold some)."""
+    return (isinstance(value, PartialList) and bool(value.known)) or \
+        (isinstance(value, Repeated) and value.non_empty)
 
 
 def _address_key(key: Value) -> str:
@@ -420,8 +433,9 @@ class ModuleInstance:
 
     def _for_each_expansion(self, address: str, value: Value, declared: Declared) -> Expansion:
         if isinstance(value, Symbol):
-            unknown_key = Symbol(key=f"{address}.each.key", expression="each.key", source=declared.where,
-                                 reason=f"the keys of {address} depend on {value.key}")
+            unknown_key = dataclasses.replace(  # derived: its roots are the collection's
+                derive(f"{address}.each.key", [value], expression="each.key", source=declared.where),
+                reason=f"the keys of {address} depend on {value.key}")
             unknown_each = Symbol(key=f"{address}.each.value", expression="each.value",
                                   source=declared.where,
                                   reason=f"the values of {address} depend on {value.key}")
@@ -470,8 +484,12 @@ class ModuleInstance:
                     return computed_symbol(f"{address}{_address_key(key)}", declared.where), 1
             raise ScopeError(f"{address} has no instance {_address_key(key)}", dynamic=True)
         whole = expansion.collection_symbol(address, declared.where)
-        if whole is not None:
-            return whole, 0
+        if whole is not None:  # however many instances there will be, each like this one
+            template = self.instance_object(mode, type_name, declared, expansion.instances[0],
+                                            expansion.mode)
+            return Repeated(key=whole.key, expression=whole.expression, source=whole.source,
+                            reason=whole.reason, hint=whole.hint, template=template,
+                            non_empty=certainly_non_empty(expansion.unknown)), 0
         objects: list[Value] = [self.instance_object(mode, type_name, declared, i, expansion.mode)
                                 for i in expansion.instances]
         if expansion.mode == "count":
@@ -603,6 +621,15 @@ class ModuleInstance:
             from ...aws.cluster import CLUSTER_OIDC_ISSUER_URL
 
             obj["identity"] = [{"oidc": [{"issuer": CLUSTER_OIDC_ISSUER_URL}]}]
+        elif type_name == "aws_subnets" and cluster_tag_filter(obj.get("filter")) \
+                and not dict.__contains__(obj, "ids"):
+            # the subnets tagged for the cluster: the cluster's own (it has one at least)
+            obj["ids"] = cluster_subnet_ids(obj.address, obj.where)
+        elif type_name == "aws_subnet" and not dict.__contains__(obj, "cidr_block") \
+                and is_cluster_subnet(obj.get("id")):
+            from ...aws.cluster import CLUSTER_EGRESS
+
+            obj["cidr_block"] = CLUSTER_EGRESS  # a network the cluster's pods call from
         elif type_name == "vault_policy_document":
             obj["hcl"] = render_vault_policy_document(obj)
         elif type_name == "kubectl_file_documents":

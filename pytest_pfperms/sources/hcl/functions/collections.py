@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ....limits import LimitExceeded, active_limits
-from ....values import Symbol
+from ....values import PartialList, Symbol
 from ..evaluation_errors import FunctionError
 from ..go_text import grapheme_count
 from ..syntax_tree import render_literal
@@ -60,9 +60,15 @@ def _concat(ctx: CallContext, args: list[Any]) -> Value:
     if not args:
         raise fail("at least one argument is required")
     out: list[Value] = []
+    if any(isinstance(seq, Symbol) for seq in args):  # what the known lists hold, it holds
+        known = [item for seq in args for item in
+                 (seq.known if isinstance(seq, PartialList) else seq if isinstance(seq, list) else ())]
+        unknown = ctx.unknown(args)
+        if not known or not isinstance(unknown, Symbol):
+            return unknown
+        return PartialList(key=unknown.key, expression=unknown.expression, source=unknown.source,
+                           reason=unknown.reason, hint=unknown.hint, never_null=True, known=tuple(known))
     for index, seq in enumerate(args):
-        if isinstance(seq, Symbol):
-            return ctx.unknown(args)
         if not isinstance(seq, list) or isinstance(seq, TfSet):
             raise FunctionError(
                 f'Invalid value for "seqs" parameter: all arguments must be lists or tuples;'
