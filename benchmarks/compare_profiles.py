@@ -97,36 +97,7 @@ module "vault" {
   EOT
 }
 """,
-    "kube_deployment": """
-module "web" {
-  source    = "SOURCE"
-  namespace = "apps"
-  name      = "web"
-  containers = [{
-    name             = "web"
-    image_registry   = "docker.io"
-    image_repository = "library/nginx"
-    image_tag        = "1.27.1"
-    command          = ["nginx"]
-  }]
-}
-resource "kubernetes_role_binding" "web_edits" {
-  metadata {
-    name      = "web-edits"
-    namespace = "apps"
-  }
-  role_ref {
-    api_group = "rbac.authorization.k8s.io"
-    kind      = "ClusterRole"
-    name      = "edit"
-  }
-  subject {
-    kind      = "ServiceAccount"
-    name      = module.web.service_account_name
-    namespace = "apps"
-  }
-}
-""",
+    "kube_deployment": WORKLOAD.replace("EXTRA", ""),
     "kube_cron_job": WORKLOAD.replace("EXTRA", 'cron_schedule = "0 * * * *"'),
     "kube_daemon_set": WORKLOAD.replace("EXTRA", ""),
     "kube_sa_auth_workflow": """

@@ -1028,10 +1028,7 @@ def test_an_answer_the_same_for_every_choice_of_a_conditional_is_definite(tmp_pa
     assert counted.can(account, "delete", "nodes").allowed is None
 
 
-CHOSEN_POLICY = """
-variable "strict" {
-  type = bool
-}
+TRUSTED_APP = """
 resource "aws_iam_role" "app" {
   name = "app"
   assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [{
@@ -1039,17 +1036,24 @@ resource "aws_iam_role" "app" {
     Principal = { Federated = "arn:aws:iam::111122223333:oidc-provider/oidc.example/id/C" },
     Condition = { StringEquals = { "oidc.example/id/C:sub" = "system:serviceaccount:apps:app" } } }] })
 }
-resource "aws_iam_role_policy" "reads" {
-  role   = aws_iam_role.app.name
-  policy = jsonencode({ Version = "2012-10-17", Statement = [{
-    Effect = "Allow", Action = var.strict ? "s3:GetObject" : "s3:Get*", Resource = "*" }] })
-}
 resource "kubernetes_service_account_v1" "app" {
   metadata {
     name        = "app"
     namespace   = "apps"
     annotations = { "eks.amazonaws.com/role-arn" = aws_iam_role.app.arn }
   }
+}
+"""
+"""A role only apps/app may assume (through a literal provider), and that account annotated with it."""
+
+CHOSEN_POLICY = TRUSTED_APP + """
+variable "strict" {
+  type = bool
+}
+resource "aws_iam_role_policy" "reads" {
+  role   = aws_iam_role.app.name
+  policy = jsonencode({ Version = "2012-10-17", Statement = [{
+    Effect = "Allow", Action = var.strict ? "s3:GetObject" : "s3:Get*", Resource = "*" }] })
 }
 """
 
@@ -1064,7 +1068,7 @@ def test_an_aws_answer_the_same_for_every_choice_is_definite(tmp_path: Path) -> 
     assert model.aws_can(app, "s3:PutObject", "arn:aws:s3:::b/k").allowed is False
 
 
-SUBNET_ALLOW_LIST = """
+SUBNET_ALLOW_LIST = TRUSTED_APP + """
 variable "cluster_name" {
   type = string
 }
@@ -1081,13 +1085,6 @@ data "aws_subnet" "each" {
   for_each = toset(data.aws_subnets.cluster.ids)
   id       = each.key
 }
-resource "aws_iam_role" "app" {
-  name = "app"
-  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [{
-    Effect = "Allow", Action = "sts:AssumeRoleWithWebIdentity",
-    Principal = { Federated = "arn:aws:iam::111122223333:oidc-provider/oidc.example/id/C" },
-    Condition = { StringEquals = { "oidc.example/id/C:sub" = "system:serviceaccount:apps:app" } } }] })
-}
 resource "aws_iam_role_policy" "reads" {
   role   = aws_iam_role.app.name
   policy = jsonencode({ Version = "2012-10-17", Statement = [
@@ -1095,13 +1092,6 @@ resource "aws_iam_role_policy" "reads" {
     { Effect = "Deny", Action = "*", Resource = "*", Condition = { NotIpAddress = {
         "aws:VpcSourceIp" = concat(var.extra_networks, [for subnet in data.aws_subnet.each : subnet.cidr_block])
     } } }] })
-}
-resource "kubernetes_service_account_v1" "app" {
-  metadata {
-    name        = "app"
-    namespace   = "apps"
-    annotations = { "eks.amazonaws.com/role-arn" = aws_iam_role.app.arn }
-  }
 }
 """
 
