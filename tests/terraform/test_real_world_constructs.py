@@ -1114,3 +1114,38 @@ def test_an_allow_list_of_the_cluster_subnets_cidrs_holds_the_pods_addresses(
     assert model.aws_can(app, "s3:GetObject", "arn:aws:s3:::b/k").allowed is expected
     outside = model.aws_can(app, "s3:GetObject", "arn:aws:s3:::b/k", context="outside-cluster")
     assert outside.allowed is False
+
+
+def test_outputs_of_a_module_not_on_disk_read_through_its_instances(tmp_path: Path) -> None:
+    # A registry module (no terraform init): `for team in module.teams : team.x` reads an
+    # output nobody declared here; it is unknown, never "unsupported attribute".
+    model = load(tmp_path, {"root/main.tf": """
+        module "teams" {
+          source   = "example-org/teams/aws"
+          version  = "1.0.0"
+          for_each = { red = {}, blue = {} }
+          name     = each.key
+        }
+        module "admin" {
+          source  = "example-org/teams/aws"
+          version = "1.0.0"
+        }
+        resource "kubernetes_cluster_role_binding_v1" "teams" {
+          metadata { name = "teams" }
+          role_ref {
+            api_group = "rbac.authorization.k8s.io"
+            kind      = "ClusterRole"
+            name      = "view"
+          }
+          dynamic "subject" {
+            for_each = concat([module.admin.group], [for team in module.teams : team.group])
+            content {
+              kind = "Group"
+              name = subject.value
+            }
+          }
+        }
+    """})
+    decision = model.can(pfperms.Group("anyone"), "get", "pods", namespace="x")
+    assert decision.allowed is None
+    assert "module.teams" in decision.explain() or "module.admin" in decision.explain()

@@ -79,8 +79,24 @@ class ProfiledModule:
                       hint="run terraform init so that the module's code is on disk")
 
     def all_outputs(self) -> dict[str, Value]:
-        """Every output the profile knows."""
-        return dict(self.result.outputs)
+        """The outputs as one object (``module.x`` used whole, or each instance in a ``for``):
+        those the profile knows, and any other as :meth:`output` gives it (the code is not
+        here to say which outputs exist)."""
+        return _Outputs(self, self.result.outputs)
+
+
+class _Outputs(dict[str, Value]):
+    """The outputs of a module whose code pfperms does not read: any name is one."""
+
+    def __init__(self, module: ProfiledModule, known: dict[str, Value]):
+        super().__init__(known)
+        self.module = module
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str)
+
+    def __missing__(self, key: str) -> Value:
+        return self.module.output(key)
 
 
 
