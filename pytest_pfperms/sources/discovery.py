@@ -14,7 +14,9 @@ reason it is not read; a link that leads outside the directory, or a loop, is a 
   In a Helm chart (a directory with ``Chart.yaml``) the chart's own files
   (``Chart.yaml``, ``Chart.lock``, ``values*.yaml``, ``values.schema.json``) are listed as
   not read: render the chart with ``helm template``. A ``values.yaml`` with no
-  ``Chart.yaml`` beside it is a manifest like any other file, as kubectl sees it.
+  ``Chart.yaml`` beside it is a manifest like any other file, as kubectl sees it. Inside a
+  Terraform module, a chart's templates are listed as not read too (a ``helm_release``
+  installs them; a binding to a role it may create answers unknown).
 - Directory links are followed when they stay inside the directory (each real
   directory is read once); hidden directories (``.name``) are listed as not read, except
   the tools' own (:data:`TOOL_DIRECTORIES`: ``.git``, ``.terraform``, whose ``modules.json``
@@ -98,9 +100,10 @@ def discover(root: Path, display: str, excluded: tuple[Path, ...] = ()) -> Disco
 
 
 def _walk(directory: Path, real_directory: Path, bound: Path, display: str, visited: set[Path],
-          terraform_dir: Path | None, found: Discovery) -> None:
+          terraform_dir: Path | None, found: Discovery, in_chart: bool = False) -> None:
     """``real_directory`` is ``directory`` with links resolved (kept as the walk descends, so
-    a tree thousands deep is not resolved from the root at every level)."""
+    a tree thousands deep is not resolved from the root at every level); ``in_chart``: below
+    a directory holding ``Chart.yaml``."""
     try:
         entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
     except OSError as error:
@@ -111,6 +114,7 @@ def _walk(directory: Path, real_directory: Path, bound: Path, display: str, visi
         found.terraform_dirs.append(directory)
         found.terraform_manifests.setdefault(directory, [])
     chart = any(entry.name == "Chart.yaml" and _is_file(entry) for entry in entries)
+    in_chart = in_chart or chart
     kustomize = any(entry.name in KUSTOMIZATION_FILES and _is_file(entry) for entry in entries)
     for entry in entries:
         path = Path(entry.path)
@@ -124,9 +128,9 @@ def _walk(directory: Path, real_directory: Path, bound: Path, display: str, visi
             is_directory = False
         if is_directory:
             real = None if entry.is_symlink() else real_directory / entry.name
-            _directory(path, real, entry.name, bound, display, visited, terraform_dir, found)
+            _directory(path, real, entry.name, bound, display, visited, terraform_dir, found, in_chart)
         elif entry.name.endswith(MANIFEST_SUFFIXES) and not entry.name.endswith(TERRAFORM_SUFFIXES):
-            _manifest(path, entry.name, chart, kustomize, terraform_dir, found)
+            _manifest(path, entry.name, chart, kustomize, terraform_dir, found, in_chart)
         elif entry.is_symlink() and not path.exists():
             found.warnings.append(Problem(str(path), None, "is a broken link; not read"))
 
@@ -148,7 +152,8 @@ def _link_allowed(path: Path, bound: Path, display: str, found: Discovery) -> bo
 
 
 def _directory(path: Path, known_real: Path | None, name: str, bound: Path, display: str,
-               visited: set[Path], terraform_dir: Path | None, found: Discovery) -> None:
+               visited: set[Path], terraform_dir: Path | None, found: Discovery,
+               in_chart: bool = False) -> None:
     if name in TOOL_DIRECTORIES:
         return
     if name.startswith("."):
@@ -168,7 +173,7 @@ def _directory(path: Path, known_real: Path | None, name: str, bound: Path, disp
                                       "already (or a loop); not read twice"))
         return
     visited.add(real)
-    _walk(path, real, bound, display, visited, terraform_dir, found)
+    _walk(path, real, bound, display, visited, terraform_dir, found, in_chart)
 
 
 _SCAN_LIMIT = 10_000
@@ -190,7 +195,7 @@ def _input_file_in(directory: Path) -> Path | None:
 
 
 def _manifest(path: Path, name: str, chart: bool, kustomize: bool, terraform_dir: Path | None,
-              found: Discovery) -> None:
+              found: Discovery, in_chart: bool = False) -> None:
     if kustomize:
         message = ("is in a kustomize directory (beside a kustomization file): patches and bases, "
                    "not the objects the cluster gets; not read")
@@ -210,6 +215,12 @@ def _manifest(path: Path, name: str, chart: bool, kustomize: bool, terraform_dir
         return
     if name.endswith(TFVARS_SUFFIXES):
         return  # a variables file (.tfvars.json) of a Terraform root, read by the root
+    if in_chart and terraform_dir is not None:  # a local chart the Terraform installs
+        found.warnings.append(Problem(str(path), None, "is in a Helm chart inside a Terraform "
+                                      "module (installed by a helm_release): a template, not the "
+                                      "objects the cluster gets; not read (what the release "
+                                      "installs is unknown until rendered with helm template)"))
+        return
     if terraform_dir is not None:
         found.terraform_manifests[terraform_dir].append(path)
         return

@@ -261,6 +261,22 @@ def test_kustomize_files_a_terraform_module_applies_are_listed_not_errors(tmp_pa
     assert listed == ["kustomization.yaml", "patch.yaml"]
 
 
+def test_a_local_chart_a_terraform_module_installs_is_listed_not_an_error(tmp_path: Path) -> None:
+    """Its templates are a helm_release's input (Helm syntax, not objects); outside
+    Terraform the same templates fail the load (render them first)."""
+    release = ('resource "helm_release" "local" {\n  name  = "local"\n  chart = "./chart"\n}\n')
+    template = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n"
+    write(tmp_path, "tf/main.tf", release)
+    write(tmp_path, "tf/chart/Chart.yaml", "apiVersion: v2\nname: c\nversion: 1.0.0\n")
+    write(tmp_path, "tf/chart/templates/cm.yaml", template)
+    model = pfperms.load(tmp_path / "tf", cache=False)
+    listed = [Path(w.file).name for w in model.warnings if "Helm chart inside a Terraform" in w.message]
+    assert listed == ["cm.yaml"]
+    write(tmp_path, "plain/chart/Chart.yaml", "apiVersion: v2\nname: c\nversion: 1.0.0\n")
+    write(tmp_path, "plain/chart/templates/cm.yaml", template)
+    assert "render it first with `helm template" in load_error(tmp_path / "plain")
+
+
 def test_a_manifest_1200_directories_deep_is_found_in_bounded_time(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from bounded import run_bounded

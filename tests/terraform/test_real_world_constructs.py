@@ -1149,3 +1149,23 @@ def test_outputs_of_a_module_not_on_disk_read_through_its_instances(tmp_path: Pa
     decision = model.can(pfperms.Group("anyone"), "get", "pods", namespace="x")
     assert decision.allowed is None
     assert "module.teams" in decision.explain() or "module.admin" in decision.explain()
+
+
+def test_a_manifest_whose_kind_is_unknown_may_be_any_object(tmp_path: Path) -> None:
+    # kind read from another resource's computed object: it may be a binding, so a role
+    # it may create answers unknown, never "cannot"; and it is no "missing kind" error
+    model = load(tmp_path, {"root/main.tf": CHART_BINDING + """
+        resource "kubernetes_manifest" "definition" {
+          manifest = { apiVersion = "v1", kind = "ConfigMap", metadata = { name = "d", namespace = "ops" } }
+        }
+        resource "kubernetes_manifest" "dependent" {
+          manifest = {
+            apiVersion = "rbac.authorization.k8s.io/v1"
+            kind       = kubernetes_manifest.definition.object.data.kind
+            metadata   = { name = "operator-manager" }
+          }
+        }
+    """})
+    decision = model.can(pfperms.ServiceAccount("ops", "operator"), "delete", "secrets", namespace="ops")
+    assert decision.allowed is None
+    assert "kubernetes_manifest.dependent" in decision.explain()

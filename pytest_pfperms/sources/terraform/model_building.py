@@ -140,7 +140,14 @@ class ObjectMapper:
 
     def add_manifest(self, manifest: Any, source: SourceRef, condition: Symbol | None,
                      rule_lines: list[int] | None = None) -> None:
-        """Build one object; a malformed one is a problem at the resource's line."""
+        """Build one object; a malformed one is a problem at the resource's line. One whose
+        kind (or apiVersion) is unknown before apply may be any object, a binding included:
+        kept as a resource that may create roles, like one wholly unknown."""
+        if isinstance(manifest, Mapping) and not isinstance(manifest, Symbol):
+            kind = next((manifest.get(key) for key in ("kind", "apiVersion")
+                         if isinstance(manifest.get(key), Symbol)), None)
+            if isinstance(kind, Symbol):
+                manifest = kind
         if isinstance(manifest, Symbol):
             self.warnings.append(Problem(
                 source.path, source.line,
