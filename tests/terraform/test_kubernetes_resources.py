@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+import pytest_pfperms as pfperms
+from pytest_pfperms.errors import LoadError
 from pytest_pfperms.model.objects import (
     ClusterRole,
     ClusterRoleBinding,
@@ -718,3 +721,13 @@ def test_patch_other_types_give_none(resource_type: str) -> None:
 def test_patch_missing_required(resource_type: str, body: dict[str, Any], message: str) -> None:
     with pytest.raises(ResourceBodyError, match=message):
         metadata_patch(resource_type, body)
+
+
+def test_a_kubernetes_manifest_the_provider_refuses_is_a_load_error_naming_it(tmp_path: Path) -> None:
+    # `manifest = { // ... }` as documentation snippets write it: the provider refuses it
+    (tmp_path / "main.tf").write_text('resource "kubernetes_manifest" "test" {\n  manifest = {\n'
+                                      '    // ...\n  }\n}\n')
+    with pytest.raises(LoadError) as caught:
+        pfperms.load(tmp_path, cache=False)
+    assert caught.value.file.endswith("main.tf") and caught.value.line == 1
+    assert "kubernetes_manifest.test" in str(caught.value) and "'apiVersion'" in str(caught.value)

@@ -621,7 +621,7 @@ def ignored_kubectl_documents(yaml_body: Any) -> list[Any]:
 def kubernetes_manifest_object(manifest: Any) -> dict[str, Any] | Symbol:
     """The object a ``kubernetes_manifest`` applies: its ``manifest`` attribute.
 
-    Raises ValueError when the provider's validation would: not an object, a
+    Raises ResourceBodyError when the provider's validation would: not an object, a
     missing ``apiVersion``/``kind``/``metadata``, or a ``status`` key. A
     namespaced kind needs ``metadata.namespace`` (the provider has no default;
     not checked here, as scope needs discovery).
@@ -629,14 +629,15 @@ def kubernetes_manifest_object(manifest: Any) -> dict[str, Any] | Symbol:
     if isinstance(manifest, Symbol):
         return manifest
     if not isinstance(manifest, Mapping):
-        raise ValueError(f"kubernetes_manifest: manifest must be an object, not {type(manifest).__name__}")
+        raise ResourceBodyError("kubernetes_manifest", ("manifest",),
+                                f"must be an object, not {type(manifest).__name__}")
     missing = [key for key in ("apiVersion", "kind", "metadata") if key not in manifest]
     if missing:
-        raise ValueError(f"kubernetes_manifest: '{missing[0]}' attribute key is missing from manifest "
-                         "configuration")
+        raise ResourceBodyError("kubernetes_manifest", ("manifest",), f"'{missing[0]}' attribute key "
+                                "is missing from manifest configuration")
     if "status" in manifest:
-        raise ValueError("kubernetes_manifest: 'status' attribute key is not allowed in manifest "
-                         "configuration")
+        raise ResourceBodyError("kubernetes_manifest", ("manifest",), "'status' attribute key is not "
+                                "allowed in manifest configuration")
     return dict(manifest)
 
 
