@@ -100,6 +100,49 @@ module "vault" {
     "kube_deployment": WORKLOAD.replace("EXTRA", ""),
     "kube_cron_job": WORKLOAD.replace("EXTRA", 'cron_schedule = "0 * * * *"'),
     "kube_daemon_set": WORKLOAD.replace("EXTRA", ""),
+    "wf_spec": """
+resource "kubernetes_service_account" "pusher" {
+  metadata {
+    name      = "pusher"
+    namespace = "apps"
+  }
+}
+resource "kubernetes_role_binding" "pusher_edits" {
+  metadata {
+    name      = "pusher-edits"
+    namespace = "apps"
+  }
+  role_ref {
+    api_group = "rbac.authorization.k8s.io"
+    kind      = "ClusterRole"
+    name      = "edit"
+  }
+  subject {
+    kind      = "ServiceAccount"
+    name      = "pusher"
+    namespace = "apps"
+  }
+}
+module "wf" {
+  source     = "SOURCE"
+  namespace  = "apps"
+  name       = "build"
+  entrypoint = "main"
+  templates = [
+    { name = "main", container = { image = "busybox", command = ["true"] } },
+    { name = "push", serviceAccountName = kubernetes_service_account.pusher.metadata[0].name,
+      container = { image = "busybox", command = ["true"] } },
+  ]
+}
+resource "kubectl_manifest" "template" {
+  yaml_body = yamlencode({
+    apiVersion = "argoproj.io/v1alpha1"
+    kind       = "WorkflowTemplate"
+    metadata   = { name = "build", namespace = "apps" }
+    spec       = module.wf.workflow_spec
+  })
+}
+""",
     "kube_sa_auth_workflow": """
 module "workflow" {
   source                    = "SOURCE"
@@ -155,6 +198,17 @@ QUESTIONS = {
             "module.web").can("escalate", "roles.rbac.authorization.k8s.io").allowed),
         Question("web lists nodes", lambda m: m.workload("module.web").can("list", "nodes").allowed),
     ] for module in ("kube_cron_job", "kube_daemon_set")},
+    "wf_spec": [
+        Question("the template's accounts (generated names as <generated>)", lambda m: sorted(
+            a.name if isinstance(a.name, str) else "<generated>"
+            for a in m.workload("WorkflowTemplate/build", namespace="apps").service_accounts)),
+        Question("the template deletes secrets (as pusher)", lambda m: m.workload(
+            "WorkflowTemplate/build", namespace="apps").can("delete", "secrets").allowed),
+        Question("the template escalates roles", lambda m: m.workload(
+            "WorkflowTemplate/build", namespace="apps").can("escalate", "roles.rbac.authorization.k8s.io").allowed),
+        Question("the template creates workflowtaskresults", lambda m: m.workload(
+            "WorkflowTemplate/build", namespace="apps").can("create", "workflowtaskresults.argoproj.io").allowed),
+    ],
     "kube_sa_auth_workflow": [
         Question("reader creates workflowtaskresults", lambda m: m.can(
             READER, "create", "workflowtaskresults.argoproj.io", namespace="apps").allowed),
