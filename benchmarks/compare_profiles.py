@@ -168,6 +168,10 @@ class Question:
     ask: Callable[[pfperms.Model], object]
 
 
+def _template(model: pfperms.Model) -> pfperms.Workload:
+    return model.workload("WorkflowTemplate/build", namespace="apps")
+
+
 QUESTIONS = {
     "kube_sa_auth_aws": [
         Question("reader s3:GetObject reports/q", lambda m: m.aws_can(READER, "s3:GetObject",
@@ -201,13 +205,13 @@ QUESTIONS = {
     "wf_spec": [
         Question("the template's accounts (generated names as <generated>)", lambda m: sorted(
             a.name if isinstance(a.name, str) else "<generated>"
-            for a in m.workload("WorkflowTemplate/build", namespace="apps").service_accounts)),
-        Question("the template deletes secrets (as pusher)", lambda m: m.workload(
-            "WorkflowTemplate/build", namespace="apps").can("delete", "secrets").allowed),
-        Question("the template escalates roles", lambda m: m.workload(
-            "WorkflowTemplate/build", namespace="apps").can("escalate", "roles.rbac.authorization.k8s.io").allowed),
-        Question("the template creates workflowtaskresults", lambda m: m.workload(
-            "WorkflowTemplate/build", namespace="apps").can("create", "workflowtaskresults.argoproj.io").allowed),
+            for a in _template(m).service_accounts)),
+        Question("the template deletes secrets (as pusher)",
+                 lambda m: _template(m).can("delete", "secrets").allowed),
+        Question("the template escalates roles",
+                 lambda m: _template(m).can("escalate", "roles.rbac.authorization.k8s.io").allowed),
+        Question("the template creates workflowtaskresults",
+                 lambda m: _template(m).can("create", "workflowtaskresults.argoproj.io").allowed),
     ],
     "kube_sa_auth_workflow": [
         Question("reader creates workflowtaskresults", lambda m: m.can(
