@@ -9,7 +9,7 @@ three-valued functions.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from ..model.identities import (
     AUTHENTICATED,
@@ -21,6 +21,7 @@ from ..model.identities import (
 from ..model.objects import LabelSelector, PolicyRule, Subject
 from ..model.requests import NonResourceRequest, Request, ResourceRequest
 from ..values import (
+    PartialList,
     Str,
     Symbol,
     Tri,
@@ -104,17 +105,27 @@ def _star_or_equal(item: Str, value: Str) -> Tri:
     return or3((eq3(item, "*"), eq3(item, value)))
 
 
+def _partly_known(values: Symbol, matches: Callable[[Str], Tri]) -> Tri:
+    """A list unknown before apply: it grants when one of the items it certainly holds
+    matches (a :class:`~pytest_pfperms.values.PartialList`); else unknown."""
+    if isinstance(values, PartialList):
+        found = or3(matches(item) for item in values.known if isinstance(item, (str, Symbol)))
+        if found is True:
+            return True
+    return None
+
+
 def verb_matches(rule: PolicyRule, verb: Str) -> Tri:
     """Some rule verb is ``*`` or equals the verb (case-sensitive)."""
     if isinstance(rule.verbs, Symbol):
-        return None
+        return _partly_known(rule.verbs, lambda item: _star_or_equal(item, verb))
     return or3(_star_or_equal(item, verb) for item in rule.verbs)
 
 
 def group_matches(rule: PolicyRule, group: Str) -> Tri:
     """Some rule apiGroup is ``*`` or equals the group (``""`` is the core group)."""
     if isinstance(rule.api_groups, Symbol):
-        return None
+        return _partly_known(rule.api_groups, lambda item: _star_or_equal(item, group))
     return or3(_star_or_equal(item, group) for item in rule.api_groups)
 
 
@@ -150,7 +161,7 @@ def _resource_item_matches(item: Str, request: ResourceRequest) -> Tri:
 def resource_matches(rule: PolicyRule, request: ResourceRequest) -> Tri:
     """``*``, the exact ``resource[/subresource]``, or ``*/<subresource>``; nothing else."""
     if isinstance(rule.resources, Symbol):
-        return None
+        return _partly_known(rule.resources, lambda item: _resource_item_matches(item, request))
     return or3(_resource_item_matches(item, request) for item in rule.resources)
 
 

@@ -1169,3 +1169,46 @@ def test_a_manifest_whose_kind_is_unknown_may_be_any_object(tmp_path: Path) -> N
     decision = model.can(pfperms.ServiceAccount("ops", "operator"), "delete", "secrets", namespace="ops")
     assert decision.allowed is None
     assert "kubernetes_manifest.dependent" in decision.explain()
+
+
+def test_rules_of_a_list_that_certainly_holds_some_items_grant_those(tmp_path: Path) -> None:
+    # verbs = concat(["get", "list"], var.extra_verbs): get is granted whatever the extras
+    # are; delete may be one of them; another resource is never in the rule
+    model = load(tmp_path, {"root/main.tf": """
+        variable "extra_verbs" {
+          type = list(string)
+        }
+        resource "kubernetes_role_v1" "reader" {
+          metadata {
+            name      = "reader"
+            namespace = "apps"
+          }
+          rule {
+            api_groups = [""]
+            resources  = ["configmaps"]
+            verbs      = concat(["get", "list"], var.extra_verbs)
+          }
+        }
+        resource "kubernetes_role_binding_v1" "reader" {
+          metadata {
+            name      = "reader"
+            namespace = "apps"
+          }
+          role_ref {
+            api_group = "rbac.authorization.k8s.io"
+            kind      = "Role"
+            name      = "reader"
+          }
+          subject {
+            kind      = "ServiceAccount"
+            name      = "app"
+            namespace = "apps"
+          }
+        }
+    """})
+    app = pfperms.ServiceAccount("apps", "app")
+    assert model.can(app, "get", "configmaps", namespace="apps").allowed is True
+    assert model.can(app, "delete", "configmaps", namespace="apps").allowed is None
+    assert model.can(app, "get", "secrets", namespace="apps").allowed is False
+    assert "ServiceAccount apps/app" in [grant.subject for grant in model.who_can(
+        "get", "configmaps", namespace="apps") if grant.allowed is True]
