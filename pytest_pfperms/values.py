@@ -106,6 +106,18 @@ class Choice(Symbol):
 
     choices: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        Symbol.__post_init__(self)
+        _CHOICES_MADE[0] += 1
+
+
+_CHOICES_MADE = [0]
+
+
+def choices_made() -> int:
+    """How many :class:`Choice` symbols this process has made (none: no model holds one)."""
+    return _CHOICES_MADE[0]
+
 
 @dataclass(frozen=True, slots=True, eq=False)
 class PartialList(Symbol):

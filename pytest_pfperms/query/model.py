@@ -40,6 +40,7 @@ from ..values import (
     Str,
     Symbol,
     Tri,
+    choices_made,
     or3,
 )
 from ..vault.access import VaultAccess
@@ -580,6 +581,8 @@ class Model:
     def holds_choices(self) -> bool:
         """Whether any object or resource holds a :class:`~pytest_pfperms.values.Choice` (a
         string that is one of a few, which one unknown before apply)."""
+        if not choices_made():  # none in this process: no walk over every object
+            return False
         return _holds_choice((self._objects, self.resources))
 
     def with_values(self, mapping: Mapping[str, str]) -> Model:
