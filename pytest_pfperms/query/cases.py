@@ -86,7 +86,10 @@ def settle(model: Model, decision: Decision, ask: Callable[[Model], Decision]) -
     answers: list[tuple[dict[str, str], Decision]] = []
     for combination in combinations:
         mapping = {choice.key: value for choice, value in zip(choices, combination, strict=True)}
-        answer = ask(model.with_values(mapping))
+        case = model.with_values(mapping)
+        if case is None:  # the model has built as many cases as it may
+            return decision
+        answer = ask(case)
         if answer.allowed is None or (answers and answer.allowed != answers[0][1].allowed):
             return decision
         answers.append((mapping, answer))

@@ -214,6 +214,10 @@ _ANY = object()
 object's namespace)."""
 
 
+MAX_CASE_MODELS = 256
+"""Models one model rebuilds with choices replaced (:meth:`Model.with_values`), at most."""
+
+
 def _holds_choice(value: object) -> bool:
     """Whether a Choice is anywhere in ``value`` (objects, resources and what they hold)."""
     if isinstance(value, Choice):
@@ -274,6 +278,7 @@ class Model:
         self._rendered = tuple(rendered)
         self._given_warnings = tuple(warnings)
         self._cases: dict[tuple[tuple[str, str], ...], Model] = {}
+        self._case_models = 0
         creators, unused = _unrendered_creators(self.resources, rendered)
         self.warnings: tuple[Problem, ...] = (*warnings, *unused)
         self.kubernetes = KubernetesEngine((*self._defaults, *self._objects), creators=creators)
@@ -585,12 +590,17 @@ class Model:
             return False
         return _holds_choice((self._objects, self.resources))
 
-    def with_values(self, mapping: Mapping[str, str]) -> Model:
+    def with_values(self, mapping: Mapping[str, str]) -> Model | None:
         """This model with the symbols ``mapping`` names (by key) replaced by its strings: one
-        case of what apply may make (cached per mapping)."""
+        case of what apply may make (cached per mapping); None once this model has built
+        :data:`MAX_CASE_MODELS` of them (a repository with many choices cannot make every
+        question rebuild the model)."""
         key = tuple(sorted(mapping.items()))
         found = self._cases.get(key)
         if found is None:
+            if self._case_models >= MAX_CASE_MODELS:
+                return None
+            self._case_models += 1
             if len(self._cases) >= 64:
                 self._cases.clear()
             found = self._rebuilt(substitute(list(self._objects), mapping), self._defaults,

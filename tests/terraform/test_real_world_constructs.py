@@ -1212,3 +1212,13 @@ def test_rules_of_a_list_that_certainly_holds_some_items_grant_those(tmp_path: P
     assert model.can(app, "get", "secrets", namespace="apps").allowed is False
     assert "ServiceAccount apps/app" in [grant.subject for grant in model.who_can(
         "get", "configmaps", namespace="apps") if grant.allowed is True]
+
+
+def test_cases_are_bounded_per_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # past the bound on rebuilt models the answer stays unknown (never a guess)
+    from pytest_pfperms.query import model as model_module
+
+    monkeypatch.setattr(model_module, "MAX_CASE_MODELS", 1)
+    model = load(tmp_path, {"root/main.tf": CHOSEN_ROLE})
+    app = pfperms.ServiceAccount("apps", "app")
+    assert model.can(app, "get", "pods", namespace="x").allowed is None
