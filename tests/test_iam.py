@@ -964,3 +964,13 @@ def test_for_all_values_negated_fails_open_when_absent() -> None:
         "aws:TagKeys": ["owner"]}}))
     assert can(documents, "s3:GetObject") is False  # absent key: the Deny applies
     assert can(documents, "s3:GetObject", context={"aws:TagKeys": ["owner"]}) is True
+
+
+def test_get_caller_identity_needs_no_permission() -> None:
+    """AWS: "No permissions are required to perform this operation. If an administrator
+    attaches a policy to your identity that explicitly denies access to the
+    sts:GetCallerIdentity action, you can still perform this operation." """
+    deny_all = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}]}
+    assert evaluate_iam(deny_all, "sts:GetCallerIdentity", "*").allowed is True
+    assert evaluate_iam([], "STS:getcalleridentity", "*").allowed is True
+    assert evaluate_iam(deny_all, "sts:GetSessionToken", "*").allowed is False

@@ -142,6 +142,11 @@ def decide(identity: Sequence[ParsedPolicy], boundary: Sequence[ParsedPolicy] | 
     return and3((not3(deny), allow, bounded))
 
 
+NO_PERMISSION_NEEDED = "sts:GetCallerIdentity"
+"""The one call IAM never authorizes: any identity may make it (policies are still checked for
+errors)."""
+
+
 def evaluate_iam(
     policies: PolicyInput | Sequence[PolicyInput],
     action: str,
@@ -187,8 +192,14 @@ def evaluate_iam(
         boundary = _parse_all(
             _documents(permissions_boundary, "permissions boundary", "permissions_boundary"),
             PolicyKind.BOUNDARY)
-    allowed = decide(identity, boundary, request)
     subject: object = request.caller if request.caller is not None else "IAM principal"
+    if request.caller is None and action.strip().lower() == NO_PERMISSION_NEEDED.lower():
+        # "No permissions are required to perform this operation ... you can still perform
+        # it" when a policy explicitly denies it (AWS STS API reference, GetCallerIdentity)
+        return Decision(True, subject, request, lambda _decision: Explanation((
+            f"{NO_PERMISSION_NEEDED} needs no permission: AWS answers it for every identity, even "
+            "one whose policies deny it",)))
+    allowed = decide(identity, boundary, request)
 
     def explainer(decision: Decision) -> Explanation:
         return explain_iam(identity, boundary, request, decision.allowed)

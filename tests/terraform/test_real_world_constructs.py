@@ -1222,3 +1222,21 @@ def test_cases_are_bounded_per_model(tmp_path: Path, monkeypatch: pytest.MonkeyP
     model = load(tmp_path, {"root/main.tf": CHOSEN_ROLE})
     app = pfperms.ServiceAccount("apps", "app")
     assert model.can(app, "get", "pods", namespace="x").allowed is None
+
+
+def test_a_pod_holds_its_role_s_credentials_exactly_when_the_trust_admits_it(tmp_path: Path) -> None:
+    # sts:GetCallerIdentity needs no permission: it answers whether the pods get credentials
+    repo = write(tmp_path / "repo", {"root/main.tf": TRUSTED_APP + """
+        resource "kubernetes_service_account_v1" "other" {
+          metadata {
+            name        = "other"
+            namespace   = "apps"
+            annotations = { "eks.amazonaws.com/role-arn" = aws_iam_role.app.arn }
+          }
+        }
+    """})
+    model = pfperms.load(repo / "root", repo_root=repo,
+                         aws_oidc_provider="arn:aws:iam::111122223333:oidc-provider/oidc.example/id/C")
+    assert model.aws_can(pfperms.ServiceAccount("apps", "app"), "sts:GetCallerIdentity", "*").allowed is True
+    assert model.aws_can(pfperms.ServiceAccount("apps", "other"), "sts:GetCallerIdentity", "*").allowed is False
+    assert model.aws_can(pfperms.ServiceAccount("apps", "app"), "s3:GetObject", "*").allowed is False
