@@ -43,6 +43,7 @@ from ..values import (
     UnknownMap,
     and3,
     eq3,
+    or3,
     show,
     symbols_in,
 )
@@ -79,7 +80,7 @@ from .documents import (
     provider_principals,
     substitute,
 )
-from .evaluation import PolicyDocument, evaluate_iam
+from .evaluation import NO_PERMISSION_NEEDED, PolicyDocument, evaluate_iam
 
 ROLE_ARN_ANNOTATION = "eks.amazonaws.com/role-arn"
 AUDIENCE_ANNOTATION = "eks.amazonaws.com/audience"
@@ -458,6 +459,25 @@ class AwsAccess:
         accounts = {m.group(1) for value in federated_principals(trust.document)
                     if isinstance(value, str) and (m := _OIDC_ARN.fullmatch(value))}
         return accounts.pop() if len(accounts) == 1 else None
+
+    def acts_as(self, account: ServiceAccount, principal: Str) -> Tri:
+        """Whether ``account``'s pods hold the credentials of the IAM role ``principal`` (an
+        ARN, or a role's ARN symbol): annotated with it, and trusted by it."""
+        annotations, _lines, _unknowns = self.annotations(account)
+        if annotations is not None and ROLE_ARN_ANNOTATION not in annotations:
+            return False
+        annotation = None if annotations is None else annotations.get(ROLE_ARN_ANNOTATION)
+        same: Tri = None
+        if isinstance(annotation, (str, Symbol)):
+            same = eq3(annotation, principal)
+            if same is None and isinstance(principal, Symbol):
+                named = [link.linked for link in self.link(annotation)
+                         if principal.key in (f"{link.role.address}.arn", str(link.role.arn))]
+                if named:
+                    same = or3(named)
+        if same is False:
+            return False
+        return and3([same, self.can(account, NO_PERMISSION_NEEDED, "*").allowed])
 
     # -- the question ------------------------------------------------------------------------
 

@@ -105,6 +105,8 @@ class GrantGain:
     words: str
     binding: RoleBinding | ClusterRoleBinding | None = None
     """For a rewritten role: the existing binding that must apply to an identity the subject holds."""
+    origin: SourceRef | None = None
+    """Where a grant made outside RBAC comes from (an EKS access policy association)."""
 
     @property
     def key(self) -> object:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
+from ..aws.eks_access import access_entries
 from ..kubernetes.authorizer import KubernetesEngine
 from ..model.identities import Identity, ServiceAccount
 from ..model.objects import (
@@ -29,7 +30,7 @@ from ..model.objects import (
 )
 from ..model.requests import NonResourceRequest, ResourceRequest
 from ..query.model import Model
-from ..values import Str, Symbol, Tri, and3
+from ..values import Str, Symbol, Tri, and3, show
 from .chains import Actor, Hop, identity_name
 from .gates import Gate, GrantGain, IdentityGain, Way, gates, where
 
@@ -68,14 +69,15 @@ def _subject_of(identity: Identity) -> Subject:
     return Subject("User", identity.name, None, "rbac.authorization.k8s.io")
 
 
-def _binding(scope: Str, role: AnyRole, identity: Identity) -> RoleBinding | ClusterRoleBinding:
+def _binding(scope: Str, role: AnyRole, identity: Identity,
+             origin: SourceRef | None = None) -> RoleBinding | ClusterRoleBinding:
     ref = RoleRef(role.kind, role.name)
     if scope == "":
         return ClusterRoleBinding("ClusterRoleBinding", "rbac.authorization.k8s.io/v1", CREATED_NAME, None,
-                                  SourceRef("<a ClusterRoleBinding the subject can create>", 0),
+                                  origin or SourceRef("<a ClusterRoleBinding the subject can create>", 0),
                                   subjects=(_subject_of(identity),), role_ref=ref)
     return RoleBinding("RoleBinding", "rbac.authorization.k8s.io/v1", CREATED_NAME, scope,
-                       SourceRef(f"<a RoleBinding the subject can create in {scope}>", 0),
+                       origin or SourceRef(f"<a RoleBinding the subject can create in {scope}>", 0),
                        subjects=(_subject_of(identity),), role_ref=ref)
 
 
@@ -114,6 +116,9 @@ class _Search:
                 self.found.actors.append(actor)
                 self.frontier.append(actor)
         self.start = self.found.actors[0]
+        self.access_entries = access_entries(model.resources)
+        for actor in list(self.found.actors):
+            self._eks(actor, self.frontier)
 
     # -- skipping -------------------------------------------------------------------------
 
@@ -183,10 +188,34 @@ class _Search:
             self.by_key[key] = make
             self.found.actors.append(make)
             new.append(make)
+            self._eks(make, new)
         elif existing.certain is not True and make.certain is True:
             existing.certain, existing.chain = True, make.chain
             existing.objects, existing.engine = make.objects, make.engine
             new.append(existing)
+            self._eks(existing, new)
+
+    def _eks(self, actor: Actor, new: list[Actor]) -> None:
+        """An account whose pods hold an IAM role's credentials (IRSA) calls the Kubernetes
+        API as the user an EKS access entry maps the role to, with its access policies."""
+        account = actor.account
+        if account is None or not self.access_entries:
+            return
+        for entry in self.access_entries:
+            holds = self.model.aws_access.acts_as(account, entry.principal)
+            if holds is False:
+                continue
+            certain = and3((actor.certain, holds, entry.certain))
+            way = Way(f"calls the Kubernetes API with its pods' IAM role {show(entry.principal)}", ())
+            self._gain(Hop(actor, way, (), IdentityGain(
+                entry.user, f"is {identity_name(entry.user)} in Kubernetes (EKS access entry "
+                f"{entry.address})", entry.source), certain), certain, new)
+            for grant in entry.grants:
+                role = None if grant.role is None else self.engine.cluster_roles.get(grant.role)
+                granted = and3((certain, grant.certain if grant.role is None or role is not None
+                                else None))
+                gain = GrantGain(grant.scope, role, grant.words, origin=grant.source)
+                self._gain(Hop(actor, way, (), gain, granted), granted, new)
 
     def _gain(self, hop: Hop, certain: Tri, new: list[Actor]) -> None:
         gain = hop.gain
@@ -225,14 +254,15 @@ class _Search:
         if self._covered(scope):
             return
         if gain.role is None:
-            source = SourceRef(f"<a role with any rule the subject can write {where(scope)}>", 0)
+            source = gain.origin or SourceRef(
+                f"<a role with any rule the subject can write {where(scope)}>", 0)
             role = _every_rule(scope, source)
             if rewritten is not None:
                 role = dataclasses.replace(role, name=rewritten.role_ref.name, source=source)
                 binding = rewritten
                 objects: tuple[KubeObject, ...] = (role,)
             else:
-                binding = _binding(scope, role, identity)
+                binding = _binding(scope, role, identity, gain.origin)
                 objects = (role, binding)
             engine_objects: tuple[KubeObject, ...] = (role, binding)
         else:
@@ -243,7 +273,7 @@ class _Search:
                 role = dataclasses.replace(original, rules=tuple(e.rule for e in effective), aggregation=None)
             if any(e.certain is not True for e in effective):
                 certain = and3((certain, None))
-            binding = _binding(scope, role, identity)
+            binding = _binding(scope, role, identity, gain.origin)
             objects = (binding,)
             engine_objects = (role, binding)
         name = f"{identity_name(identity)} with {binding.ref()} -> {role.ref()}"

@@ -1240,3 +1240,68 @@ def test_a_pod_holds_its_role_s_credentials_exactly_when_the_trust_admits_it(tmp
     assert model.aws_can(pfperms.ServiceAccount("apps", "app"), "sts:GetCallerIdentity", "*").allowed is True
     assert model.aws_can(pfperms.ServiceAccount("apps", "other"), "sts:GetCallerIdentity", "*").allowed is False
     assert model.aws_can(pfperms.ServiceAccount("apps", "app"), "s3:GetObject", "*").allowed is False
+
+
+EKS_ACCESS = TRUSTED_APP + """
+resource "aws_eks_access_entry" "app" {
+  cluster_name      = "main"
+  principal_arn     = aws_iam_role.app.arn
+  kubernetes_groups = ["deployers"]
+}
+resource "kubernetes_role_binding_v1" "deployers" {
+  metadata {
+    name      = "deployers"
+    namespace = "web"
+  }
+  role_ref {
+    api_group = "rbac.authorization.k8s.io"
+    kind      = "ClusterRole"
+    name      = "edit"
+  }
+  subject {
+    kind      = "Group"
+    name      = "deployers"
+    api_group = "rbac.authorization.k8s.io"
+  }
+}
+"""
+
+ADMIN_POLICY = """
+resource "aws_eks_access_policy_association" "app" {
+  cluster_name  = "main"
+  principal_arn = aws_iam_role.app.arn
+  policy_arn    = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+  access_scope {
+    type = "cluster"
+  }
+}
+"""
+
+
+def test_reach_follows_a_workload_s_iam_role_into_the_cluster_through_eks_access_entries(
+        tmp_path: Path) -> None:
+    # The pods of apps/app hold the role's credentials; EKS maps the role to a user in group
+    # deployers (bound to edit in web) and, with the policy association, to cluster admin.
+    provider = "arn:aws:iam::111122223333:oidc-provider/oidc.example/id/C"
+    repo = write(tmp_path / "repo", {"root/main.tf": EKS_ACCESS})
+    model = pfperms.load(repo / "root", repo_root=repo, aws_oidc_provider=provider)
+    app = pfperms.ServiceAccount("apps", "app")
+    assert model.can(app, "update", "deployments.apps", namespace="web").allowed is False
+    reached = model.reach(app)
+    decision = reached.can("update", "deployments.apps", namespace="web")
+    assert decision.allowed is True
+    assert "aws_eks_access_entry.app" in decision.explain()
+    assert reached.can("delete", "nodes", namespace=None).allowed is False
+    repo = write(tmp_path / "admin", {"root/main.tf": EKS_ACCESS + ADMIN_POLICY})
+    admin = pfperms.load(repo / "root", repo_root=repo, aws_oidc_provider=provider).reach(app)
+    assert admin.can("delete", "nodes", namespace=None).allowed is True
+    # an account without the role's annotation gets no credentials, so none of it; one the
+    # sources do not define may be annotated with it: maybe
+    unannotated = ('resource "kubernetes_service_account_v1" "other" {\n'
+                   '  metadata {\n    name      = "other"\n    namespace = "apps"\n  }\n}\n')
+    repo = write(tmp_path / "other", {"root/main.tf": EKS_ACCESS + ADMIN_POLICY + unannotated})
+    other = pfperms.load(repo / "root", repo_root=repo, aws_oidc_provider=provider)
+    assert other.reach(pfperms.ServiceAccount("apps", "other")).can(
+        "delete", "nodes", namespace=None).allowed is False
+    assert other.reach(pfperms.ServiceAccount("apps", "undefined")).can(
+        "delete", "nodes", namespace=None).allowed is None

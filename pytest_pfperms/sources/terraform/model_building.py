@@ -50,8 +50,9 @@ PROVIDER_NAMESPACE = "default"
 
 PATCH_TYPES = frozenset({"kubernetes_annotations", "kubernetes_labels"})
 
-CLOUD_RESOURCE_PREFIXES = ("aws_iam_", "vault_policy", "vault_kubernetes_auth_backend_role")
-"""Resource types collected for the AWS and Vault engines."""
+CLOUD_RESOURCE_PREFIXES = ("aws_iam_", "aws_eks_access_", "vault_policy",
+                           "vault_kubernetes_auth_backend_role")
+"""Resource types collected for the AWS and Vault engines (and EKS access entries)."""
 
 INSTALLERS = {"helm_release": "a Helm chart: helm template renders it",
               "kustomization_resource": "a kustomization: kubectl kustomize renders it"}

@@ -573,6 +573,8 @@ _WHOLLY_UNKNOWN_ATTRIBUTES = {
     "aws_iam_policy_attachment": ("roles", "policy_arn"),
     "aws_iam_policy": ("name", "arn", "path", "policy"),
     "aws_iam_openid_connect_provider": ("arn", "url", "client_id_list"),
+    "aws_eks_access_entry": ("principal_arn", "kubernetes_groups", "user_name"),
+    "aws_eks_access_policy_association": ("principal_arn", "policy_arn", "access_scope"),
     "vault_policy": ("name", "policy"),
     "vault_kubernetes_auth_backend_role": ("backend", "role_name", "bound_service_account_names",
                                            "bound_service_account_namespaces", "token_policies"),
