@@ -471,10 +471,15 @@ class AwsAccess:
         if isinstance(annotation, (str, Symbol)):
             same = eq3(annotation, principal)
             if same is None and isinstance(principal, Symbol):
-                named = [link.linked for link in self.link(annotation)
+                links = self.link(annotation)
+                named = [link.linked for link in links
                          if principal.key in (f"{link.role.address}.arn", str(link.role.arn))]
+                principal_roles = [role for role in self.roles
+                                   if principal.key in (f"{role.address}.arn", str(role.arn))]
                 if named:
                     same = or3(named)
+                elif principal_roles and any(link.linked is True for link in links):
+                    same = False  # two roles of one account never share an ARN
         if same is False:
             return False
         return and3([same, self.can(account, NO_PERMISSION_NEEDED, "*").allowed])

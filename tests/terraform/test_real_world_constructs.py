@@ -1305,3 +1305,29 @@ def test_reach_follows_a_workload_s_iam_role_into_the_cluster_through_eks_access
         "delete", "nodes", namespace=None).allowed is False
     assert other.reach(pfperms.ServiceAccount("apps", "undefined")).can(
         "delete", "nodes", namespace=None).allowed is None
+
+
+def test_an_access_entry_for_another_role_of_the_sources_is_not_the_workload_s(tmp_path: Path) -> None:
+    other_role = """
+resource "aws_iam_role" "admin" {
+  name_prefix        = "admin-"
+  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [] })
+}
+resource "aws_eks_access_entry" "admin" {
+  cluster_name  = "main"
+  principal_arn = aws_iam_role.admin.arn
+}
+resource "aws_eks_access_policy_association" "admin" {
+  cluster_name  = "main"
+  principal_arn = aws_iam_role.admin.arn
+  policy_arn    = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+  access_scope {
+    type = "cluster"
+  }
+}
+"""
+    repo = write(tmp_path / "repo", {"root/main.tf": TRUSTED_APP + other_role})
+    model = pfperms.load(repo / "root", repo_root=repo,
+                         aws_oidc_provider="arn:aws:iam::111122223333:oidc-provider/oidc.example/id/C")
+    reached = model.reach(pfperms.ServiceAccount("apps", "app"))
+    assert reached.can("delete", "nodes", namespace=None).allowed is False
