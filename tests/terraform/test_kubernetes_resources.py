@@ -95,14 +95,14 @@ WORKLOAD_TYPES = {
 def test_resource_types_are_exactly_the_providers() -> None:
     expected = {*RBAC_TYPES, *(f"{name}_v1" for name in RBAC_TYPES), *WORKLOAD_TYPES,
                 "kubernetes_service_account", "kubernetes_service_account_v1",
-                "kubernetes_namespace", "kubernetes_namespace_v1"}
+                "kubernetes_namespace", "kubernetes_namespace_v1", "kubernetes_secret", "kubernetes_secret_v1"}
     assert expected == RESOURCE_TYPES
     assert {"kubernetes_labels", "kubernetes_annotations"} == METADATA_PATCH_TYPES
 
 
 @pytest.mark.parametrize("resource_type", [
     "kubernetes_daemon_set",  # not a provider type: only kubernetes_daemonset and kubernetes_daemon_set_v1
-    "kubernetes_secret", "kubernetes_labels", "kubernetes_annotations",
+    "kubernetes_config_map", "kubernetes_labels", "kubernetes_annotations",
     "kubernetes_manifest", "kubectl_manifest", "kubernetes_default_service_account", "helm_release",
 ])
 def test_other_types_give_none(resource_type: str) -> None:
@@ -731,3 +731,14 @@ def test_a_kubernetes_manifest_the_provider_refuses_is_a_load_error_naming_it(tm
         pfperms.load(tmp_path, cache=False)
     assert caught.value.file.endswith("main.tf") and caught.value.line == 1
     assert "kubernetes_manifest.test" in str(caught.value) and "'apiVersion'" in str(caught.value)
+
+
+def test_a_secret_keeps_its_type_and_annotations_never_its_data() -> None:
+    manifest = manifest_for("kubernetes_secret_v1", {
+        "metadata": meta(name="t", namespace=NAMESPACE,
+                         annotations={"kubernetes.io/service-account.name": "admin"}),
+        "type": "kubernetes.io/service-account-token", "data": {"token": "c2VjcmV0"}})
+    assert manifest is not None and manifest["type"] == "kubernetes.io/service-account-token"
+    assert "data" not in manifest
+    plain = manifest_for("kubernetes_secret", {"metadata": meta(name="p", namespace=NAMESPACE)})
+    assert plain is not None and plain["type"] == "Opaque"

@@ -1331,3 +1331,73 @@ resource "aws_eks_access_policy_association" "admin" {
                          aws_oidc_provider="arn:aws:iam::111122223333:oidc-provider/oidc.example/id/C")
     reached = model.reach(pfperms.ServiceAccount("apps", "app"))
     assert reached.can("delete", "nodes", namespace=None).allowed is False
+
+
+TOKEN_SECRET = """
+resource "kubernetes_service_account_v1" "admin" {
+  metadata {
+    name      = "admin"
+    namespace = "ops"
+  }
+}
+resource "kubernetes_cluster_role_binding_v1" "admin" {
+  metadata { name = "ops-admin" }
+  role_ref {
+    api_group = "rbac.authorization.k8s.io"
+    kind      = "ClusterRole"
+    name      = "cluster-admin"
+  }
+  subject {
+    kind      = "ServiceAccount"
+    name      = "admin"
+    namespace = "ops"
+  }
+}
+resource "kubernetes_secret_v1" "admin_token" {
+  metadata {
+    name        = "admin-token"
+    namespace   = "ops"
+    annotations = { "kubernetes.io/service-account.name" = "admin" }
+  }
+  type = "kubernetes.io/service-account-token"
+}
+resource "kubernetes_role_v1" "reader" {
+  metadata {
+    name      = "secret-reader"
+    namespace = "ops"
+  }
+  rule {
+    api_groups = [""]
+    resources  = ["secrets"]
+    verbs      = ["get"]
+  }
+}
+resource "kubernetes_role_binding_v1" "reader" {
+  metadata {
+    name      = "secret-reader"
+    namespace = "ops"
+  }
+  role_ref {
+    api_group = "rbac.authorization.k8s.io"
+    kind      = "Role"
+    name      = "secret-reader"
+  }
+  subject {
+    kind      = "ServiceAccount"
+    name      = "reader"
+    namespace = "ops"
+  }
+}
+"""
+
+
+def test_a_token_secret_terraform_creates_is_an_escalation_to_its_account(tmp_path: Path) -> None:
+    # kubernetes_secret_v1 of type service-account-token holds the admin account's token:
+    # whoever reads secrets in ops acts as that account (it was not an object of the model)
+    model = load(tmp_path, {"root/main.tf": TOKEN_SECRET})
+    assert [obj.name for obj in model.objects("Secret")] == ["admin-token"]
+    reader = pfperms.ServiceAccount("ops", "reader")
+    assert model.can(reader, "delete", "nodes").allowed is False
+    reached = model.reach(reader).can("delete", "nodes", namespace=None)
+    assert reached.allowed is True
+    assert "admin-token" in reached.explain()

@@ -435,6 +435,15 @@ def _service_account(reader: _Reader, body: Mapping[str, Any]) -> _Manifest:
     return manifest
 
 
+def _secret(reader: _Reader, body: Mapping[str, Any]) -> _Manifest:
+    """A Secret: its metadata and type (a ``kubernetes.io/service-account-token`` Secret holds
+    the token of the account its annotation names); its data is never read."""
+    manifest = _head("v1", "Secret", _metadata(reader, body, namespaced=True))
+    kind = reader.string(body.get("type"), ("type",))
+    manifest["type"] = kind if _present(kind) else "Opaque"
+    return manifest
+
+
 # --------------------------------------------------------------------------- workloads
 
 _TEMPLATE_PATH = ("spec", "template", "spec")
@@ -498,6 +507,8 @@ _BUILDERS: dict[str, _Builder] = {
     "kubernetes_namespace_v1": _namespace,
     "kubernetes_service_account": _service_account,
     "kubernetes_service_account_v1": _service_account,
+    "kubernetes_secret": _secret,
+    "kubernetes_secret_v1": _secret,
     "kubernetes_deployment": _DEPLOYMENT,
     "kubernetes_deployment_v1": _DEPLOYMENT,
     "kubernetes_stateful_set": _STATEFUL_SET,
