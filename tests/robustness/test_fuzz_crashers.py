@@ -99,3 +99,10 @@ def test_vault_role_names_that_are_numbers_or_bools_convert_as_terraform_convert
         assert model.vault_can(ServiceAccount("apps", "true"), "read", "x").allowed is True
         assert model.vault_can(ServiceAccount("apps", "1"), "read", "x").allowed is True
         assert model.vault_can(ServiceAccount("apps", "t"), "read", "x").allowed is False
+
+
+def test_a_vault_policy_string_with_a_broken_unicode_escape_is_a_syntax_error_not_a_value_error() -> None:
+    for escape in ("\\u!", "\\U99999999", "\\x"):
+        with pytest.raises(pfperms.LoadError, match=r"invalid escape sequence \\[uUx]"):
+            pfperms.evaluate_vault(f'path "a{escape}" {{\n  capabilities = ["read"]\n}}\n', "read", "a")
+    assert pfperms.evaluate_vault('path "a\\u0041" {\n  capabilities = ["read"]\n}\n', "read", "aA").allowed
