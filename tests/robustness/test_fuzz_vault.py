@@ -11,6 +11,7 @@ tree and then as text. See ``fuzzing.py``.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from fuzzing import Expr, check_load, finish, fuzz_settings, mutated, text_mutated, to_json
@@ -95,10 +96,8 @@ def check_evaluation(case: dict[str, Any]) -> None:
         event(f"decision {decision.allowed}")
     except PfpermsError as error:
         event(type(error).__name__)
-    try:
+    with contextlib.suppress(PfpermsError):
         vault_capabilities(case["policies"], case["path"], flavor=case["flavor"])
-    except PfpermsError:
-        pass
 
 
 @st.composite
