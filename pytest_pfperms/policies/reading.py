@@ -23,7 +23,7 @@ import jsonschema
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from ..errors import LoadError, Problem
+from ..errors import LoadError, Problem, beyond_limits, limit_line
 
 API_VERSION = "pfperms/v1"
 KIND = "PolicySet"
@@ -79,8 +79,8 @@ def is_policy_file(path: Path) -> bool:
         return False
     try:
         first = next(yaml.safe_load_all(text), None)
-    except yaml.YAMLError:
-        return True  # it names our apiVersion: a syntax error is ours to report
+    except (yaml.YAMLError, RecursionError, ValueError, OverflowError):
+        return True  # it names our apiVersion: a syntax error (or input too deep) is ours to report
     return isinstance(first, Mapping) and first.get("apiVersion") == API_VERSION
 
 
@@ -123,14 +123,31 @@ class _Builder:
 
 
 def read(path: Path, shown: str | None = None) -> Document:
-    """Read and validate one policy file; raises LoadError naming file and line."""
+    """Read and validate one policy file; raises LoadError naming file and line (input too
+    deep or too large for Python too, never a RecursionError)."""
     shown = shown or str(path)
     text = _read_text(path, shown)
+    try:
+        return _document(text, shown)
+    except LoadError:
+        raise
+    except (RecursionError, ValueError, OverflowError) as error:
+        limit = beyond_limits(error, shown, limit_line(text, error))
+        if limit is None:
+            raise
+        raise limit from None
+
+
+def _document(text: str, shown: str) -> Document:
     try:
         nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
     except yaml.MarkedYAMLError as error:
         line = error.problem_mark.line + 1 if error.problem_mark else None
         raise LoadError.single(shown, line, f"YAML syntax error: {error.problem}") from None
+    except yaml.reader.ReaderError as error:  # a character YAML does not allow (a NUL, ...)
+        raise LoadError.single(shown, text.count("\n", 0, error.position) + 1,
+                               f"holds the character {error.character!r}, which YAML does not allow "
+                               "(is it a binary file?)") from None
     except yaml.YAMLError as error:
         raise LoadError.single(shown, None, f"YAML error: {error}") from None
     nodes = [node for node in nodes if node is not None]
@@ -140,7 +157,12 @@ def read(path: Path, shown: str | None = None) -> Document:
         raise LoadError.single(shown, nodes[1].start_mark.line + 1,
                                "holds more than one YAML document; write one PolicySet per file")
     builder = _Builder(shown)
-    data = builder.build(nodes[0], ())
+    try:
+        data = builder.build(nodes[0], ())
+    except yaml.MarkedYAMLError as error:  # a tagged value that cannot be built (bad !!binary, ...)
+        mark = error.problem_mark or error.context_mark
+        raise LoadError.single(shown, mark.line + 1 if mark else None,
+                               f"YAML error: {error.problem or error.context}") from None
     if not isinstance(data, dict):
         raise LoadError.single(shown, 1, f"expected a PolicySet mapping, got {type(data).__name__}")
     document = Document(shown, data, builder.lines)
@@ -238,7 +260,8 @@ def validate(document: Document) -> list[Problem]:
     for error in sorted(validator.iter_errors(document.data), key=lambda e: list(map(str, e.absolute_path))):
         problems += _problems_of(error, document)
     seen: dict[str, int] = {}
-    for index, policy in enumerate(document.data.get("policies") or []):
+    listed = document.data.get("policies")
+    for index, policy in enumerate(listed if isinstance(listed, list) else []):
         if isinstance(policy, dict) and isinstance(policy.get("id"), str):
             line = document.line(["policies", index, "id"])
             if policy["id"] in seen:

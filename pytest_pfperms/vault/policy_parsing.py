@@ -282,7 +282,7 @@ def _unescape(body: str, line: int) -> str:
         text = match.group(0)[1:]
         if text in _SIMPLE_ESCAPES:
             return _SIMPLE_ESCAPES[text]
-        if text[0] in "uUx":
+        if text[0] in "uUx" and len(text) > 1 and int(text[1:], 16) <= 0x10FFFF:
             return chr(int(text[1:], 16))
         if text[0] in "01234567" and len(text) == 3:
             return chr(int(text, 8))

@@ -340,31 +340,36 @@ def _gist(message: str) -> str:
     return " ".join(re.sub(r"'[^']*'|\"[^\"]*\"|[0-9]+", "_", message).split()[:5])
 
 
-def _decided(ask: Callable[[], Any]) -> None:
-    """Ask one question; a decision (and its explanation) or a PfpermsError, nothing else."""
+def _decided(ask: Callable[[], Any], files: Mapping[str, Path]) -> None:
+    """Ask one question: a decision (and its explanation) or a PfpermsError, nothing else; a
+    LoadError (an engine reads its documents on first use) names the file and line."""
     try:
         decision = ask()
         _ = decision.allowed
         decision.explain()
+    except LoadError as error:
+        check_problems(error, files)
     except PfpermsError:
         pass
 
 
-def exercise(model: pfperms.Model) -> None:
+def exercise(model: pfperms.Model, files: Mapping[str, Path]) -> None:
     """Ask the model the questions every engine answers lazily (RBAC, AWS, Vault)."""
     model.objects()
     for subject in SUBJECTS:
-        _decided(lambda subject=subject: model.can(subject, "get", "pods", namespace="apps"))
-        _decided(lambda subject=subject: model.can(subject, "create", "secrets", namespace=None))
+        _decided(lambda subject=subject: model.can(subject, "get", "pods", namespace="apps"), files)
+        _decided(lambda subject=subject: model.can(subject, "create", "secrets", namespace=None), files)
         if isinstance(subject, ServiceAccount):
-            _decided(lambda subject=subject: model.aws_can(subject, "s3:GetObject", "arn:aws:s3:::reports/x"))
-            _decided(lambda subject=subject: model.vault_can(subject, "read", "secret/data/web/x"))
+            _decided(lambda subject=subject: model.aws_can(subject, "s3:GetObject", "arn:aws:s3:::reports/x"),
+                     files)
+            _decided(lambda subject=subject: model.vault_can(subject, "read", "secret/data/web/x"), files)
     with contextlib.suppress(PfpermsError):
         model.who_can("get", "secrets", namespace="apps")
     for workload in model.workloads()[:3]:
-        _decided(lambda workload=workload: workload.can("get", "pods"))
-        _decided(lambda workload=workload: workload.aws_can("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:q"))
-        _decided(lambda workload=workload: workload.vault_can("read", "secret/data/x"))
+        _decided(lambda workload=workload: workload.can("get", "pods"), files)
+        _decided(lambda workload=workload: workload.aws_can("sqs:SendMessage", "arn:aws:sqs:us-east-1:1:q"),
+                 files)
+        _decided(lambda workload=workload: workload.vault_can("read", "secret/data/x"), files)
 
 
 @contextmanager
@@ -396,7 +401,7 @@ def check_load(files: Mapping[str, str | bytes], **options: Any) -> pfperms.Mode
             event(f"{type(error).__name__}")
             return None
         event("model")
-        exercise(model)
+        exercise(model, paths_written)
         return model
 
 

@@ -11,6 +11,7 @@ from fuzzing import problems_of, written
 
 import pytest_pfperms as pfperms
 from pytest_pfperms import ServiceAccount
+from pytest_pfperms.policies.reading import is_policy_file, read
 
 
 def test_a_manifest_whose_kind_is_a_mapping_is_a_load_error_not_a_type_error() -> None:
@@ -99,3 +100,41 @@ def test_vault_role_names_that_are_numbers_or_bools_convert_as_terraform_convert
         assert model.vault_can(ServiceAccount("apps", "true"), "read", "x").allowed is True
         assert model.vault_can(ServiceAccount("apps", "1"), "read", "x").allowed is True
         assert model.vault_can(ServiceAccount("apps", "t"), "read", "x").allowed is False
+
+
+def test_a_vault_policy_string_with_a_broken_unicode_escape_is_a_syntax_error_not_a_value_error() -> None:
+    for escape in ("\\u!", "\\U99999999", "\\x"):
+        with pytest.raises(pfperms.LoadError, match=r"invalid escape sequence \\[uUx]"):
+            pfperms.evaluate_vault(f'path "a{escape}" {{\n  capabilities = ["read"]\n}}\n', "read", "a")
+    assert pfperms.evaluate_vault('path "a\\u0041" {\n  capabilities = ["read"]\n}\n', "read", "aA").allowed
+
+
+def _policy_problem(text: str) -> tuple[int | None, str]:
+    with written({"policies/p.yaml": text}) as (_, files):
+        assert is_policy_file(files["policies/p.yaml"])
+        with pytest.raises(pfperms.LoadError) as raised:
+            read(files["policies/p.yaml"])
+    assert raised.value.file.endswith("p.yaml")
+    return raised.value.line, str(raised.value)
+
+
+HEAD = "apiVersion: pfperms/v1\nkind: PolicySet\n"
+
+
+def test_a_policy_file_too_deep_or_too_large_for_python_is_a_load_error_with_its_line() -> None:
+    line, message = _policy_problem(HEAD + f"metadata:\n  name: {'[' * 3000}{']' * 3000}\npolicies: []\n")
+    assert (line, "nested too deeply" in message) == (4, True)
+    line, message = _policy_problem(HEAD + f"metadata:\n  name: {'9' * 5000}\npolicies: []\n")
+    assert (line, "4,300 digits" in message) == (4, True)
+
+
+def test_a_policy_file_with_a_nul_or_a_bad_binary_value_names_its_line() -> None:
+    line, message = _policy_problem(HEAD + "metadata:\n  name: a\0b\npolicies: []\n")
+    assert (line, "which YAML does not allow" in message) == (4, True)
+    line, message = _policy_problem(HEAD + "metadata:\n  name: !!binary abc\npolicies: []\n")
+    assert (line, "failed to decode base64" in message) == (4, True)
+
+
+def test_a_policy_file_whose_policies_are_no_list_is_a_schema_problem_not_a_type_error() -> None:
+    line, message = _policy_problem(HEAD + "metadata:\n  name: a\npolicies: -1\n")
+    assert line == 5 and "policies" in message
