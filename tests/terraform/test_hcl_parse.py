@@ -239,7 +239,7 @@ def test_object_keys_bare_names_are_literal_parenthesised_are_expressions() -> N
 
 
 def test_templates_and_directives() -> None:
-    node = expr('"%{ for x in xs ~}\n  ${x}\n%{~ endfor }%{ if a }y%{ endif }"')
+    node = expr('"%{ for x in xs ~}\\n  ${x}\\n%{~ endfor }%{ if a }y%{ endif }"')
     assert isinstance(node, Template)
     loop, cond = node.parts
     assert isinstance(loop, TemplateFor) and loop.value_var == "x"
@@ -490,6 +490,8 @@ def test_parser_module_exports() -> None:
     assert set(hcl_parse.__all__) == {
         "parse_expression",
         "paused_gc",
+        "reference_parse_expression",
+        "reference_parse_hcl",
         "parse_file",
         "parse_hcl",
         "parse_hcl_json",
