@@ -3,7 +3,8 @@
 Entries are kept by :mod:`pytest_pfperms.sources.cache.store` (signed, outside the repo)
 under ``ast/<sha256>.entry``, encoded by a data-only codec that can build nothing but the
 syntax tree's own classes. The key hashes the file's content with the AST version, our
-package's version and source, python-hcl2's version and the syntax (HCL, JSON, tfvars),
+package's version and source, the HCL parser in use and its version, and the syntax
+(HCL, JSON, tfvars),
 so a new release never reads an old entry. A missing, foreign or corrupt entry is
 ignored (and rewritten); an unwritable cache directory is ignored too: the cache can make
 loading faster, never make it fail, and never change an answer.
@@ -25,6 +26,7 @@ from ..cache.codec import Codec, CodecError
 from ..cache.store import CacheStore, active_store
 from . import syntax_tree
 from .native_syntax import parse_file, paused_gc
+from .parser_choice import active_hcl_parser
 from .syntax_tree import AST_VERSION, HclFile
 
 __all__ = ["AST_CODEC", "cache_key", "cached_parse", "load_file", "paused_gc"]
@@ -46,9 +48,14 @@ def code_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
-@functools.cache
 def cache_salt() -> bytes:
-    """What every cache key starts with: the versions of the AST, this package and python-hcl2."""
+    """What every cache key starts with: the versions of the AST, this package and the HCL
+    parsers, and which parser the load uses (:mod:`.parser_choice`)."""
+    return _salt(active_hcl_parser())
+
+
+@functools.cache
+def _salt(parser: str) -> bytes:
     try:
         from importlib.metadata import version
 
@@ -56,7 +63,19 @@ def cache_salt() -> bytes:
     except Exception:  # not installed (running from a checkout)
         ours = "dev"
     hcl_version = getattr(hcl2, "__version__", "unknown")
-    return (f"pfperms-ast {AST_VERSION} {ours} {code_fingerprint()} python-hcl2 {hcl_version}\0").encode()
+    versions = f"python-hcl2 {hcl_version}"
+    if parser == "tree-sitter":
+        versions += f" tree-sitter {_version('tree-sitter')} tree-sitter-hcl {_version('tree-sitter-hcl')}"
+    return (f"pfperms-ast {AST_VERSION} {ours} {code_fingerprint()} {parser}: {versions}\0").encode()
+
+
+def _version(distribution: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(distribution)
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def _syntax(path: str) -> str:
