@@ -315,23 +315,22 @@ class _Converter:
         raise self.error(node, "a binary operation without its operator")  # pragma: no cover
 
     def conditional(self, node: Node) -> Expr:
-        cond, _q, then, _c, else_ = _real(node.children)
-        inner = _conditional_of(cond)
-        if inner is not None:
-            # tree-sitter-hcl groups "a ? b : c ? d : e" to the left; HCL (and python-hcl2)
-            # to the right: a ? b : (c ? d : e)
-            c1, _q1, t1, _c1, f1 = _real(inner.children)
-            rest = self._conditional_parts(f1, then, else_)
-            return Conditional(self.expr(c1), self.expr(t1), rest, self.line(c1))
-        return Conditional(self.expr(cond), self.expr(then), self.expr(else_), self.line(cond))
-
-    def _conditional_parts(self, cond: Node, then: Node, else_: Node) -> Expr:
-        inner = _conditional_of(cond)
-        if inner is not None:
-            c1, _q1, t1, _c1, f1 = _real(inner.children)
-            return Conditional(self.expr(c1), self.expr(t1), self._conditional_parts(f1, then, else_),
-                               self.line(c1))
-        return Conditional(self.expr(cond), self.expr(then), self.expr(else_), self.line(cond))
+        # tree-sitter-hcl groups "a ? b : c ? d : e" to the left, ((a ? b : c) ? d : e); HCL
+        # (and python-hcl2) to the right: a ? b : (c ? d : e). Undo the left spine.
+        levels: list[tuple[Node, Node]] = []  # (then, else), outermost first
+        while True:
+            cond, _q, then, _c, else_ = _real(node.children)
+            levels.append((then, else_))
+            inner = _conditional_of(cond)
+            if inner is None:
+                break
+            node = inner
+        levels.reverse()
+        conds = [cond] + [else_node for _then, else_node in levels[:-1]]
+        result = self.expr(levels[-1][1])
+        for condition, (then, _else) in zip(reversed(conds), reversed(levels), strict=True):
+            result = Conditional(self.expr(condition), self.expr(then), result, self.line(condition))
+        return result
 
     def tuple(self, node: Node) -> Expr:
         items = tuple(self.expr(child) for child in node.children if child.type == "expression")
@@ -364,8 +363,8 @@ class _Converter:
         name = self.text(children[0])
         if "::" in name:
             parts = name.split("::")
-            if len(parts) != 3 or parts[0] != "provider" or not all(parts):
-                raise self.error(children[0], f"unexpected {name!r}: a namespaced function is "
+            if len(parts) != 3 or not all(parts):
+                raise self.error(children[0], f"unexpected {name!r}: a provider function is "
                                               "called as provider::NAME::FUNCTION(...)")
         args: tuple[Expr, ...] = ()
         expand = False
