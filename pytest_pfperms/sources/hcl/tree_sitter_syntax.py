@@ -68,7 +68,7 @@ from .templates import (
 if TYPE_CHECKING:
     from tree_sitter import Node, Parser
 
-__all__ = ["parse_expression", "parse_hcl"]
+__all__ = ["parse_expression", "parse_hcl", "reads_itself"]
 
 _BINARY_OPS = frozenset({"||", "&&", "==", "!=", "<", ">", "<=", ">=", "+", "-", "*", "/", "%"})
 _POSTFIX = frozenset({"get_attr", "index", "splat"})
@@ -510,6 +510,16 @@ def parse_hcl(path: str, text: str) -> HclFile:
         return _reference_hcl(path, text)
     body = next((child for child in root.children if child.type == "body"), None)
     return HclFile(path, _Converter(path, source).body(body), "hcl")
+
+
+def reads_itself(text: str) -> bool:
+    """Whether :func:`parse_hcl` reads ``text`` with tree-sitter (False: it hands the text to
+    the reference parser, for an exponent without a fraction or a syntax error)."""
+    text = text.removeprefix("\ufeff")
+    if _EXPONENT.search(text):
+        return False
+    root = _parser().parse(text.encode("utf-8", "surrogatepass")).root_node
+    return not root.has_error and all(child.type == "body" or _is_comment(child) for child in root.children)
 
 
 def parse_expression(text: str, path: str = "<expression>", line: int = 1) -> Expr:
