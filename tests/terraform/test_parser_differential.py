@@ -396,3 +396,15 @@ def test_load_reads_with_the_parser_asked_for(tmp_path: Path) -> None:
     assert [o.name for o in pfperms.load(tmp_path, cache=False).objects("Namespace")] == ["tight"]
     with pytest.raises(LoadError, match=r"main\.tf:2"):
         pfperms.load(tmp_path, cache=False, hcl_parser="python-hcl2")
+
+
+def test_the_parse_cache_keys_name_the_parser() -> None:
+    from pytest_pfperms.sources.hcl.parse_cache import cache_key, cache_salt
+
+    keys = {}
+    for parser in ("python-hcl2", "tree-sitter"):
+        with using_hcl_parser(parser):
+            keys[parser] = cache_key("main.tf", "a = 1\n")
+            assert parser.encode() in cache_salt()
+            assert cache_key("other/main.tf", "a = 1\n") == keys[parser]  # content, not path
+    assert keys["python-hcl2"] != keys["tree-sitter"]
