@@ -29,7 +29,7 @@ from .native_syntax import parse_file, paused_gc
 from .parser_choice import active_hcl_parser
 from .syntax_tree import AST_VERSION, HclFile
 
-__all__ = ["AST_CODEC", "cache_key", "cached_parse", "load_file", "paused_gc"]
+__all__ = ["AST_CODEC", "cache_key", "cached_parse", "forget_parsed", "load_file", "paused_gc"]
 
 AST_CODEC = Codec(cls for cls in vars(syntax_tree).values()
                   if isinstance(cls, type) and is_dataclass(cls) and cls.__module__ == syntax_tree.__name__)
@@ -92,18 +92,57 @@ def cache_key(path: str, text: str) -> str:
     return digest.hexdigest()
 
 
+MEMO_CHARACTERS = 64 * 1024 * 1024
+"""Source text whose syntax trees one process keeps in memory (the whole Panfactum stack is
+1.8 million characters); past it the oldest are forgotten."""
+
+_memo: dict[tuple[str, str], HclFile] = {}
+_memo_sizes: dict[tuple[str, str], int] = {}
+
+
+def _remember(key: tuple[str, str], parsed: HclFile, size: int) -> None:
+    """Keep a parsed file for this process: modules called from many roots (and files with
+    the same content) are parsed or read from the store once. The key is the store's
+    directory and the cache key (content, syntax, parser and every version), so each store
+    still receives every entry once; the trees are immutable."""
+    global _memo_total
+    _memo[key] = parsed
+    _memo_sizes[key] = size
+    _memo_total += size
+    while _memo_total > MEMO_CHARACTERS and len(_memo) > 1:
+        oldest = next(iter(_memo))
+        del _memo[oldest]
+        _memo_total -= _memo_sizes.pop(oldest)
+
+
+_memo_total = 0
+
+
+def forget_parsed() -> None:
+    """Forget the syntax trees this process keeps (the store's entries stay)."""
+    global _memo_total
+    _memo.clear()
+    _memo_sizes.clear()
+    _memo_total = 0
+
+
 def cached_parse(path: str, text: str, *, store: CacheStore | None = None) -> HclFile:
     """Parse ``text`` (the content of ``path``) through the cache (the active store unless
-    ``store`` is given).
+    ``store`` is given), once per process for the same content.
 
     Raises :class:`~pytest_pfperms.errors.LoadError` for malformed input, exactly
     as :func:`~.native_syntax.parse_file` does; failures are not cached.
     """
     store = store if store is not None else active_store()
     key = cache_key(path, text)
+    memo_key = (str(store.directory) if store is not None else "", key)
+    known = _memo.get(memo_key)
+    if known is not None:
+        return known if known.path == path else replace(known, path=path)
     with paused_gc():
         cached = _read(store, key) if store is not None else None
         if cached is not None:
+            _remember(memo_key, cached, len(text))
             return cached if cached.path == path else replace(cached, path=path)
         try:
             parsed = parse_file(path, text)
@@ -115,6 +154,7 @@ def cached_parse(path: str, text: str, *, store: CacheStore | None = None) -> Hc
     if store is not None:
         with suppress(CodecError):
             store.write("ast", key, AST_CODEC.dumps(parsed))
+    _remember(memo_key, parsed, len(text))
     return parsed
 
 
