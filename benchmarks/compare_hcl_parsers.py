@@ -4,8 +4,8 @@ For each directory: the files, how many parse to the same syntax tree (line numb
 included) with tree-sitter-hcl and with python-hcl2 (errors agree when both refuse), each
 disagreement with the file:line of its first difference, how many files the tree-sitter
 parser handed to the reference parser, and the time of each parser against bare
-``hcl2.loads`` of the same files (best of ``--repeat`` passes, all in this process, after
-one warm-up pass). With ``--load``, also a cold load of every module directory as a root
+``hcl2.loads`` of the same files (best of ``--repeat`` rounds of one pass each, in turn, all in
+this process, after one warm-up pass). With ``--load``, also a cold load of every module directory as a root
 (empty parse and evaluation caches, one fresh cache per parser) against ``hcl2.loads``.
 
 Run: ``python benchmarks/compare_hcl_parsers.py DIR [DIR ...] [--repeat 3] [--load]``
@@ -58,13 +58,16 @@ def bare_hcl2(files: list[tuple[str, str]]) -> None:
             hcl2.loads(text)
 
 
-def best_time(work: Callable[[], object], repeat: int) -> float:
-    best = float("inf")
+def best_times(works: list[Callable[[], object]], repeat: int) -> list[float]:
+    """The best time of each, over ``repeat`` rounds that run them in turn (so that a busy
+    minute on a shared machine weighs on all of them alike)."""
+    best = [float("inf")] * len(works)
     for _ in range(repeat):
-        gc.collect()
-        start = time.perf_counter()
-        work()
-        best = min(best, time.perf_counter() - start)
+        for index, work in enumerate(works):
+            gc.collect()
+            start = time.perf_counter()
+            work()
+            best[index] = min(best[index], time.perf_counter() - start)
     return best
 
 
@@ -124,9 +127,9 @@ def compare(root: Path, repeat: int, load: bool) -> None:
     errors = sum(isinstance(r, str) for r in reference)
     print(f"agreements: {agree}, disagreements: {len(files) - agree} "
           f"(files python-hcl2 refuses: {errors}; handed by tree-sitter to python-hcl2: {handed})")
-    t_fast = best_time(lambda: parse_all("tree-sitter", files), repeat)
-    t_ours = best_time(lambda: parse_all("python-hcl2", files), repeat)
-    t_bare = best_time(lambda: bare_hcl2(files), repeat)
+    t_fast, t_ours, t_bare = best_times([lambda: parse_all("tree-sitter", files),
+                                         lambda: parse_all("python-hcl2", files),
+                                         lambda: bare_hcl2(files)], repeat)
     print(f"time: tree-sitter {t_fast:.3f} s, python-hcl2 (our converter) {t_ours:.3f} s, "
           f"bare hcl2.loads {t_bare:.3f} s")
     print(f"ratios: tree-sitter / hcl2.loads = {t_fast / t_bare:.3f}; "
