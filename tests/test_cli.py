@@ -187,6 +187,15 @@ def test_exit_codes_for_usage_load_and_internal_errors(capsys: pytest.CaptureFix
     assert "internal error" in err and "RuntimeError: boom" in err
 
 
+def test_hcl_parser_flag_chooses_the_parser(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text('resource "kubernetes_namespace_v1" "ns" {\n'
+                                      '  metadata { name = "${~ "tight" ~}" }\n}\n')
+    assert main(["objects", "-f", str(tmp_path), "--no-cache"]) == EXIT_YES
+    assert "tight" in capsys.readouterr().out
+    assert main(["objects", "-f", str(tmp_path), "--no-cache", "--hcl-parser", "python-hcl2"]) == EXIT_LOAD_ERROR
+    assert "main.tf:2" in capsys.readouterr().err
+
+
 def test_warnings_go_to_stderr(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     (tmp_path / "rb.yaml").write_text("""\
 apiVersion: rbac.authorization.k8s.io/v1

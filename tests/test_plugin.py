@@ -272,6 +272,23 @@ def test_vault_flavor_option_reaches_the_model(pytester: pytest.Pytester) -> Non
     assert "pfperms_vault_flavor must be vault or openbao, not 'hashicorp'" in result.stderr.str()
 
 
+def test_hcl_parser_option_reaches_the_load(pytester: pytest.Pytester) -> None:
+    # strip markers in a quoted interpolation: Terraform and tree-sitter read them, python-hcl2 does not
+    pytester.makefile(".tf", main='resource "kubernetes_namespace_v1" "ns" {\n'
+                                  '  metadata { name = "${~ "tight" ~}" }\n}\n')
+    pytester.makeini("[pytest]\npfperms_paths = .\n")
+    pytester.makepyfile(test_x="""
+        def test_loaded(pfperms):
+            assert [o.name for o in pfperms.objects("Namespace")] == ["tight"]
+    """)
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+    result = pytester.runpytest("-o", "pfperms_hcl_parser=python-hcl2", "-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*main.tf:2*"])
+    result = pytester.runpytest("-o", "pfperms_hcl_parser=lark")
+    assert "pfperms_hcl_parser must be tree-sitter or python-hcl2, not 'lark'" in result.stderr.str()
+
+
 def test_allow_partial_tests_what_loaded_and_warns_of_what_did_not(repo: pytest.Pytester) -> None:
     (repo.path / "k8s" / "bad.yaml").write_text("kind: [unclosed\n")
     repo.makepyfile("""

@@ -33,6 +33,9 @@ def _sources(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--no-cache", action="store_true", help="touch no cache")
     group.add_argument("--vault-flavor", choices=("vault", "openbao"), default="vault",
                        help="the Vault server the policies are for (default: vault)")
+    group.add_argument("--hcl-parser", choices=("tree-sitter", "python-hcl2"), default=None,
+                       help="the parser of Terraform's HCL: tree-sitter (default, fast) or python-hcl2 "
+                            "(the reference); both build the same syntax tree")
     group.add_argument("--aws-oidc-provider", metavar="ARN_OR_URL", default=None,
                        help="the cluster IRSA questions are about: its IAM OIDC provider's ARN or "
                             "issuer URL (default: the one the sources define)")

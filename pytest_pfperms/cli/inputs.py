@@ -75,7 +75,8 @@ def model(args: argparse.Namespace) -> Model:
     return load(*found, variables=variables(args), cluster_defaults=not args.no_cluster_defaults,
                 default_namespace=args.default_namespace, namespaces=namespaces,
                 cache=not args.no_cache, vault_flavor=getattr(args, "vault_flavor", "vault"),
-                aws_oidc_provider=provider, rendered=getattr(args, "rendered", None) or ())
+                aws_oidc_provider=provider, rendered=getattr(args, "rendered", None) or (),
+                hcl_parser=getattr(args, "hcl_parser", None))
 
 
 def who(args: argparse.Namespace, model: Model) -> Who:

@@ -27,6 +27,7 @@ from .cluster_defaults import bootstrap_objects
 from .deep_calls import with_deep_stack
 from .discovery import discover
 from .files import InputRefused, inside, read_text_input, real_path
+from .hcl.parser_choice import HclParser, using_hcl_parser, validate_hcl_parser
 from .manifests.documents import (
     MAX_FILE_BYTES,
     ManifestResult,
@@ -123,7 +124,8 @@ def load(*paths: str | os.PathLike[str], variables: Mapping[str, object] | None 
          repo_root: str | os.PathLike[str] | None = None, cache: bool = True,
          vault_flavor: VaultFlavor = "vault", allow_partial: bool = False,
          exclude: Sequence[str | os.PathLike[str]] = (), aws_oidc_provider: str | None = None,
-         limits: Limits | None = None, rendered: Sequence[str] = ()) -> Model:
+         limits: Limits | None = None, rendered: Sequence[str] = (),
+         hcl_parser: HclParser | None = None) -> Model:
     """Load files and directories into a Model.
 
     ``default_namespace`` is where namespaced objects without a namespace land (as
@@ -153,12 +155,20 @@ def load(*paths: str | os.PathLike[str], variables: Mapping[str, object] | None 
     Every other file under a directory is loaded or listed in ``Model.warnings`` with the
     reason (:mod:`pytest_pfperms.sources.discovery`). ``limits`` bounds the work a load may do
     (:class:`~pytest_pfperms.limits.Limits`; past one, a LoadError naming the file and line).
+    ``hcl_parser`` reads HCL with ``"tree-sitter"`` (the default) or ``"python-hcl2"`` (the
+    reference parser; both build the same syntax tree, see
+    :mod:`pytest_pfperms.sources.hcl.parser_choice`).
     """
     if not paths:
         raise LoadError.single("<arguments>", None, "load() needs at least one file or directory")
     cluster = cluster_from_argument(aws_oidc_provider, where="aws_oidc_provider") \
         if aws_oidc_provider is not None else None
     vault_flavor = validate_flavor(vault_flavor)
+    if hcl_parser is not None:
+        try:
+            hcl_parser = validate_hcl_parser(hcl_parser)
+        except ValueError as error:
+            raise LoadError.single("<arguments>", None, str(error)) from None
     repo_root = Path(repo_root).resolve() if repo_root is not None else None
     problems: list[Problem] = []
     warnings: list[Problem] = []
@@ -169,7 +179,8 @@ def load(*paths: str | os.PathLike[str], variables: Mapping[str, object] | None 
         if refused is not None:
             warnings.append(Problem("<cache>", None, refused))
     excluded = tuple(Path(p).resolve() for p in exclude)
-    with using_store(store), using_limits(limits or DEFAULT_LIMITS), collector_paused():
+    with using_store(store), using_limits(limits or DEFAULT_LIMITS), using_hcl_parser(hcl_parser), \
+            collector_paused():
         return with_deep_stack(lambda: _load(  # one thread with a deep stack for it all
             paths, variables, cluster_defaults, default_namespace, namespaces, repo_root, vault_flavor,
             allow_partial, problems, warnings, excluded, cluster, tuple(rendered)))

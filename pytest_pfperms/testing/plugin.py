@@ -65,6 +65,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("pfperms_rendered", "helm_release (or kustomization) addresses whose rendered "
                   "output is loaded too, one per line (* matches any run of characters)",
                   type="linelist", default=[])
+    parser.addini("pfperms_hcl_parser", "the parser of Terraform's HCL: tree-sitter (fast) or "
+                  "python-hcl2 (the reference); both build the same syntax tree", default="tree-sitter")
     parser.addini("pfperms_limits", "raise the bounds on the work one load may do, e.g. "
                   "'instances=50000 elements=2000000' (see pytest_pfperms.Limits)", default="")
     parser.addini("pfperms_cache", "use the parse and evaluation caches (outside the repository)",
@@ -115,6 +117,12 @@ class _Settings:
         if flavor not in ("vault", "openbao"):
             raise pytest.UsageError(f"pfperms_vault_flavor must be vault or openbao, not {flavor!r}")
         self.vault_flavor: Literal["vault", "openbao"] = "vault" if flavor == "vault" else "openbao"
+        hcl_parser = str(config.getini("pfperms_hcl_parser")).strip()
+        if hcl_parser not in ("tree-sitter", "python-hcl2"):
+            raise pytest.UsageError("pfperms_hcl_parser must be tree-sitter or python-hcl2, "
+                                    f"not {hcl_parser!r}")
+        self.hcl_parser: Literal["tree-sitter", "python-hcl2"] = \
+            "tree-sitter" if hcl_parser == "tree-sitter" else "python-hcl2"
         self.default_namespace = (config.getoption("pfperms_default_namespace")
                                   or str(config.getini("pfperms_default_namespace")))
         from ..limits import Limits
@@ -197,7 +205,7 @@ def _load(config: pytest.Config) -> Any:
                           cache=settings.cache, vault_flavor=settings.vault_flavor,
                           allow_partial=settings.allow_partial, exclude=settings.excluded,
                           aws_oidc_provider=settings.aws_oidc_provider, limits=settings.limits,
-                          rendered=settings.rendered)
+                          rendered=settings.rendered, hcl_parser=settings.hcl_parser)
         except PfpermsError as error:
             result = error
     config.stash[_MODEL_KEY] = result
@@ -245,6 +253,7 @@ def pfperms_load(pytestconfig: pytest.Config) -> Any:
         options.setdefault("aws_oidc_provider", settings.aws_oidc_provider)
         options.setdefault("limits", settings.limits)
         options.setdefault("rendered", settings.rendered)
+        options.setdefault("hcl_parser", settings.hcl_parser)
         key = json.dumps([resolved, excluded, namespaces, options], sort_keys=True, default=repr)
         if key not in loaded:
             loaded[key] = load(*resolved, namespaces=namespaces, exclude=excluded, **options)

@@ -239,7 +239,7 @@ def test_object_keys_bare_names_are_literal_parenthesised_are_expressions() -> N
 
 
 def test_templates_and_directives() -> None:
-    node = expr('"%{ for x in xs ~}\n  ${x}\n%{~ endfor }%{ if a }y%{ endif }"')
+    node = expr('"%{ for x in xs ~}\\n  ${x}\\n%{~ endfor }%{ if a }y%{ endif }"')
     assert isinstance(node, Template)
     loop, cond = node.parts
     assert isinstance(loop, TemplateFor) and loop.value_var == "x"
@@ -428,11 +428,31 @@ def test_corrupt_entries_are_ignored_and_rewritten(cache: Path) -> None:
     (entry,) = (cache / "ast").iterdir()
     good = entry.read_bytes()
     entry.write_bytes(b"not an entry")
+    hcl_cache.forget_parsed()  # a later process: this one keeps what it parsed in memory
     assert cached_parse("a.tf", "a = 1\n").body.attributes["a"].expr == Literal(1, 1)
     assert entry.read_bytes() == good  # rewritten
     entry.write_bytes(good[:-3] + b"999")  # same header and MAC, other payload
+    hcl_cache.forget_parsed()
     assert cached_parse("a.tf", "a = 1\n").body.attributes["a"].expr == Literal(1, 1)
     assert entry.read_bytes() == good
+
+
+def test_a_process_parses_the_same_content_once(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    hcl_cache.forget_parsed()
+    calls: list[str] = []
+    real = hcl_cache.parse_file
+
+    def counting(path: str, text: str) -> HclFile:
+        calls.append(path)
+        return real(path, text)
+
+    monkeypatch.setattr(hcl_cache, "parse_file", counting)
+    first = cached_parse("m/a.tf", "a = 1\n")
+    second = cached_parse("other/b.tf", "a = 1\n")
+    assert calls == ["m/a.tf"] and second.path == "other/b.tf" and second.body == first.body
+    monkeypatch.setattr(hcl_cache, "_read", lambda *_args: pytest.fail("read the store again"))
+    assert cached_parse("m/a.tf", "a = 1\n") is first
+    assert len(list((cache / "ast").iterdir())) == 1
 
 
 def test_unwritable_cache_never_fails_a_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -490,6 +510,8 @@ def test_parser_module_exports() -> None:
     assert set(hcl_parse.__all__) == {
         "parse_expression",
         "paused_gc",
+        "reference_parse_expression",
+        "reference_parse_hcl",
         "parse_file",
         "parse_hcl",
         "parse_hcl_json",

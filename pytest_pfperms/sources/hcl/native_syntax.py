@@ -1,4 +1,8 @@
-"""Parse HCL native syntax (via python-hcl2's lark grammar) into our AST.
+"""Parse HCL native syntax into our AST: the python-hcl2 (lark) parser, and the front door.
+
+The public functions parse with the parser :mod:`.parser_choice` has active:
+tree-sitter-hcl (:mod:`.tree_sitter_syntax`, the default) or python-hcl2, the reference,
+which this module implements.
 
 We use only python-hcl2's parser (``hcl2.parses_to_tree``) and convert the raw
 lark tree ourselves: that skips python-hcl2's rule transformer and serializer
@@ -27,6 +31,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from ...errors import LoadError
 from .json_syntax import parse_number, parse_tf_json, parse_tfvars_json
+from .parser_choice import active_hcl_parser
 from .syntax_tree import (
     Access,
     Attribute,
@@ -70,6 +75,8 @@ __all__ = [
     "parse_template",
     "parse_tfvars",
     "paused_gc",
+    "reference_parse_expression",
+    "reference_parse_hcl",
 ]
 
 _BINARY_OPS = {
@@ -531,7 +538,7 @@ class _Converter:
     def heredoc(self, tree: LarkTree) -> Expr:
         line = self.line(tree)
         body = heredoc_body(str(tree.children[0]))
-        return parse_template_text(body, self.path, line + 1, line, parse_expression)
+        return parse_template_text(body, self.path, line + 1, line, reference_parse_expression)
 
 
 def _is_separator(child: LarkTree | Token) -> bool:
@@ -575,6 +582,16 @@ def paused_gc() -> Iterator[None]:
 
 def parse_hcl(path: str, text: str) -> HclFile:
     """Parse one ``*.tf`` (HCL native syntax) file; malformed input raises LoadError."""
+    if active_hcl_parser() == "tree-sitter":
+        from .tree_sitter_syntax import parse_hcl as parse_with_tree_sitter
+
+        with paused_gc():
+            return parse_with_tree_sitter(path, text)
+    return reference_parse_hcl(path, text)
+
+
+def reference_parse_hcl(path: str, text: str) -> HclFile:
+    """:func:`parse_hcl` with python-hcl2, the reference parser, whichever is active."""
     text = text.removeprefix("\ufeff")
     with paused_gc():
         tree = _lark_parse(path, text)
@@ -583,6 +600,15 @@ def parse_hcl(path: str, text: str) -> HclFile:
 
 def parse_expression(text: str, path: str = "<expression>", line: int = 1) -> Expr:
     """Parse one HCL expression (``var.x``, ``"a-${b}"``) whose text starts at ``line``."""
+    if active_hcl_parser() == "tree-sitter":
+        from .tree_sitter_syntax import parse_expression as parse_with_tree_sitter
+
+        return parse_with_tree_sitter(text, path, line)
+    return reference_parse_expression(text, path, line)
+
+
+def reference_parse_expression(text: str, path: str = "<expression>", line: int = 1) -> Expr:
+    """:func:`parse_expression` with python-hcl2, the reference parser, whichever is active."""
     source = "x = (" + text + ")"
     tree = _lark_parse(path, source, line - 1, 5)
     body = tree.children[0]

@@ -3,7 +3,8 @@
 Entries are kept by :mod:`pytest_pfperms.sources.cache.store` (signed, outside the repo)
 under ``ast/<sha256>.entry``, encoded by a data-only codec that can build nothing but the
 syntax tree's own classes. The key hashes the file's content with the AST version, our
-package's version and source, python-hcl2's version and the syntax (HCL, JSON, tfvars),
+package's version and source, the HCL parser in use and its version, and the syntax
+(HCL, JSON, tfvars),
 so a new release never reads an old entry. A missing, foreign or corrupt entry is
 ignored (and rewritten); an unwritable cache directory is ignored too: the cache can make
 loading faster, never make it fail, and never change an answer.
@@ -25,9 +26,10 @@ from ..cache.codec import Codec, CodecError
 from ..cache.store import CacheStore, active_store
 from . import syntax_tree
 from .native_syntax import parse_file, paused_gc
+from .parser_choice import active_hcl_parser
 from .syntax_tree import AST_VERSION, HclFile
 
-__all__ = ["AST_CODEC", "cache_key", "cached_parse", "load_file", "paused_gc"]
+__all__ = ["AST_CODEC", "cache_key", "cached_parse", "forget_parsed", "load_file", "paused_gc"]
 
 AST_CODEC = Codec(cls for cls in vars(syntax_tree).values()
                   if isinstance(cls, type) and is_dataclass(cls) and cls.__module__ == syntax_tree.__name__)
@@ -46,9 +48,14 @@ def code_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
-@functools.cache
 def cache_salt() -> bytes:
-    """What every cache key starts with: the versions of the AST, this package and python-hcl2."""
+    """What every cache key starts with: the versions of the AST, this package and the HCL
+    parsers, and which parser the load uses (:mod:`.parser_choice`)."""
+    return _salt(active_hcl_parser())
+
+
+@functools.cache
+def _salt(parser: str) -> bytes:
     try:
         from importlib.metadata import version
 
@@ -56,7 +63,19 @@ def cache_salt() -> bytes:
     except Exception:  # not installed (running from a checkout)
         ours = "dev"
     hcl_version = getattr(hcl2, "__version__", "unknown")
-    return (f"pfperms-ast {AST_VERSION} {ours} {code_fingerprint()} python-hcl2 {hcl_version}\0").encode()
+    versions = f"python-hcl2 {hcl_version}"
+    if parser == "tree-sitter":
+        versions += f" tree-sitter {_version('tree-sitter')} tree-sitter-hcl {_version('tree-sitter-hcl')}"
+    return (f"pfperms-ast {AST_VERSION} {ours} {code_fingerprint()} {parser}: {versions}\0").encode()
+
+
+def _version(distribution: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(distribution)
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def _syntax(path: str) -> str:
@@ -73,18 +92,57 @@ def cache_key(path: str, text: str) -> str:
     return digest.hexdigest()
 
 
+MEMO_CHARACTERS = 64 * 1024 * 1024
+"""Source text whose syntax trees one process keeps in memory (the whole Panfactum stack is
+1.8 million characters); past it the oldest are forgotten."""
+
+_memo: dict[tuple[str, str], HclFile] = {}
+_memo_sizes: dict[tuple[str, str], int] = {}
+
+
+def _remember(key: tuple[str, str], parsed: HclFile, size: int) -> None:
+    """Keep a parsed file for this process: modules called from many roots (and files with
+    the same content) are parsed or read from the store once. The key is the store's
+    directory and the cache key (content, syntax, parser and every version), so each store
+    still receives every entry once; the trees are immutable."""
+    global _memo_total
+    _memo[key] = parsed
+    _memo_sizes[key] = size
+    _memo_total += size
+    while _memo_total > MEMO_CHARACTERS and len(_memo) > 1:
+        oldest = next(iter(_memo))
+        del _memo[oldest]
+        _memo_total -= _memo_sizes.pop(oldest)
+
+
+_memo_total = 0
+
+
+def forget_parsed() -> None:
+    """Forget the syntax trees this process keeps (the store's entries stay)."""
+    global _memo_total
+    _memo.clear()
+    _memo_sizes.clear()
+    _memo_total = 0
+
+
 def cached_parse(path: str, text: str, *, store: CacheStore | None = None) -> HclFile:
     """Parse ``text`` (the content of ``path``) through the cache (the active store unless
-    ``store`` is given).
+    ``store`` is given), once per process for the same content.
 
     Raises :class:`~pytest_pfperms.errors.LoadError` for malformed input, exactly
     as :func:`~.native_syntax.parse_file` does; failures are not cached.
     """
     store = store if store is not None else active_store()
     key = cache_key(path, text)
+    memo_key = (str(store.directory) if store is not None else "", key)
+    known = _memo.get(memo_key)
+    if known is not None:
+        return known if known.path == path else replace(known, path=path)
     with paused_gc():
         cached = _read(store, key) if store is not None else None
         if cached is not None:
+            _remember(memo_key, cached, len(text))
             return cached if cached.path == path else replace(cached, path=path)
         try:
             parsed = parse_file(path, text)
@@ -96,6 +154,7 @@ def cached_parse(path: str, text: str, *, store: CacheStore | None = None) -> Hc
     if store is not None:
         with suppress(CodecError):
             store.write("ast", key, AST_CODEC.dumps(parsed))
+    _remember(memo_key, parsed, len(text))
     return parsed
 
 

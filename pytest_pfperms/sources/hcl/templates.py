@@ -29,6 +29,7 @@ __all__ = [
     "parse_template_text",
     "template_node",
     "unescape",
+    "unescape_template_text",
 ]
 
 _TEMPLATE_START = re.compile(r"\$\$\{|%%\{|\$\{|%\{")
@@ -197,6 +198,18 @@ def unescape(raw: str, path: str, line: int) -> str:
     if "\\" not in raw:
         return raw
     return _ESCAPE_RE.sub(lambda m: _escape(m, path, line), raw)
+
+
+_TEMPLATE_ESCAPE_RE = re.compile(r"\\(?:u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)|\$\$\{|%%\{", re.DOTALL)
+
+
+def unescape_template_text(raw: str, path: str, line: int) -> str:
+    """Decode the literal text of a quoted template: backslash escapes, and ``$${``/``%%{``
+    for a literal ``${``/``%{``; an unknown backslash escape raises LoadError."""
+    if "\\" not in raw and "$${" not in raw and "%%{" not in raw:
+        return raw
+    return _TEMPLATE_ESCAPE_RE.sub(lambda m: m.group()[1:] if m.group()[0] != "\\"
+                                   else _escape(m, path, line), raw)
 
 
 def _escape(match: re.Match[str], path: str, line: int) -> str:
