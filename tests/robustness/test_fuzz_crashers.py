@@ -138,3 +138,17 @@ def test_a_policy_file_with_a_nul_or_a_bad_binary_value_names_its_line() -> None
 def test_a_policy_file_whose_policies_are_no_list_is_a_schema_problem_not_a_type_error() -> None:
     line, message = _policy_problem(HEAD + "metadata:\n  name: a\npolicies: -1\n")
     assert line == 5 and "policies" in message
+
+
+@pytest.mark.parametrize("capabilities", ["true", '["read", null]'])
+def test_a_vault_policy_document_rule_terraform_refuses_is_a_load_error_at_the_data_source(
+        capabilities: str) -> None:
+    # found by the long profile: `capabilities = true` was a TypeError while rendering, and a
+    # null item a policy error naming the rendered text instead of main.tf
+    found = problems_of({"main.tf": 'data "vault_policy_document" "team" {\n  rule {\n'
+                                    '    path = "secret/data/team/shared"\n'
+                                    f'    capabilities = {capabilities}\n  }}\n}}\n'
+                                    'resource "vault_policy" "team" {\n  name = "team"\n'
+                                    '  policy = data.vault_policy_document.team.hcl\n}\n'})
+    assert [(p.file.endswith("main.tf"), p.line) for p in found] == [(True, 1)]
+    assert "capabilities must be a set of strings" in found[0].message

@@ -6,6 +6,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from ...errors import LoadError
 from ...values import PartialList, Symbol, roots_of, template_affixes
 
 
@@ -24,9 +25,10 @@ def render_vault_policy_document(obj: Mapping[str, Any]) -> str | Symbol:
                       source=getattr(obj, "where", ""),
                       reason="a Vault policy whose rules hold values known only after apply")
     lines: list[str] = []
-    for rule in rules:
+    for index, rule in enumerate(rules):
         if not isinstance(rule, Mapping):
             continue
+        _check_rule(obj, index, rule)
         if rule.get("description"):
             lines.append(f"# {rule['description']}")
         lines.append(f"path {_hcl_string(rule.get('path', ''))} {{")
@@ -50,6 +52,24 @@ def render_vault_policy_document(obj: Mapping[str, Any]) -> str | Symbol:
         lines.append("}")
         lines.append("")
     return "\n".join(lines)
+
+
+def _check_rule(obj: Mapping[str, Any], index: int, rule: Mapping[str, Any]) -> None:
+    """A rule the provider would refuse at plan: a LoadError at the data source's line."""
+    capabilities = rule.get("capabilities")
+    problem = None
+    if not isinstance(rule.get("path"), str):
+        problem = "path must be a string"
+    elif capabilities is not None and (not isinstance(capabilities, (list, tuple)) or not all(
+            isinstance(item, str) for item in capabilities)):
+        problem = "capabilities must be a set of strings"
+    if problem is None:
+        return
+    where = str(getattr(obj, "where", ""))
+    path, _, line = where.rpartition(":")
+    address = getattr(obj, "address", "vault_policy_document")
+    raise LoadError.single(path or where, int(line) if line.isdigit() else None,
+                           f"{address}: rule[{index}]: {problem} (Terraform refuses this)")
 
 
 def has_symbol(value: Any) -> bool:

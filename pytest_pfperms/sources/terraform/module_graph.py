@@ -631,7 +631,12 @@ class ModuleInstance:
 
             obj["cidr_block"] = CLUSTER_EGRESS  # a network the cluster's pods call from
         elif type_name == "vault_policy_document":
-            obj["hcl"] = render_vault_policy_document(obj)
+            try:
+                obj["hcl"] = render_vault_policy_document(obj)
+            except LoadError as error:
+                self.ctx.problems.extend(error.problems)
+                obj["hcl"] = Symbol(key=f"{obj.address}.hcl", expression=f"{obj.address}.hcl",
+                                    source=obj.where, reason="a policy document Terraform refuses")
         elif type_name == "kubectl_file_documents":
             content = obj.get("content")
             if isinstance(content, str):
