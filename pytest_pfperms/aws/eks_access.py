@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from ..model.identities import AUTHENTICATED, User
 from ..model.objects import CloudResource, SourceRef
-from ..values import Str, Symbol, Tri
+from ..values import Str, Symbol, Tri, eq3
 
 POLICY_PREFIX = "arn:aws:eks::aws:cluster-access-policy/"
 KNOWN_POLICIES: dict[str, tuple[str | None, Tri]] = {
@@ -114,9 +114,9 @@ def access_entries(resources: Iterable[CloudResource]) -> list[AccessEntry]:
                                       f"apply ({entry.address})", entry.source))
         for association in associations:
             other = association.values.get("principal_arn")
-            same: Tri = (other == principal) if isinstance(other, str) and isinstance(principal, str) \
-                else (True if isinstance(other, Symbol) and isinstance(principal, Symbol)
-                      and other.key == principal.key else None)
+            if not isinstance(other, (str, Symbol)):
+                continue
+            same = eq3(other, principal)
             if same is False:
                 continue
             for grant in _grants(association):

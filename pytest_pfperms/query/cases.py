@@ -66,6 +66,25 @@ def substitute(value: Any, mapping: Mapping[str, str]) -> Any:
     return value
 
 
+def holds_choice(value: object) -> bool:
+    """Whether a Choice is anywhere in ``value`` (objects, resources and what they hold)."""
+    if isinstance(value, Choice):
+        return True
+    if isinstance(value, EncodedDocument):
+        return holds_choice(value.document)
+    if isinstance(value, KeyedObject):
+        return holds_choice(value.items)
+    if isinstance(value, Symbol):
+        return False
+    if isinstance(value, (list, tuple)):
+        return any(holds_choice(item) for item in value)
+    if isinstance(value, dict):
+        return any(holds_choice(item) for item in value.values())
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return any(holds_choice(getattr(value, field.name)) for field in dataclasses.fields(value))
+    return False
+
+
 def choices_in(symbols: Iterable[Symbol]) -> list[Choice]:
     """The choices among ``symbols``, each once."""
     return list({symbol.key: symbol for symbol in symbols if isinstance(symbol, Choice)}.values())
@@ -107,4 +126,4 @@ def _by_case(choices: Sequence[Choice], answers: Sequence[tuple[dict[str, str], 
     return Explanation(tuple(lines))
 
 
-__all__ = ["MAX_CASES", "choices_in", "settle", "substitute"]
+__all__ = ["MAX_CASES", "choices_in", "holds_choice", "settle", "substitute"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -34,9 +33,6 @@ from ..model.objects import (
 )
 from ..model.requests import Request, build_request
 from ..values import (
-    Choice,
-    EncodedDocument,
-    KeyedObject,
     Str,
     Symbol,
     Tri,
@@ -45,7 +41,7 @@ from ..values import (
 )
 from ..vault.access import VaultAccess
 from ..vault.policy_parsing import VaultFlavor, validate_flavor
-from .cases import settle, substitute
+from .cases import holds_choice, settle, substitute
 from .questions import ALWAYS_THERE, check_kind, check_username, check_verb, namespace_note
 
 
@@ -216,25 +212,6 @@ object's namespace)."""
 
 MAX_CASE_MODELS = 256
 """Models one model rebuilds with choices replaced (:meth:`Model.with_values`), at most."""
-
-
-def _holds_choice(value: object) -> bool:
-    """Whether a Choice is anywhere in ``value`` (objects, resources and what they hold)."""
-    if isinstance(value, Choice):
-        return True
-    if isinstance(value, EncodedDocument):
-        return _holds_choice(value.document)
-    if isinstance(value, KeyedObject):
-        return _holds_choice(value.items)
-    if isinstance(value, Symbol):
-        return False
-    if isinstance(value, (list, tuple)):
-        return any(_holds_choice(item) for item in value)
-    if isinstance(value, dict):
-        return any(_holds_choice(item) for item in value.values())
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return any(_holds_choice(getattr(value, field.name)) for field in dataclasses.fields(value))
-    return False
 
 
 def _unrendered_creators(resources: Sequence[CloudResource], rendered: Sequence[str],
@@ -588,7 +565,7 @@ class Model:
         string that is one of a few, which one unknown before apply)."""
         if not choices_made():  # none in this process: no walk over every object
             return False
-        return _holds_choice((self._objects, self.resources))
+        return holds_choice((self._objects, self.resources))
 
     def with_values(self, mapping: Mapping[str, str]) -> Model | None:
         """This model with the symbols ``mapping`` names (by key) replaced by its strings: one

@@ -15,6 +15,7 @@ ints and decimals of floats reach (``1/3`` prints 16 digits, not Terraform's 154
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 from ...errors import LoadError, beyond_limits
 from ...limits import LimitExceeded, active_limits, current_budget
@@ -550,14 +551,14 @@ class Evaluator:
         unknown, but when there is certainly an item and the ``if`` certainly keeps it, the
         list certainly holds ``f(template)`` (a :class:`PartialList`)."""
         opaque = self.derived(self.opaque_key(node, scope), node, [collection])
-        key = Symbol(key=f"{collection.key}.key", expression=f"{collection.expression} key",
-                     source=collection.source, reason=collection.reason)
-        bindings: dict[str, Value] = {node.value_var: collection.template}  # type: ignore[dict-item]
-        if node.key_var is not None:
-            bindings[node.key_var] = key
-        inner = ChildScope(scope, bindings)
         if not collection.non_empty:
             return opaque
+        bindings: dict[str, Value] = {node.value_var: cast(Value, collection.template)}
+        if node.key_var is not None:
+            bindings[node.key_var] = Symbol(key=f"{collection.key}.key", source=collection.source,
+                                            expression=f"{collection.expression} key",
+                                            reason=collection.reason)
+        inner = ChildScope(scope, bindings)
         if node.cond is not None:
             keep, ok = self._quiet(node.cond, inner)
             if not ok or keep is not True:
