@@ -138,3 +138,13 @@ def test_a_policy_file_with_a_nul_or_a_bad_binary_value_names_its_line() -> None
 def test_a_policy_file_whose_policies_are_no_list_is_a_schema_problem_not_a_type_error() -> None:
     line, message = _policy_problem(HEAD + "metadata:\n  name: a\npolicies: -1\n")
     assert line == 5 and "policies" in message
+
+
+def test_a_vault_role_the_server_refuses_names_its_file_and_line() -> None:
+    text = ('\n\nresource "vault_kubernetes_auth_backend_role" "web" {\n  role_name = "web"\n'
+            '  bound_service_account_names = []\n  bound_service_account_namespaces = ["apps"]\n}\n')
+    with written({"main.tf": text}) as (root, _):
+        model = pfperms.load(root, cache=False, repo_root=root)
+        with pytest.raises(pfperms.LoadError) as raised:
+            model.vault_can(ServiceAccount("apps", "reader"), "read", "x")
+    assert raised.value.file.endswith("main.tf") and raised.value.line == 3
