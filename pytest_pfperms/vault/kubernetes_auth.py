@@ -185,9 +185,9 @@ class VaultKubernetesRole:
             except ValueError as error:
                 problems.append(f"bound_service_account_namespace_selector: {error}")
         if problems:
-            file, sep, line = self.source.rpartition(":")
-            at = int(line) if sep and line.isdigit() else None
-            where = file if at is not None else self.source or "vault kubernetes auth role"
+            found = re.fullmatch(r"(.*):([0-9]+)(?: \(.*\))?", self.source)  # "file:line (address)"
+            at = int(found.group(2)) if found else None
+            where = found.group(1) if found else self.source or "vault kubernetes auth role"
             raise LoadError.single(where, at, f"role {self.label}: " + "; ".join(problems))
 
     @property

@@ -152,3 +152,13 @@ def test_a_vault_policy_document_rule_terraform_refuses_is_a_load_error_at_the_d
                                     '  policy = data.vault_policy_document.team.hcl\n}\n'})
     assert [(p.file.endswith("main.tf"), p.line) for p in found] == [(True, 1)]
     assert "capabilities must be a set of strings" in found[0].message
+
+
+def test_a_vault_role_the_server_refuses_names_its_file_and_line() -> None:
+    text = ('\n\nresource "vault_kubernetes_auth_backend_role" "web" {\n  role_name = "web"\n'
+            '  bound_service_account_names = []\n  bound_service_account_namespaces = ["apps"]\n}\n')
+    with written({"main.tf": text}) as (root, _):
+        model = pfperms.load(root, cache=False, repo_root=root)
+        with pytest.raises(pfperms.LoadError) as raised:
+            model.vault_can(ServiceAccount("apps", "reader"), "read", "x")
+    assert raised.value.file.endswith("main.tf") and raised.value.line == 3
