@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable, Iterable
+import operator
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-Encoder = Callable[[Any], list[Any]]
+Encoder = Callable[[Any], Sequence[Any]]
 Decoder = Callable[[list[Any]], Any]
 
 
@@ -59,35 +60,36 @@ class Codec:
 
     def _encode(self, value: object) -> Any:
         kind = type(value)
-        if value is None or kind is bool or kind is int or kind is float or kind is str:
+        if kind is str or value is None or kind is int or kind is bool or kind is float:
             return value
+        encode = self._encode
+        if kind is list:
+            assert isinstance(value, list)
+            items = [encode(item) for item in value]
+            if items and type(items[0]) is str and items[0].startswith("#"):
+                return ["#L", *items]
+            return items
+        registered = self._encoders.get(kind)
+        if registered is not None:
+            tag, fields = registered
+            return [tag, *[encode(item) for item in fields(value)]]
         if kind is dict:
             assert isinstance(value, dict)
             if all(type(key) is str for key in value):
-                return {key: self._encode(item) for key, item in value.items()}
+                return {key: encode(item) for key, item in value.items()}
             out: list[Any] = ["#D"]
             for key, item in value.items():
-                out += [self._encode(key), self._encode(item)]
+                out += [encode(key), encode(item)]
             return out
-        if kind is list:
-            assert isinstance(value, list)
-            items = [self._encode(item) for item in value]
-            if items and isinstance(items[0], str) and items[0].startswith("#"):
-                return ["#L", *items]
-            return items
         if kind is tuple:
             assert isinstance(value, tuple)
-            return ["#T", *(self._encode(item) for item in value)]
+            return ["#T", *[encode(item) for item in value]]
         if kind is frozenset:
             assert isinstance(value, frozenset)
-            return ["#S", *(self._encode(item) for item in value)]
+            return ["#S", *[encode(item) for item in value]]
         if kind is Decimal:
             return ["#N", str(value)]
-        registered = self._encoders.get(kind)
-        if registered is None:
-            raise CodecError(f"cannot cache a value of type {kind.__qualname__}")
-        tag, encode = registered
-        return [tag, *(self._encode(item) for item in encode(value))]
+        raise CodecError(f"cannot cache a value of type {kind.__qualname__}")
 
     # -- decoding ---------------------------------------------------------------------------
 
@@ -132,10 +134,12 @@ _BUILTIN_TAGS = frozenset({"#T", "#L", "#D", "#S", "#N"})
 
 
 def _dataclass_encoder(names: tuple[str, ...]) -> Encoder:
-    def encode(value: Any) -> list[Any]:
-        return [getattr(value, name) for name in names]
-
-    return encode
+    if not names:
+        return lambda value: []
+    fields = operator.attrgetter(*names)
+    if len(names) == 1:
+        return lambda value: [fields(value)]
+    return fields
 
 
 def _dataclass_decoder(cls: type, names: tuple[str, ...]) -> Decoder:

@@ -15,6 +15,7 @@ a module that is not on disk. Each names where it comes from.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import math
 import os
@@ -168,14 +169,27 @@ class TerraformContext:
     policy_documents: dict[str, Any] = field(default_factory=dict)
     profiled: list[tuple[Symbol | None, str, ProfileResult, str]] = field(default_factory=list)
     recorder: Recorder = field(default_factory=Recorder)
+    _real_directories: dict[Path, Path] = field(default_factory=dict, repr=False)
 
     def config(self, directory: Path) -> ModuleConfig:
         """A module directory's declarations, read once."""
-        directory = directory.resolve()
-        if directory not in self.configs:
-            self.configs[directory] = read_module(directory, self.problems, self.recorder,
-                                                     bound=self.repo_root)
-        return self.configs[directory]
+        real = self.real_directory(directory)
+        if real not in self.configs:
+            self.configs[real] = read_module(real, self.problems, self.recorder, bound=self.repo_root)
+        return self.configs[real]
+
+    def real_directory(self, directory: Path) -> Path:
+        """``directory`` resolved (links and ``..``), once per load."""
+        real = self._real_directories.get(directory)
+        if real is None:
+            real = self._real_directories[directory] = directory.resolve()
+        return real
+
+    @functools.cached_property
+    def sandbox(self) -> RecordingSandbox:
+        """What ``file()`` and its kin read through: the repository, relative to the root module
+        (one for the whole load: Terraform resolves every module's relative paths the same way)."""
+        return RecordingSandbox(self.repo_root, self.root_dir, self.recorder)
 
     def warn(self, where: str, message: str) -> None:
         """Record something the model leaves out or cannot know (shown in the run summary)."""
@@ -222,8 +236,7 @@ class ModuleInstance:
         path = declared.file.path
         evaluator = self._evaluators.get(path)
         if evaluator is None:
-            sandbox = RecordingSandbox(self.ctx.repo_root, self.ctx.root_dir, self.ctx.recorder)
-            evaluator = Evaluator(path, files=sandbox)
+            evaluator = Evaluator(path, files=self.ctx.sandbox)
             self._evaluators[path] = evaluator
         return evaluator
 
@@ -721,11 +734,11 @@ class ModuleInstance:
             chain = [self]
             while chain[-1].parent is not None:
                 chain.append(chain[-1].parent)
-            calling = [node.config.directory.resolve() for node in chain]
-            if directory.resolve() in calling:
-                root = ctx.repo_root.resolve()
+            calling = [ctx.real_directory(node.config.directory) for node in chain]
+            if ctx.real_directory(directory) in calling:
+                root = ctx.repo_root
                 names = " -> ".join(str(d.relative_to(root)) if d.is_relative_to(root) else str(d)
-                                    for d in [*reversed(calling), directory.resolve()])
+                                    for d in [*reversed(calling), ctx.real_directory(directory)])
                 raise LoadError.single(declared.file.path, block.line,
                                        f'module "{name}" calls a module that is already being '
                                        f"evaluated ({names}): Terraform refuses module cycles")
