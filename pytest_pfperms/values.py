@@ -90,12 +90,14 @@ class Symbol:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class EncodedDocument(Symbol):
-    """The text of ``jsonencode(...)`` over a value that holds symbols: unknown before apply,
-    but what it encodes is known. ``document`` is that value (objects, lists, strings, bools,
-    null, and symbols where the value is unknown), so a reader of the text (an IAM policy
-    set to ``jsonencode({...})``) looks inside without parsing anything."""
+    """The text of ``jsonencode(...)`` (or ``yamlencode(...)``: ``encoding`` says which) over
+    a value that holds symbols: unknown before apply, but what it encodes is known.
+    ``document`` is that value (objects, lists, strings, bools, null, and symbols where the
+    value is unknown), so a reader of the text (an IAM policy set to ``jsonencode({...})``,
+    an aws-auth ``mapRoles`` set to ``yamlencode([...])``) looks inside without parsing."""
 
     document: object = None
+    encoding: str = "json"
 
 
 @dataclass(frozen=True, slots=True, eq=False)

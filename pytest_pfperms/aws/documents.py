@@ -33,7 +33,8 @@ def encoded_document(symbol: Symbol) -> Mapping[str, Any] | None:
     The loader hands such a call's text over as an :class:`EncodedDocument`, whose
     ``document`` holds the object with its symbols in place; None for any other symbol.
     """
-    if isinstance(symbol, EncodedDocument) and isinstance(symbol.document, Mapping):
+    if isinstance(symbol, EncodedDocument) and symbol.encoding == "json" \
+            and isinstance(symbol.document, Mapping):  # IAM reads JSON only
         return symbol.document
     return None
 

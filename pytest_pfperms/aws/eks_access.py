@@ -48,7 +48,10 @@ class AccessGrant:
 
 @dataclass(frozen=True, slots=True)
 class AccessEntry:
-    """One IAM principal's Kubernetes identity on the cluster, and its access policies."""
+    """One IAM principal's Kubernetes identity on the cluster, and its access policies.
+
+    ``what`` names the mechanism (an EKS access entry, or the aws-auth ConfigMap of
+    :mod:`.aws_auth`, whose ``principal`` is compared without role paths: ``ignores_path``)."""
 
     principal: Str
     user: User
@@ -56,6 +59,8 @@ class AccessEntry:
     address: str
     source: SourceRef
     grants: tuple[AccessGrant, ...] = field(default=())
+    what: str = "EKS access entry"
+    ignores_path: bool = False
 
 
 def _strings(value: object) -> tuple[list[str], bool]:

@@ -47,6 +47,7 @@ from ..values import (
     show,
     symbols_in,
 )
+from .aws_auth import canonical_role_arn
 from .cluster import (
     CLUSTER_EGRESS,
     CLUSTER_OIDC_ISSUER,
@@ -460,16 +461,21 @@ class AwsAccess:
                     if isinstance(value, str) and (m := _OIDC_ARN.fullmatch(value))}
         return accounts.pop() if len(accounts) == 1 else None
 
-    def acts_as(self, account: ServiceAccount, principal: Str) -> Tri:
+    def acts_as(self, account: ServiceAccount, principal: Str, *, ignores_path: bool = False) -> Tri:
         """Whether ``account``'s pods hold the credentials of the IAM role ``principal`` (an
-        ARN, or a role's ARN symbol): annotated with it, and trusted by it."""
+        ARN, or a role's ARN symbol): annotated with it, and trusted by it. With
+        ``ignores_path``, a role ARN of the annotation is compared without its path and case
+        (as the aws-auth ConfigMap's authenticator compares it)."""
         annotations, _lines, _unknowns = self.annotations(account)
         if annotations is not None and ROLE_ARN_ANNOTATION not in annotations:
             return False
         annotation = None if annotations is None else annotations.get(ROLE_ARN_ANNOTATION)
         same: Tri = None
         if isinstance(annotation, (str, Symbol)):
-            same = eq3(annotation, principal)
+            if ignores_path and isinstance(annotation, str) and isinstance(principal, str):
+                same = canonical_role_arn(annotation) == principal.lower()
+            else:
+                same = eq3(annotation, principal)
             if same is None and isinstance(principal, Symbol):
                 links = self.link(annotation)
                 named = [link.linked for link in links

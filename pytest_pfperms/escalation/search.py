@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
+from ..aws.aws_auth import aws_auth_entries
 from ..aws.eks_access import access_entries
 from ..kubernetes.authorizer import KubernetesEngine
 from ..model.identities import Identity, ServiceAccount
@@ -116,7 +117,8 @@ class _Search:
                 self.found.actors.append(actor)
                 self.frontier.append(actor)
         self.start = self.found.actors[0]
-        self.access_entries = access_entries(model.resources)
+        self.access_entries = [*access_entries(model.resources), *aws_auth_entries(
+            model.objects(), self.engine.bound_user_names())]
         for actor in list(self.found.actors):
             self._eks(actor, self.frontier)
 
@@ -202,13 +204,13 @@ class _Search:
         if account is None or not self.access_entries:
             return
         for entry in self.access_entries:
-            holds = self.model.aws_access.acts_as(account, entry.principal)
+            holds = self.model.aws_access.acts_as(account, entry.principal, ignores_path=entry.ignores_path)
             if holds is False:
                 continue
             certain = and3((actor.certain, holds, entry.certain))
             way = Way(f"calls the Kubernetes API with its pods' IAM role {show(entry.principal)}", ())
             self._gain(Hop(actor, way, (), IdentityGain(
-                entry.user, f"is {identity_name(entry.user)} in Kubernetes (EKS access entry "
+                entry.user, f"is {identity_name(entry.user)} in Kubernetes ({entry.what} "
                 f"{entry.address})", entry.source), certain), certain, new)
             for grant in entry.grants:
                 role = None if grant.role is None else self.engine.cluster_roles.get(grant.role)

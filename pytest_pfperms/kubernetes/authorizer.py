@@ -692,6 +692,12 @@ class KubernetesEngine:
             scope.entries[key] = found
         return found
 
+    def bound_user_names(self) -> set[str]:
+        """The user names that bindings name literally (subjects of kind User)."""
+        return {subject.name for index in (self.cluster_bindings, *self.bindings_by_namespace.values())
+                for binding in index.all for subject in binding.subjects
+                if subject.kind == "User" and isinstance(subject.name, str)}
+
     def binding_namespaces(self, who: Identity) -> list[Str]:
         """The namespaces, in order, whose RoleBindings could grant ``who`` something for
         certain: those naming one of its subject keys, and those whose name is a symbol

@@ -95,15 +95,15 @@ WORKLOAD_TYPES = {
 def test_resource_types_are_exactly_the_providers() -> None:
     expected = {*RBAC_TYPES, *(f"{name}_v1" for name in RBAC_TYPES), *WORKLOAD_TYPES,
                 "kubernetes_service_account", "kubernetes_service_account_v1",
-                "kubernetes_namespace", "kubernetes_namespace_v1", "kubernetes_secret", "kubernetes_secret_v1"}
+                "kubernetes_namespace", "kubernetes_namespace_v1", "kubernetes_secret", "kubernetes_secret_v1",
+                "kubernetes_config_map", "kubernetes_config_map_v1", "kubernetes_config_map_v1_data"}
     assert expected == RESOURCE_TYPES
     assert {"kubernetes_labels", "kubernetes_annotations"} == METADATA_PATCH_TYPES
 
 
 @pytest.mark.parametrize("resource_type", [
     "kubernetes_daemon_set",  # not a provider type: only kubernetes_daemonset and kubernetes_daemon_set_v1
-    "kubernetes_config_map", "kubernetes_labels", "kubernetes_annotations",
-    "kubernetes_manifest", "kubectl_manifest", "kubernetes_default_service_account", "helm_release",
+    "kubernetes_labels", "kubernetes_annotations", "kubernetes_manifest", "kubectl_manifest", "kubernetes_default_service_account", "helm_release",
 ])
 def test_other_types_give_none(resource_type: str) -> None:
     assert manifest_for(resource_type, {"metadata": meta(name="x")}) is None
@@ -742,3 +742,15 @@ def test_a_secret_keeps_its_type_and_annotations_never_its_data() -> None:
     assert "data" not in manifest
     plain = manifest_for("kubernetes_secret", {"metadata": meta(name="p", namespace=NAMESPACE)})
     assert plain is not None and plain["type"] == "Opaque"
+
+
+@pytest.mark.parametrize("resource_type", ["kubernetes_config_map", "kubernetes_config_map_v1",
+                                           "kubernetes_config_map_v1_data"])
+def test_config_maps_keep_only_the_aws_auth_data(resource_type: str) -> None:
+    body = {"metadata": meta(name="aws-auth", namespace="kube-system"),
+            "data": {"mapRoles": "- rolearn: x\n", "settings.json": "{}"}}
+    manifest = manifest_for(resource_type, body)
+    assert manifest is not None and manifest["kind"] == "ConfigMap"
+    assert manifest["metadata"] == {"name": "aws-auth", "namespace": "kube-system"}
+    assert manifest["data"] == {"mapRoles": "- rolearn: x\n"}
+    assert "data" not in manifest_for(resource_type, {"metadata": meta(name="x"), "data": {"a": "b"}})

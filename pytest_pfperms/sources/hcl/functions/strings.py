@@ -307,11 +307,14 @@ def _format_rows(ctx: CallContext, spec: str, values: list[Any], args: list[Any]
 
 @register("jsonencode", param("val", nullable=True), symbols=True)
 def _jsonencode(ctx: CallContext, args: list[Any]) -> Value:
-    if not contains_symbol(args[0]):
-        return json_encode(args[0])
+    return json_encode(args[0]) if not contains_symbol(args[0]) else _encoded(ctx, args, "json")
+
+
+def _encoded(ctx: CallContext, args: list[Any], encoding: str) -> EncodedDocument:
+    """The text of an encoding over a value holding symbols: unknown, its document known."""
     text = ctx.unknown(args)
     fields = {name: getattr(text, name) for name in _SYMBOL_FIELDS}
-    return EncodedDocument(**fields, document=_document(args[0]))
+    return EncodedDocument(**fields, document=_document(args[0]), encoding=encoding)
 
 
 _SYMBOL_FIELDS = tuple(f.name for f in dataclasses.fields(Symbol) if f.init)
@@ -333,9 +336,9 @@ def _jsondecode(ctx: CallContext, args: list[Any]) -> Value:
     return json_decode(args[0])
 
 
-@register("yamlencode", param("value", nullable=True))
+@register("yamlencode", param("value", nullable=True), symbols=True)
 def _yamlencode(ctx: CallContext, args: list[Any]) -> Value:
-    return yaml_encode(args[0])
+    return yaml_encode(args[0]) if not contains_symbol(args[0]) else _encoded(ctx, args, "yaml")
 
 
 @register("yamldecode", param("src", "string"))

@@ -444,6 +444,25 @@ def _secret(reader: _Reader, body: Mapping[str, Any]) -> _Manifest:
     return manifest
 
 
+AWS_AUTH_KEYS = ("mapRoles", "mapUsers", "mapAccounts")
+"""The keys of the aws-auth ConfigMap that map IAM identities to Kubernetes users and groups;
+the only ConfigMap data the model keeps (:mod:`pytest_pfperms.aws.aws_auth` reads them)."""
+
+
+def _config_map(reader: _Reader, body: Mapping[str, Any]) -> _Manifest:
+    """A ConfigMap (or the data ``kubernetes_config_map_v1_data`` writes into one): its metadata
+    and the aws-auth keys of its data (other data grants nothing and is not kept)."""
+    manifest = _head("v1", "ConfigMap", _metadata(reader, body, namespaced=True))
+    data = reader.string_map(body.get("data"), ("data",))
+    if isinstance(data, Symbol):
+        manifest["data"] = data  # unknown before apply: it may hold any mapping
+    elif data:
+        kept = {key: value for key, value in data.items() if key in AWS_AUTH_KEYS}
+        if kept:
+            manifest["data"] = kept
+    return manifest
+
+
 # --------------------------------------------------------------------------- workloads
 
 _TEMPLATE_PATH = ("spec", "template", "spec")
@@ -509,6 +528,9 @@ _BUILDERS: dict[str, _Builder] = {
     "kubernetes_service_account_v1": _service_account,
     "kubernetes_secret": _secret,
     "kubernetes_secret_v1": _secret,
+    "kubernetes_config_map": _config_map,
+    "kubernetes_config_map_v1": _config_map,
+    "kubernetes_config_map_v1_data": _config_map,  # force-writes keys of an existing ConfigMap
     "kubernetes_deployment": _DEPLOYMENT,
     "kubernetes_deployment_v1": _DEPLOYMENT,
     "kubernetes_stateful_set": _STATEFUL_SET,
