@@ -11,6 +11,7 @@ answer ``None``.
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -161,6 +162,7 @@ _RE2_OPTIONS.dot_nl = True
 _RE2_OPTIONS.log_errors = False
 
 
+@functools.lru_cache(maxsize=8192)
 def _compile_pattern(pattern: str) -> Any:
     """A symbol's pattern, compiled. Patterns are built from templates anyone can write
     (``"${a}-${b}-..."`` gives ``.*-.*-...``), and Python's backtracking engine takes time

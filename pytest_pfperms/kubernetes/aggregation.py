@@ -47,19 +47,20 @@ def aggregate(cluster_roles: Mapping[Str, ClusterRole]) -> dict[Str, tuple[Effec
         return current
     ordered = sorted(cluster_roles.items(), key=lambda item: _key(item[1]))
     aggregated.sort(key=lambda item: _key(item[1]))
+    # which roles each selector picks, in order (labels do not change while rules do)
+    picks: dict[int, list[list[tuple[Str, Tri]]]] = {}
+    for _name, role in aggregated:
+        assert role.aggregation is not None
+        picks[id(role)] = [[(other_key, picked) for other_key, other in ordered if other is not role
+                            and (picked := selector_matches(selector, other.labels)) is not False]
+                           for selector in role.aggregation]
     for _ in range(len(aggregated) + 2):
         changed = False
         for key, role in aggregated:
             new_rules: list[EffectiveRule] = []
             seen: set[tuple[object, ...]] = set()
-            assert role.aggregation is not None
-            for selector in role.aggregation:
-                for other_key, other in ordered:
-                    if other is role:
-                        continue
-                    picked = selector_matches(selector, other.labels)
-                    if picked is False:
-                        continue
+            for picked_roles in picks[id(role)]:
+                for other_key, picked in picked_roles:
                     for effective in current[other_key]:
                         content = effective.rule.content()
                         if content in seen:

@@ -16,10 +16,13 @@ renders any of them back to canonical HCL for messages and symbol keys.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from ...values import escape_template_text
+
+T = TypeVar("T")
 
 AST_VERSION = 1
 """Bumped whenever the node classes change shape, so cached trees of another shape are not reused."""
@@ -437,9 +440,35 @@ def source_text(expr: Expr) -> str:
     """Canonical HCL for an expression (``var.namespace``, ``"${var.name}-sa"``).
 
     Not the original bytes: spacing and heredocs are normalised, which keeps the
-    text short and stable for messages and symbol keys.
+    text short and stable for messages and symbol keys. Remembered per node (trees are
+    immutable and shared by every module instance and root that uses the file).
     """
-    return _render(expr, 0)
+    return _SOURCE_TEXTS.get(expr, lambda: _render(expr, 0))
+
+
+class NodeMemo(Generic[T]):
+    """Something computed from a syntax node, remembered per node (trees are immutable and
+    shared by every module instance and root that reads the file). Keyed by identity, not
+    by value (comparing deep trees costs what computing does); the node is kept, so its id
+    is not reused; at most ``size`` entries, then it starts afresh."""
+
+    def __init__(self, size: int = 100_000) -> None:
+        self._found: dict[int, tuple[object, T]] = {}
+        self._size = size
+
+    def get(self, node: object, compute: Callable[[], T]) -> T:
+        """The remembered value for ``node``, computed the first time."""
+        known = self._found.get(id(node))
+        if known is not None and known[0] is node:
+            return known[1]
+        value = compute()
+        if len(self._found) >= self._size:
+            self._found.clear()
+        self._found[id(node)] = (node, value)
+        return value
+
+
+_SOURCE_TEXTS: NodeMemo[str] = NodeMemo()
 
 
 def _render(expr: Expr, parent_precedence: int) -> str:

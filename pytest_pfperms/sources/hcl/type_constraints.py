@@ -16,6 +16,7 @@ from .syntax_tree import (
     Call,
     Expr,
     Literal,
+    NodeMemo,
     ObjectExpr,
     Parens,
     Reference,
@@ -54,6 +55,10 @@ class TypeConstraintError(ValueError):
 
 def parse_type(expr: Expr) -> TfType:
     """The TfType a ``type = ...`` expression spells; unknown spellings are ``any``."""
+    return _TYPES.get(expr, lambda: _parse_type(expr))
+
+
+def _parse_type(expr: Expr) -> TfType:
     if isinstance(expr, Parens):
         return parse_type(expr.expr)
     if isinstance(expr, Reference) and not expr.steps and expr.root in PRIMITIVES:
@@ -79,6 +84,9 @@ def parse_type(expr: Expr) -> TfType:
         if expr.name == "tuple" and len(expr.args) == 1 and isinstance(expr.args[0], TupleExpr):
             return TfType("tuple", elements=tuple(parse_type(item) for item in expr.args[0].items))
     return ANY
+
+
+_TYPES: NodeMemo[TfType] = NodeMemo()
 
 
 def convert(value: Value, constraint: TfType, default_of: Any) -> Value:

@@ -38,6 +38,7 @@ from .module_graph import (
 from .module_sources import ProfiledModule, read_installed_modules
 from .providers.aws_iam_policy_document import render_policy_document
 from .providers.kubernetes import (
+    RESOURCE_TYPES,
     ResourceBodyError,
     kubectl_manifest_objects,
     kubernetes_manifest_object,
@@ -50,9 +51,16 @@ PROVIDER_NAMESPACE = "default"
 
 PATCH_TYPES = frozenset({"kubernetes_annotations", "kubernetes_labels"})
 
+MODELLED_KUBERNETES_TYPES = RESOURCE_TYPES | PATCH_TYPES | {"kubernetes_manifest", "kubectl_manifest"}
+"""The Kubernetes resource types whose bodies the model reads (others grant nothing it can
+see, a Service or an HPA, and are not evaluated)."""
+
 CLOUD_RESOURCE_PREFIXES = ("aws_iam_", "aws_eks_access_", "vault_policy",
                            "vault_kubernetes_auth_backend_role")
 """Resource types collected for the AWS and Vault engines (and EKS access entries)."""
+
+INSTALLER_ATTRIBUTES = ("name", "namespace", "chart", "repository", "version")
+"""What the model keeps of an installer (its values and settings grant nothing it can see)."""
 
 INSTALLERS = {"helm_release": "a Helm chart: helm template renders it",
               "kustomization_resource": "a kustomization: kubectl kustomize renders it"}
@@ -201,7 +209,7 @@ class ObjectMapper:
                       source: SourceRef, condition: Symbol | None) -> None:
         """A ``helm_release`` (or kustomization) whose objects pfperms cannot see: kept, so that
         a binding to a role the sources do not define answers unknown naming it; listed."""
-        kept = {key: values[key] for key in ("name", "namespace", "chart", "repository", "version")
+        kept = {key: values[key] for key in INSTALLER_ATTRIBUTES
                 if isinstance(values, dict) and dict.__contains__(values, key)}
         self.resources.append(CloudResource(type_name, address, kept, source, condition))
         self.warnings.append(Problem(
@@ -274,7 +282,7 @@ class TerraformMapper(ObjectMapper):
         self.cloud(module)
         for (type_name, _name), declared in module.config.resources.items():
             installs = type_name in INSTALLERS
-            if not is_kubernetes_resource(type_name) and not installs:
+            if type_name not in MODELLED_KUBERNETES_TYPES and not installs:
                 continue
             label = f"{type_name}.{_name}"
             address = module.prefix() + label
@@ -292,7 +300,7 @@ class TerraformMapper(ObjectMapper):
                   instance: Instance, mode: str) -> None:
         """A ``helm_release`` (or kustomization): the objects it installs are not modelled.
         Kept, so that bindings to roles the sources do not define answer unknown naming it."""
-        obj = module.instance_object("resource", type_name, declared, instance, mode)
+        obj = module.instance_attributes(declared, instance, mode, INSTALLER_ATTRIBUTES)
         self.add_installer(type_name, instance.address, obj, _source(declared, instance.address),
                            instance.condition or module.condition)
 

@@ -20,7 +20,7 @@ import json
 import math
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -535,6 +535,23 @@ class ModuleInstance:
             self._busy.pop(instance.address, None)
         self._objects[instance.address] = obj
         return obj
+
+    def instance_attributes(self, declared: Declared, instance: Instance, expansion_mode: str,
+                            names: Iterable[str]) -> dict[str, Any]:
+        """Just these top-level arguments of one resource instance, evaluated (the whole
+        body when something already evaluated it); the rest of the body is not evaluated."""
+        cached = self._objects.get(instance.address)
+        if cached is not None:
+            return {name: cached[name] for name in names if dict.__contains__(cached, name)}
+        block = declared.node
+        assert isinstance(block, Block)
+        scope = self.instance_scope(instance, expansion_mode)
+        values: dict[str, Any] = {}
+        for name in names:
+            attribute = block.body.attributes.get(name)
+            if attribute is not None:
+                values[name] = self.eval(attribute.expr, declared, scope)
+        return values
 
     def instance_scope(self, instance: Instance, mode: str) -> Scope:
         """The scope inside an instance's body: this module plus count/each."""
