@@ -200,3 +200,36 @@ def test_a_config_map_elsewhere_maps_nothing(tmp_path: Path) -> None:
 def test_canonical_role_arn() -> None:
     assert canonical_role_arn("arn:aws:iam::1:role/a/b/Name") == "arn:aws:iam::1:role/name"
     assert canonical_role_arn("arn:aws-cn:iam::1:role/Name") == "arn:aws-cn:iam::1:role/name"
+
+
+def plan_with(data: dict[str, object] | None, unknown: dict[str, object]) -> dict[str, object]:
+    """A plan holding the aws-auth data resource (terraform show -json shape)."""
+    values = {"force": True, "field_manager": "Terraform", "id": None,
+              "metadata": [{"name": "aws-auth", "namespace": "kube-system"}], "data": data}
+    return {"format_version": "1.2", "terraform_version": "1.9.8",
+            "planned_values": {"root_module": {"resources": [{
+                "address": "kubernetes_config_map_v1_data.aws_auth", "mode": "managed",
+                "type": "kubernetes_config_map_v1_data", "name": "aws_auth",
+                "provider_name": "registry.terraform.io/hashicorp/kubernetes", "schema_version": 0,
+                "values": values, "sensitive_values": {}}]}},
+            "resource_changes": [{
+                "address": "kubernetes_config_map_v1_data.aws_auth", "mode": "managed",
+                "type": "kubernetes_config_map_v1_data", "name": "aws_auth",
+                "change": {"actions": ["create"], "before": None, "after": values,
+                           "after_unknown": unknown, "before_sensitive": False, "after_sensitive": {}}}]}
+
+
+@pytest.mark.parametrize(("data", "unknown", "expected"), [
+    ({"mapRoles": "- rolearn: arn:aws:iam::111122223333:role/other\n  groups: [system:masters]\n"}, {}, False),
+    (None, {"data": True}, None),  # known only after apply: may map the account's role
+])
+def test_a_plan_s_aws_auth_data(tmp_path: Path, data: dict[str, object] | None,
+                                unknown: dict[str, object], expected: bool | None) -> None:
+    import json
+
+    (tmp_path / "plan.json").write_text(json.dumps(plan_with(data, unknown), indent=2), encoding="utf-8")
+    account = tmp_path / "account.yaml"
+    account.write_text(CONFIG_MAP.split("---\n", 1)[1], encoding="utf-8")
+    model = pfperms.load(tmp_path / "plan.json", account)
+    assert [o.ref() for o in model.objects("ConfigMap")] == ["ConfigMap kube-system/aws-auth"]
+    assert model.reach(APP).can("delete", "nodes", namespace=None).allowed is expected
