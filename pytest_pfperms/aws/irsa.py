@@ -82,6 +82,12 @@ from .documents import (
     substitute,
 )
 from .evaluation import NO_PERMISSION_NEEDED, PolicyDocument, evaluate_iam
+from .pod_identity import (
+    ASSUME_ACTIONS,
+    POD_IDENTITY_SERVICE,
+    PodIdentityAssociation,
+    pod_identity_associations,
+)
 
 ROLE_ARN_ANNOTATION = "eks.amazonaws.com/role-arn"
 AUDIENCE_ANNOTATION = "eks.amazonaws.com/audience"
@@ -174,6 +180,7 @@ class AwsAccess:
                 key = (resource.values.get("namespace"), resource.values.get("name"))
                 self._patches.setdefault(key, []).append(resource)  # type: ignore[arg-type]
         self.roles = [_role(r) for r in by_type.get("aws_iam_role", [])]
+        self.pod_identities = pod_identity_associations(self.resources)
         self._policies = by_type.get("aws_iam_policy", [])
         self._role_policies = by_type.get("aws_iam_role_policy", [])
         self._role_attachments = by_type.get("aws_iam_role_policy_attachment", [])
@@ -463,19 +470,15 @@ class AwsAccess:
 
     def acts_as(self, account: ServiceAccount, principal: Str, *, ignores_path: bool = False) -> Tri:
         """Whether ``account``'s pods hold the credentials of the IAM role ``principal`` (an
-        ARN, or a role's ARN symbol): annotated with it, and trusted by it. With
+        ARN, or a role's ARN symbol): annotated with it and trusted by it (IRSA), or given it
+        by an EKS Pod Identity association whose role trusts EKS. With
         ``ignores_path``, a role ARN of the annotation is compared without its path and case
         (as the aws-auth ConfigMap's authenticator compares it)."""
         annotations, _lines, _unknowns = self.annotations(account)
-        if annotations is not None and ROLE_ARN_ANNOTATION not in annotations:
-            return False
         annotation = None if annotations is None else annotations.get(ROLE_ARN_ANNOTATION)
-        same: Tri = None
+        same: Tri = None if annotations is None else False  # unknown annotations, or none
         if isinstance(annotation, (str, Symbol)):
-            if ignores_path and isinstance(annotation, str) and isinstance(principal, str):
-                same = canonical_role_arn(annotation) == principal.lower()
-            else:
-                same = eq3(annotation, principal)
+            same = _same_role(annotation, principal, ignores_path)
             if same is None and isinstance(principal, Symbol):
                 links = self.link(annotation)
                 named = [link.linked for link in links
@@ -486,16 +489,25 @@ class AwsAccess:
                     same = or3(named)
                 elif principal_roles and any(link.linked is True for link in links):
                     same = False  # two roles of one account never share an ARN
-        if same is False:
-            return False
-        return and3([same, self.can(account, NO_PERMISSION_NEEDED, "*").allowed])
+        request = AwsRequest(NO_PERMISSION_NEEDED, "*", IN_CLUSTER)
+        held = [and3([same, self._irsa(account, request, {}, annotations, _lines, _unknowns).allowed])
+                if same is not False else False]
+        for association in self.pod_identities:  # EKS Pod Identity gives credentials too
+            arn = association.role_arn
+            gives = None if arn is None else _same_role(arn, principal, ignores_path)
+            if gives is False or association.matches(account) is False:
+                continue
+            held.append(and3([gives, association.matches(account),
+                              self._for_pod_identity(account, request, {}, association).allowed]))
+        return or3(held)
 
     # -- the question ------------------------------------------------------------------------
 
     def can(self, account: ServiceAccount, action: str, resource: Str, *,
             context: ContextArgument = None, subject: object = None,
             notes: Sequence[str] = ()) -> Decision:
-        """Whether ``account``'s pods may make the AWS request with their IRSA credentials."""
+        """Whether ``account``'s pods may make the AWS request with their credentials (IRSA's,
+        or an EKS Pod Identity association's: either is enough)."""
         if not isinstance(action, str) or ":" not in action.strip(":"):
             raise InvalidArgument(f'action must look like "service:ActionName", not {action!r}')
         if not isinstance(resource, (str, Symbol)) or resource == "":
@@ -515,6 +527,103 @@ class AwsAccess:
     def _decide(self, account: ServiceAccount, request: AwsRequest, overlay: Mapping[str, object],
                 annotations: Mapping[str, Str] | None, sa_lines: list[str],
                 sa_unknowns: list[Symbol]) -> _Outcome:
+        """IRSA's answer, and each EKS Pod Identity association's that may be the account's:
+        the pods hold every such role's credentials, so one that allows is enough."""
+        irsa = self._irsa(account, request, overlay, annotations, sa_lines, sa_unknowns)
+        outcomes = [irsa]
+        for association in self.pod_identities:
+            matches = association.matches(account)
+            if matches is False:
+                continue
+            outcome = self._for_pod_identity(account, request, overlay, association)
+            if matches is None and outcome.allowed is not False:
+                outcome.allowed = None
+                outcome.lines.insert(0, f"whether {association.address} is for {account} is unknown")
+                outcome.unknowns += symbols_in((association.namespace, association.service_account))
+            outcomes.append(outcome)
+        if len(outcomes) == 1:
+            return irsa
+        allowed = or3([outcome.allowed for outcome in outcomes])
+        lines = ["with its IRSA credentials:", *["  " + line for line in irsa.lines]]
+        for outcome in outcomes[1:]:
+            lines += outcome.lines  # a head line, then its evidence indented
+        notes = [note for outcome in outcomes for note in outcome.notes
+                 if allowed is False or "instance metadata" not in note]
+        unknowns = [] if allowed is not None else [u for outcome in outcomes for u in outcome.unknowns]
+        return _Outcome(allowed, lines, unknowns, notes)
+
+    def _for_pod_identity(self, account: ServiceAccount, request: AwsRequest,
+                          overlay: Mapping[str, object], association: PodIdentityAssociation) -> _Outcome:
+        """The request with the role an EKS Pod Identity association gives the account's pods."""
+        head = f"with the EKS Pod Identity credentials of {association.address} " \
+               f"({association.source.path}:{association.source.line}):"
+        arn = association.role_arn
+        if association.target_role_arn is not None or arn is None:
+            why = ("it chains to target_role_arn " + show(association.target_role_arn)
+                   + ", which is not modelled") if association.target_role_arn is not None \
+                else "its role_arn is unknown"
+            unknown = Symbol(key=f"{association.address} credentials", expression=association.address,
+                             source=f"{association.source.path}:{association.source.line}",
+                             reason=f"{why}: the role may allow anything")
+            return _Outcome(None, [head, f"  {why}"], [unknown], [])
+        sure = [link for link in self.link(arn) if link.linked is True]
+        if not sure:
+            unknown = Symbol(key=f"role {arn}", expression=str(arn),
+                             reason="a role the sources do not define (or cannot tell apart); its "
+                                    "trust and permissions are unknown",
+                             hint="load the Terraform that defines the role")
+            return _Outcome(None, [head, f"  role {show(arn)}: not known to be one of the sources' "
+                                   "roles, so its policies are unknown"], [unknown, *symbols_in((arn,))], [])
+        role = sure[0].role
+        role_arn: Str = arn if isinstance(arn, str) else role.arn
+        trusted, trust_lines, trust_unknowns = self._pod_identity_trust(account, association, role, role_arn)
+        lines = [head, f"  -> role {role.ref()}", *["  " + line for line in trust_lines]]
+        if trusted is False:
+            lines.append("  not trusted: EKS gets no credentials from this role, so none from it")
+            return _Outcome(False, lines, [], [])
+        context = {**identity_context(role_arn, overlay), **{
+            key: value for key, value in association.session_tag_context(account).items()
+            if key.lower() not in {str(k).lower() for k in overlay}}}
+        permissions = self._permissions(role, role_arn, request, context)
+        allowed = and3([trusted, permissions.allowed])
+        outcome = _Outcome(allowed, [*lines, *["  " + line for line in permissions.lines]],
+                           [] if allowed is not None else [*trust_unknowns, *permissions.unknowns],
+                           permissions.notes)
+        condition = association.condition or role.resource.condition
+        if condition is not None and outcome.allowed is not False:
+            outcome.allowed = None
+            outcome.lines.append(f"  the association or its role may not exist (depends on {condition})")
+            outcome.unknowns.append(condition)
+        return outcome
+
+    def _pod_identity_trust(self, account: ServiceAccount, association: PodIdentityAssociation,
+                            role: _Role, role_arn: Str) -> tuple[Tri, list[str], list[Symbol]]:
+        """Whether the role's trust policy lets EKS assume it for the association."""
+        trust_source = self.document(role.resource.values.get("assume_role_policy"),
+                                     f"{role.address} assume_role_policy", role.resource)
+        actions = ASSUME_ACTIONS if association.session_tags is True else ASSUME_ACTIONS[:1]
+        results: list[Tri] = []
+        lines: list[str] = []
+        unknowns: list[Symbol] = []
+        for action in actions:
+            trust = evaluate_iam(PolicyDocument(trust_source.document, trust_source.name,
+                                                trust_source.source),
+                                 action, role_arn, context=association.request_tag_context(account),  # type: ignore[arg-type]
+                                 principal={"Service": POD_IDENTITY_SERVICE}, unlisted_keys="unknown")
+            evidence = trust.explanation()
+            results.append(trust.allowed)
+            verdict = {True: "lets", False: "does not let", None: "may let"}[trust.allowed]
+            lines.append(f"trust: {role.address} {verdict} {POD_IDENTITY_SERVICE} {action}:")
+            lines += ["  " + line for line in evidence.lines]
+            unknowns += evidence.unknowns
+        if association.session_tags is None:
+            results.append(None)
+            lines.append("whether EKS tags the session (sts:TagSession) is unknown")
+        return and3(results), lines, unknowns
+
+    def _irsa(self, account: ServiceAccount, request: AwsRequest, overlay: Mapping[str, object],
+              annotations: Mapping[str, Str] | None, sa_lines: list[str],
+              sa_unknowns: list[Symbol]) -> _Outcome:
         node_note = ("without IRSA credentials the pod may still reach the node's instance role "
                      "through the instance metadata service; that is not modelled")
         if annotations is None:
@@ -643,8 +752,18 @@ class AwsAccess:
                      f"({WEB_IDENTITY} from {show(caller)}, aud {show(audience)}):")
         lines += ["  " + line for line in evidence.lines]
         lines += open_trust_notes(trust_document, cluster)
+        permissions = self._permissions(role, role_arn, request, identity_context(role_arn, overlay))
+        allowed = and3([trust.allowed, permissions.allowed])
+        unknowns = [] if allowed is not None else [*unknowns, *permissions.unknowns]
+        return _Outcome(allowed, [*lines, *permissions.lines], unknowns, [*notes, *permissions.notes])
+
+    def _permissions(self, role: _Role, role_arn: Str, request: AwsRequest,
+                     context: dict[str, object]) -> _Outcome:
+        """What the role's identity policies and boundary decide of the request."""
+        lines: list[str] = []
+        unknowns: list[Symbol] = []
+        notes: list[str] = []
         identity, boundary = self.identity_sources(role)
-        context = identity_context(role_arn, overlay)
         documents = [source.document for source in identity]
         decision = evaluate_iam(documents, request.action, request.resource,
                                 context=context,  # type: ignore[arg-type]
@@ -666,13 +785,17 @@ class AwsAccess:
             notes.append(boundary.note)
         for source in identity:
             unknowns += source.maybe
-        allowed = and3([trust.allowed, decision.allowed])
-        if allowed is not None:
-            unknowns = []
-        return _Outcome(allowed, lines, unknowns, notes)
+        return _Outcome(decision.allowed, lines, unknowns, notes)
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _same_role(arn: Str, principal: Str, ignores_path: bool) -> Tri:
+    """Whether two role ARNs are the same role (without path and case, when asked)."""
+    if ignores_path and isinstance(arn, str) and isinstance(principal, str):
+        return canonical_role_arn(arn) == principal.lower()
+    return eq3(arn, principal)
 
 
 def _template_text(value: Str) -> str:

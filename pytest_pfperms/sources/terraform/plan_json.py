@@ -575,6 +575,7 @@ _WHOLLY_UNKNOWN_ATTRIBUTES = {
     "aws_iam_openid_connect_provider": ("arn", "url", "client_id_list"),
     "aws_eks_access_entry": ("principal_arn", "kubernetes_groups", "user_name"),
     "aws_eks_access_policy_association": ("principal_arn", "policy_arn", "access_scope"),
+    "aws_eks_pod_identity_association": ("namespace", "service_account", "role_arn", "target_role_arn"),
     "vault_policy": ("name", "policy"),
     "vault_kubernetes_auth_backend_role": ("backend", "role_name", "bound_service_account_names",
                                            "bound_service_account_namespaces", "token_policies"),
