@@ -40,6 +40,7 @@ from ..values import (
     show,
 )
 from .acl import parse_request
+from .jwt_auth import VaultJwtRole
 from .kubernetes_auth import (
     VaultKubernetesRole,
     VaultLogin,
@@ -73,6 +74,22 @@ def _string(value: str | Symbol | bool | int | float) -> str | Symbol:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return value if isinstance(value, (str, Symbol)) else str(value)
+
+
+def _takes_tokens(resource: CloudResource) -> bool:
+    """Whether a JWT auth role logs in with a token: ``role_type = "jwt"`` (maybe, when
+    unknown); the default, ``"oidc"``, is a browser flow and takes none."""
+    role_type = resource.values.get("role_type")
+    return role_type == "jwt" or isinstance(role_type, Symbol)
+
+
+def _split(value: object) -> tuple[Str, ...]:
+    """A ``bound_claims`` value: one value or several, comma-separated (as the provider sends it)."""
+    if isinstance(value, Symbol):
+        return (value,)
+    if isinstance(value, (list, tuple)):
+        return tuple(item for item in value if isinstance(item, (str, Symbol)))
+    return tuple(part.strip() for part in str(value).split(","))
 
 
 def _where(resource: CloudResource) -> str:
@@ -111,6 +128,8 @@ class VaultAccess:
                 self._add_policy(resource, documents)
         self.roles = [self._role(r) for r in self.resources
                       if r.type == "vault_kubernetes_auth_backend_role"]
+        self.jwt_roles = [(self._jwt_role(r), r) for r in self.resources
+                          if r.type == "vault_jwt_auth_backend_role" and _takes_tokens(r)]
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -129,7 +148,9 @@ class VaultAccess:
             return
         self.policies[name] = _parse(text, name, resource, documents, self.flavor)
 
-    def _role(self, resource: CloudResource) -> _Role:
+    def _role(self, resource: CloudResource, binds: tuple[Str, Str] | None = None) -> _Role:
+        """A Kubernetes auth role; with ``binds`` (an account's name and namespace), a JWT
+        role's stand-in admitting just that account, so its policies evaluate the same way."""
         values = resource.values
         opened: list[str] = []
         unknowns: list[Symbol] = []
@@ -170,19 +191,45 @@ class VaultAccess:
         selector = values.get("bound_service_account_namespace_selector")
         role = VaultKubernetesRole(
             name=_name(values.get("role_name")) or resource.address,
-            bound_service_account_names=str_list("bound_service_account_names"),
-            bound_service_account_namespaces=str_list("bound_service_account_namespaces"),
+            bound_service_account_names=str_list("bound_service_account_names") if binds is None
+            else (binds[0],),
+            bound_service_account_namespaces=str_list("bound_service_account_namespaces")
+            if binds is None else (binds[1],),
             token_policies=policies,
             token_no_default_policy=bool(no_default),
             source=str(resource.source),
             audience=_name(audience) or None,
             bound_service_account_namespace_selector=selector if isinstance(selector, str) else "",
-            backend=_name(values.get("backend")) or "kubernetes",
+            backend=_name(values.get("backend")) or ("kubernetes" if binds is None else "jwt"),
         )
         return _Role(role, resource, opened, unknowns,
                      tokens_open=isinstance(policies_value, Symbol) or isinstance(
                          values.get("token_no_default_policy"), Symbol),
                      may_not_exist=resource.condition is not None)
+
+    def _jwt_role(self, resource: CloudResource) -> VaultJwtRole:
+        """A JWT auth role as it binds Kubernetes service account tokens."""
+        values = resource.values
+        claims_value = values.get("bound_claims")
+        claims: dict[str, tuple[Str, ...]] | Symbol
+        if isinstance(claims_value, Symbol):
+            claims = claims_value
+        elif isinstance(claims_value, dict):  # the provider splits each value at commas
+            claims = {str(key): _split(value) for key, value in claims_value.items()}
+        else:
+            claims = {}
+        kind = values.get("bound_claims_type")
+        audiences = values.get("bound_audiences")
+        subject = values.get("bound_subject")
+        return VaultJwtRole(
+            name=_name(values.get("role_name")) or resource.address,
+            backend=_name(values.get("backend")) or "jwt",
+            bound_subject=subject if isinstance(subject, (str, Symbol)) and subject != "" else None,
+            bound_claims=claims,
+            glob_claims=None if isinstance(kind, Symbol) else kind == "glob",
+            bound_audiences=audiences if isinstance(audiences, Symbol) else tuple(
+                _string(a) for a in audiences or () if isinstance(a, (str, Symbol))),
+            source=str(resource.source))
 
     # -- the question ------------------------------------------------------------------------
 
@@ -195,39 +242,48 @@ class VaultAccess:
         decision = vault_decision([r.role for r in settled], self.policies, account.namespace,
                                   account.name, capability, path, namespace_labels=labels,
                                   flavor=self.flavor)
-        extra: list[tuple[_Role, Tri, list[str], list[Symbol]]] = []
+        extra: list[tuple[str, Tri, list[str], list[Symbol]]] = []
+        candidates: list[tuple[str, _Role, list[str]]] = []
         for entry in unsettled:
-            matched = roles_for_service_account([entry.role], account.namespace, account.name,
-                                                namespace_labels=labels)
-            if not matched:
-                continue
+            if roles_for_service_account([entry.role], account.namespace, account.name,
+                                         namespace_labels=labels):
+                candidates.append((str(entry.role), entry, []))
+        for jwt, resource in self.jwt_roles:
+            admitted, why = jwt.admits(account)
+            if admitted is not False:
+                candidates.append((str(jwt), self._role(resource, (account.name, account.namespace)), why))
+        for label, entry, why in candidates:
             own = vault_decision([entry.role], self.policies, account.namespace, account.name,
                                  capability, path, namespace_labels=labels, flavor=self.flavor)
             unknown_policies = self._unknown_policies(entry)
-            reasons = [*entry.open]
+            reasons = [*why, *entry.open]
             symbols = [*entry.unknowns]
+            if why:  # a JWT role: it may admit the account, never certainly
+                symbols.append(Symbol(key=f"{label} admits {account}", source=entry.role.source,
+                                      reason="; ".join(why)))
             for name, (resource, symbol) in unknown_policies.items():
                 reasons.append(f'policy "{name}" ({resource.address}, {_where(resource)}) is '
                                f"known only after apply ({symbol})")
                 symbols.append(symbol)
             if own.allowed is False and not unknown_policies and not entry.tokens_open:
                 continue  # it may not exist, but even if it does it grants nothing
-            extra.append((entry, None, reasons, symbols))
+            extra.append((label, None, reasons, symbols))
         allowed = or3([decision.allowed, *(value for _, value, _, _ in extra)])
         ask = parse_request(capability, path, self.flavor)
         login = VaultLogin(account.namespace, account.name)
 
         def explain(_: Decision) -> Explanation:
             evidence = decision.explanation()
-            lines = list(evidence.lines) if settled or not self.roles else []
+            lines = list(evidence.lines) if settled or not (self.roles or extra) else []
             unknowns = list(evidence.unknowns)
-            if not self.roles:
-                lines = ["no Vault Kubernetes auth roles are defined in the sources"]
+            if not self.roles and not extra:
+                lines = ["no Vault Kubernetes auth roles are defined in the sources" + (
+                    "" if not self.jwt_roles else ", and no JWT auth role may admit it and grant it")]
             elif not settled and not extra:
                 lines = [f"no Vault Kubernetes auth role admits {show(account.namespace)}/"
                          f"{show(account.name)} and grants it"]
-            for entry, _value, reasons, symbols in extra:
-                lines.append(f"{entry.role} may admit {show(account.namespace)}/{show(account.name)} "
+            for label, _value, reasons, symbols in extra:
+                lines.append(f"{label} may admit {show(account.namespace)}/{show(account.name)} "
                              f"and grant it: " + "; ".join(reasons))
                 unknowns += symbols
             return Explanation(tuple(lines), tuple({s.key: s for s in unknowns}.values()),

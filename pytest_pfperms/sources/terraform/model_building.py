@@ -56,7 +56,7 @@ MODELLED_KUBERNETES_TYPES = RESOURCE_TYPES | PATCH_TYPES | {"kubernetes_manifest
 see, a Service or an HPA, and are not evaluated)."""
 
 CLOUD_RESOURCE_PREFIXES = ("aws_iam_", "aws_eks_access_", "aws_eks_pod_identity_", "vault_policy",
-                           "vault_kubernetes_auth_backend_role")
+                           "vault_kubernetes_auth_backend_role", "vault_jwt_auth_backend_role")
 """Resource types collected for the AWS and Vault engines (and EKS access entries)."""
 
 INSTALLER_ATTRIBUTES = ("name", "namespace", "chart", "repository", "version")

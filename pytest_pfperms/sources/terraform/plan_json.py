@@ -579,6 +579,8 @@ _WHOLLY_UNKNOWN_ATTRIBUTES = {
     "vault_policy": ("name", "policy"),
     "vault_kubernetes_auth_backend_role": ("backend", "role_name", "bound_service_account_names",
                                            "bound_service_account_namespaces", "token_policies"),
+    "vault_jwt_auth_backend_role": ("backend", "role_name", "role_type", "bound_subject", "bound_claims",
+                                    "bound_audiences", "token_policies"),
 }
 """For a resource instance the plan marks wholly unknown: the attributes the AWS and Vault
 engines read, each then a symbol (so it may grant, attach or trust anything)."""
