@@ -18,6 +18,7 @@ from test_builtin_policies import aws_model, found, vault_model
 
 import pytest_pfperms as pfperms
 from pytest_pfperms.policies.builtin import BUILTINS, selected
+from pytest_pfperms.policies.evaluation import Finding, evaluate
 
 Rule = dict[str, list[str]]
 RBAC = "rbac.authorization.k8s.io"
@@ -345,3 +346,31 @@ def test_the_matrix_covers_every_built_in() -> None:
     covered = {**CASES, **AWS_CASES, **VAULT_CASES}
     assert sorted(covered) == sorted(BUILTINS)
     assert all(positives and negatives for positives, negatives in covered.values())
+
+
+def _findings(model: pfperms.Model, policy_id: str) -> list[Finding]:
+    builtin = selected([policy_id])[0]
+    return list(evaluate(builtin.policy(), model, evaluator=builtin.run).findings)
+
+
+@pytest.mark.parametrize("source", ["yaml", "hcl"])
+def test_every_finding_shows_the_path_that_makes_it_true(tmp_path: Path, source: str) -> None:
+    """Each finding of every positive case cites the sources (file:line) that make it true."""
+    cited = "k8s/all.yaml:" if source == "yaml" else "tf/main.tf:"
+    for policy_id, (positives, _negatives) in CASES.items():
+        for index, case in enumerate(positives):
+            findings = _findings(_model(tmp_path / f"{policy_id}-{index}", source, case), policy_id)
+            assert findings, (policy_id, case.label)
+            for finding in findings:
+                lines = finding.lines
+                assert any(cited in line for line in lines), (policy_id, case.label, lines)
+    aws = aws_model(tmp_path / "aws", ["*", "s3:GetObject"], ["*"], yaml_account=source == "yaml")
+    vault = vault_model(tmp_path / "vault", 'path "*" {\n  capabilities = ["sudo", "update"]\n}',
+                        yaml_account=source == "yaml")
+    for model, ids in ((aws, ["PF-AWS-001", "PF-AWS-002", "PF-AWS-003", "PF-AWS-004"]),
+                       (vault, ["PF-VAULT-001", "PF-VAULT-002", "PF-VAULT-003"])):
+        for policy_id in ids:
+            findings = _findings(model, policy_id)
+            assert findings, policy_id
+            for finding in findings:
+                assert any("tf/main.tf:" in line for line in finding.lines), (policy_id, finding)
