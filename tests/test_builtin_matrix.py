@@ -110,7 +110,7 @@ def to_hcl(case: Case) -> str:
         text += (f'resource "kubernetes_service_account" "{label}" {{\n'
                  f'  metadata {{\n    name      = "{name}"\n    namespace = "{ns}"\n  }}{off}\n}}\n\n')
     for grant in case.grants:
-        label = grant.name.replace("-", "_")
+        label = f"{grant.scope or 'cluster'}_{grant.name}".replace("-", "_")
         namespace = f'\n    namespace = "{grant.scope}"' if grant.scope else ""
         kind = "role" if _role_kind(grant) == "Role" else "cluster_role"
         if grant.role is None:
@@ -173,6 +173,8 @@ CASES: dict[str, tuple[list[Case], list[Case]]] = {
               frozenset(), label="narrow-look-alike-or-missing-role")]),
     "PF-K8S-004": (
         [Case(AGGREGATED, frozenset({APP}), label="aggregated"),
+         Case((Grant((SECRETS_READ,), scope="team", subject=sa("app", "other")), Grant((SECRETS_READ,), name="reader")),
+              frozenset({APP}), label="same-name-bound-in-one-namespace-only"),
          Case((Grant(role="edit", subject=sa("ci"), name="ci-edit"),), frozenset({CI}), label="built-in-edit"),
          Case((Grant((rule([""], ["secrets"], ["get"], ["ca-bundle"]),)),), frozenset({APP}), label="resource-names")],
         [Case((Grant((rule(["apps"], ["secrets"], ["get", "list"]),)),), frozenset(), label="other-api-group"),
@@ -204,7 +206,10 @@ CASES: dict[str, tuple[list[Case], list[Case]]] = {
         [Case((Grant((rule([""], ["pods/exec", "pods/ephemeralcontainers"], ["create", "patch"]),), scope="team"),),
               frozenset({APP}), label="exec-ephemeral"),
          Case((Grant((rule([""], ["pods/attach"], ["create"]),)),), frozenset({APP}), label="attach"),
-         Case((Grant(role="edit", scope="team"),), frozenset({APP}), label="built-in-edit")],
+         Case((Grant(role="edit", scope="team"),), frozenset({APP}), label="built-in-edit"),
+         Case((Grant((rule([""], ["pods/exec"], ["create"]),), scope="team"),
+               Grant((rule([""], ["pods/exec"], ["get"]),), scope="other", subject=sa("app", "other"))),
+              frozenset({APP}), label="same-names-in-another-namespace")],
         [Case((Grant((rule([""], ["pods/exec", "pods/log"], ["get"]),)),), frozenset(), label="get-only"),
          Case((Grant((rule(["apps"], ["pods/exec"], ["create"]),)),), frozenset(), label="other-api-group"),
          Case((Grant(role="view", scope="team"),), frozenset(), label="built-in-view")]),
