@@ -1,4 +1,11 @@
-"""Fixtures shared by the project's own tests."""
+"""Fixtures shared by the project's own tests.
+
+``yaml`` is imported here, before any pytester run: ``runpytest()`` in process drops the modules
+a run imported, and PyYAML's C parser, which cannot be imported twice, would keep building nodes
+of the dropped ``yaml.nodes`` (every later load then fails with "could not determine a
+constructor for the tag None"). The product imports the YAML reader lazily, so a test module run
+alone (``pytest tests/test_policies.py``) hit this; the full suite only passed by import order.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +14,7 @@ import textwrap
 from collections.abc import Callable
 
 import pytest
+import yaml  # noqa: F401  (kept across in-process pytester runs, below)
 
 import pytest_pfperms as pfperms
 from pytest_pfperms.sources.manifests.admission import unchecked

@@ -368,3 +368,126 @@ def test_k_selects_policies(repo: pytest.Pytester) -> None:
     policies(repo, DENY_AND_PASS)
     result = repo.runpytest("-k", "web")
     result.assert_outcomes(passed=1)
+
+
+MANY = "".join(textwrap.dedent(f"""\
+    ---
+    apiVersion: v1
+    kind: ServiceAccount
+    metadata: {{name: bot-{index}, namespace: bots}}
+    """) for index in range(7)) + textwrap.dedent("""\
+    ---
+    apiVersion: rbac.authorization.k8s.io/v1
+    kind: ClusterRole
+    metadata: {name: secret-reader}
+    rules:
+      - {apiGroups: [""], resources: [secrets], verbs: [get]}
+    ---
+    apiVersion: rbac.authorization.k8s.io/v1
+    kind: ClusterRoleBinding
+    metadata: {name: bots-read-secrets}
+    subjects:
+    """) + "".join(f"  - {{kind: ServiceAccount, name: bot-{index}, namespace: bots}}\n" for index in range(7)) + \
+    "roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: secret-reader}\n"
+
+
+def test_every_offender_is_shown_grouped_by_subject_then_how_to_fix(repo: pytest.Pytester) -> None:
+    """Seven offenders: all seven, each once as a heading with its request and its grant path
+    (binding, role, rule, each with file:line), and the fix after them (not the first five)."""
+    (repo.path / "k8s" / "bots.yaml").write_text(MANY)
+    policies(repo, """\
+      - id: bots-read-no-secrets
+        subjects: {selector: {kinds: [ServiceAccount], namespaces: [bots]}}
+        cannot: {verbs: [get], resources: [secrets], namespaces: [bots, apps]}
+    """)
+    result = repo.runpytest()
+    result.assert_outcomes(failed=1)
+    lines = result.outlines
+    assert any(line.endswith("violated by 7 subjects (14 findings):") for line in lines), result.stdout.str()
+    fix = next(i for i, line in enumerate(lines) if "to fix: narrow the rule or remove the binding" in line)
+    binding_line = MANY.splitlines().index("kind: ClusterRoleBinding")  # its apiVersion line, 1-based
+    rule_line = 1 + MANY.splitlines().index('  - {apiGroups: [""], resources: [secrets], verbs: [get]}')
+    for index in range(7):
+        heads = [i for i, line in enumerate(lines) if line.strip() == f"ServiceAccount bots/bot-{index}"]
+        assert len(heads) == 1 and heads[0] < fix, f"bot-{index}"
+        block = lines[heads[0] + 1:heads[0] + 8]
+        assert any("CAN get secrets in namespace bots; CAN get secrets in namespace apps (expected: cannot)"
+                   in line for line in block), block
+        assert any(f"ClusterRoleBinding bots-read-secrets (subject ServiceAccount bots/bot-{index})  "
+                   f"k8s/bots.yaml:{binding_line}" in line for line in block), block
+        assert any("└─ ClusterRole secret-reader" in line and "k8s/bots.yaml:" in line for line in block)
+        assert any("└─ rule 0:" in line and f"k8s/bots.yaml:{rule_line}" in line for line in block)
+
+
+REQUEST_SHAPES = textwrap.dedent("""\
+    ---
+    apiVersion: rbac.authorization.k8s.io/v1
+    kind: Role
+    metadata: {name: web-config, namespace: apps}
+    rules:
+      - {apiGroups: [""], resources: [services], verbs: [get], resourceNames: [web]}
+      - {apiGroups: [apps], resources: [deployments/scale], verbs: [update]}
+    ---
+    apiVersion: rbac.authorization.k8s.io/v1
+    kind: RoleBinding
+    metadata: {name: web-config, namespace: apps}
+    subjects: [{kind: ServiceAccount, name: web, namespace: apps}]
+    roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: web-config}
+    ---
+    apiVersion: rbac.authorization.k8s.io/v1
+    kind: ClusterRole
+    metadata: {name: metrics}
+    rules:
+      - {nonResourceURLs: [/metrics], verbs: [get]}
+    ---
+    apiVersion: rbac.authorization.k8s.io/v1
+    kind: ClusterRoleBinding
+    metadata: {name: metrics}
+    subjects: [{kind: ServiceAccount, name: web, namespace: apps}]
+    roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: metrics}
+    """)
+
+
+def test_requests_name_names_api_groups_subresources_and_urls(repo: pytest.Pytester) -> None:
+    (repo.path / "k8s" / "shapes.yaml").write_text(REQUEST_SHAPES)
+    policies(repo, """\
+      - id: web-reads-its-service-by-name
+        subjects: {serviceAccounts: [{namespace: apps, name: web}]}
+        can: {verbs: [get], resources: [services], names: [web]}
+        cannot: {verbs: [get], resources: [services], names: [api]}
+      - id: web-scales-deployments
+        subjects: {serviceAccounts: [{namespace: apps, name: web}]}
+        can: {verbs: [update], resources: [deployments], apiGroups: [apps], subresources: [scale]}
+        cannot: {verbs: [update], resources: [deployments], apiGroups: [apps], subresources: [status]}
+      - id: web-scrapes-metrics-only
+        subjects: {serviceAccounts: [{namespace: apps, name: web}]}
+        can: {verbs: [get], nonResourceURLs: [/metrics]}
+        cannot: {verbs: [get], nonResourceURLs: [/metrics/cadvisor]}
+      - id: web-reads-every-service
+        subjects: {serviceAccounts: [{namespace: apps, name: web}]}
+        can: {verbs: [get], resources: [services], names: [api]}
+    """)
+    result = repo.runpytest("-v")
+    result.assert_outcomes(passed=3, failed=1)
+    text = result.stdout.str()
+    assert "guardrails.yaml::web-reads-every-service FAILED" in text
+    assert 'CANNOT get services "api" in namespace apps (expected: can)' in text
+
+
+def test_star_namespaces_include_one_nobody_wrote(repo: pytest.Pytester) -> None:
+    """``"*"`` asks every namespace the sources mention and an outsider: a grant in each mentioned
+    namespace is not a grant everywhere, and a cluster-wide grant is found outside them too."""
+    policies(repo, """\
+      - id: deployer-creates-pods-everywhere
+        subjects: {serviceAccounts: [{namespace: ci, name: deployer}]}
+        can: {verbs: [create], resources: [pods], namespaces: ["*"]}
+      - id: web-lists-no-config-anywhere
+        subjects: {serviceAccounts: [{namespace: apps, name: web}]}
+        cannot: {verbs: [list], resources: [configmaps], namespaces: ["*"]}
+    """)
+    result = repo.runpytest()
+    result.assert_outcomes(failed=2)
+    text = result.stdout.str()
+    assert "CANNOT create pods in namespace pfperms-outsider (expected: can)" in text
+    assert "CANNOT create pods in namespace ci (expected: can)" in text
+    assert "CAN list configmaps in namespace pfperms-outsider (expected: cannot)" in text
