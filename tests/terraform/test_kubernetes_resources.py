@@ -289,9 +289,9 @@ def test_empty_aggregation_rule_block_is_sent_empty() -> None:
                                                             "aggregation_rule": [block]})
         assert manifest is not None
         assert manifest["aggregationRule"] == {}
-        role = build(manifest)
-        assert isinstance(role, ClusterRole)
-        assert role.aggregation == ()
+        # ValidateClusterRole: a non-nil aggregationRule needs a selector; apply fails
+        with pytest.raises(InvalidObject, match="at least one clusterRoleSelector required"):
+            build(manifest)
 
 
 def test_empty_selector_block_matches_everything() -> None:
