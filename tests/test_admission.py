@@ -232,6 +232,10 @@ def test_terraform_kubernetes_resources_are_admitted_as_the_api_server_admits(tm
     pytest.param(binding("[{kind: User, name: u, apiGroup: example.com}]"),
                  ["4: subjects[0].apiGroup: Unsupported value 'example.com': supported values: "
                   '"rbac.authorization.k8s.io"'], id="subject-user-apiGroup"),
+    pytest.param(binding("[{kind: Group, name: g, apiGroup: rbac.authorization.k8s.io/v1}]"),
+                 ["4: subjects[0].apiGroup: Unsupported value 'rbac.authorization.k8s.io/v1': supported "
+                  'values: "rbac.authorization.k8s.io"; did you mean "rbac.authorization.k8s.io"?'],
+                 id="subject-group-apiGroup"),
     pytest.param(binding("[{kind: User, nmae: u}]"),
                  ["4: subjects[0].nmae: unknown field 'nmae': the API server refuses it (kubectl "
                   'apply --validate=strict); did you mean "name"?',
@@ -257,6 +261,11 @@ def test_defaulted_fields_are_admitted(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("text", "expected"), [
     pytest.param(f"apiVersion: {RBAC}\nkind: ClusterRole\nmetadata: {{name: ..}}\n",
                  ["3: metadata.name: invalid name '..': may not be '..'"], id="role-name-dotdot"),
+    pytest.param(binding("[{kind: Group, name: g}]").replace("name: b,", "name: b%20,"),
+                 ["3: metadata.name: invalid name 'b%20': may not contain '%'"], id="binding-name-percent"),
+    pytest.param("apiVersion: v1\nkind: Namespace\nmetadata: {name: team.apps}\n",
+                 ["3: metadata.name: invalid name 'team.apps': must be a DNS-1123 label: lower case "
+                  "letters, digits and '-', starting and ending with a letter or digit"], id="namespace-name"),
     pytest.param(f"apiVersion: {RBAC}\nkind: Role\nmetadata: {{name: r, namespace: Apps}}\n",
                  ["3: metadata.namespace: invalid namespace 'Apps': must be a DNS-1123 label: lower "
                   "case letters, digits and '-', starting and ending with a letter or digit"], id="namespace-case"),
