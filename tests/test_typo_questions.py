@@ -220,7 +220,8 @@ def test_cli_as_with_a_misspelt_service_account_is_a_usage_error(tmp_path: Path,
 
 @pytest.mark.parametrize(("asked", "known", "typo"), [
     ("platfrom", "platform", True), ("platfom", "platform", True), ("plattform", "platform", True),
-    ("plutform", "platform", True), ("ns2", "ns1", False), ("team-b", "team-a", False),
+    ("plutform", "platform", True), ("aps", "apps", True), ("app", "apps", True),
+    ("ap", "app", False), ("cd", "ci", False), ("ns", "ns1", False), ("ns2", "ns1", False), ("team-b", "team-a", False),
     ("dev10", "dev1", False), ("apps", "apps", False), ("monitoring", "platform", False),
 ])
 def test_which_namespaces_read_as_typos(asked: str, known: str, typo: bool) -> None:

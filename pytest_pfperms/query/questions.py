@@ -148,11 +148,11 @@ def _typo(left: str, right: str) -> tuple[str, int, str] | None:
 
 def looks_mistyped(asked: str, known: str) -> bool:
     """Whether ``asked`` reads as a typo of ``known`` rather than a sibling namespace: one
-    swap, missing/doubled letter or inner substitution, in a name of four characters or
-    more; edits of digits (``ns1``/``ns2``) and of the last character (``team-a``/``team-b``)
-    name siblings."""
+    swap, missing/doubled letter or inner substitution, where the longer name has four
+    characters or more (``aps`` and ``app`` for ``apps``); edits of digits (``ns1``/``ns2``)
+    and of the last character (``team-a``/``team-b``) name siblings."""
     edit = _typo(asked, known)
-    if edit is None or min(len(asked), len(known)) < 4:
+    if edit is None or max(len(asked), len(known)) < 4:
         return False
     kind, position, chars = edit
     if any(char.isdigit() for char in chars):
