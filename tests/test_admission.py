@@ -191,6 +191,28 @@ def test_terraform_kubernetes_resources_are_admitted_as_the_api_server_admits(tm
         "aggregationRule would strip the role's rules; remove it or add a selector)"]
 
 
+def test_terraform_argument_misspelt_is_refused_as_terraform_plan_refuses_it(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(textwrap.dedent("""\
+        resource "kubernetes_role_v1" "r" {
+          metadata {
+            name      = "r"
+            namespace = "apps"
+          }
+          rule {
+            api_group = [""]
+            resources = ["pods"]
+            verbs     = ["get"]
+          }
+        }
+        """))
+    with pytest.raises(pfperms.LoadError) as caught:
+        pfperms.load(tmp_path, cluster_defaults=False, cache=False)
+    (problem,) = caught.value.problems
+    assert str(problem).replace(str(tmp_path / "main.tf"), "main.tf") == (
+        "main.tf:1: kubernetes_role_v1.r: kubernetes_role_v1: rule.0.api_group: An argument named "
+        "'api_group' is not expected here (terraform plan refuses it); did you mean \"api_groups\"?")
+
+
 # -- role references and subjects -----------------------------------------------------------------
 
 
