@@ -302,6 +302,15 @@ def test_defaulted_fields_are_admitted(tmp_path: Path) -> None:
     pytest.param("apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: app, namespace: apps, lables: {a: b}}\n",
                  ["3: metadata.lables: unknown field 'lables': the API server refuses it (kubectl apply "
                   '--validate=strict); did you mean "labels"?'], id="metadata-field-misspelt"),
+    pytest.param("apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: app, namespace: apps}\n"
+                 "secrets: [{name: t, namspace: apps}]\nimagePullSecrets: [{nmae: registry}]\n",
+                 ["4: secrets[0].namspace: unknown field 'namspace': the API server refuses it (kubectl "
+                  'apply --validate=strict); did you mean "namespace"?',
+                  "5: imagePullSecrets[0].nmae: unknown field 'nmae': the API server refuses it (kubectl "
+                  'apply --validate=strict); did you mean "name"?'], id="sa-references"),
+    pytest.param("apiVersion: v1\nkind: Namespace\nmetadata: {name: apps}\nspec: {finaliser: [x]}\n",
+                 ["4: spec.finaliser: unknown field 'finaliser': the API server refuses it (kubectl "
+                  'apply --validate=strict); did you mean "finalizers"?'], id="namespace-spec"),
     pytest.param(f"apiVersion: {RBAC}\nkind: ClusterRole\nmetadata: {{name: r}}\nRules: []\n",
                  ["4: Rules: unknown field 'Rules': the API server refuses it (kubectl apply "
                   '--validate=strict); did you mean "rules"?'], id="top-level-case"),

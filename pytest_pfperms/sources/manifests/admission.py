@@ -66,6 +66,10 @@ _ROLE_REF = frozenset({"apiGroup", "kind", "name"})
 _AGGREGATION = frozenset({"clusterRoleSelectors"})
 _SELECTOR = frozenset({"matchLabels", "matchExpressions"})
 _REQUIREMENT = frozenset({"key", "operator", "values"})
+_OBJECT_REFERENCE = frozenset({"kind", "namespace", "name", "uid", "apiVersion", "resourceVersion",
+                               "fieldPath"})
+_LOCAL_REFERENCE = frozenset({"name"})
+_NAMESPACE_SPEC = frozenset({"finalizers"})
 
 _QUALIFIED = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
 _LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?")
@@ -172,6 +176,12 @@ def _unknown_fields(document: Mapping[str, Any], kind: str) -> list[Finding]:
             for position, requirement in enumerate(_items(selector.get("matchExpressions"))):
                 found += _unknown(requirement, [*where, "matchExpressions", position], _REQUIREMENT)
     found += _unknown(document.get("roleRef"), ["roleRef"], _ROLE_REF)
+    if kind == "ServiceAccount":
+        for field, known in (("secrets", _OBJECT_REFERENCE), ("imagePullSecrets", _LOCAL_REFERENCE)):
+            for index, item in enumerate(_items(document.get(field))):
+                found += _unknown(item, [field, index], known)
+    if kind == "Namespace":
+        found += _unknown(document.get("spec"), ["spec"], _NAMESPACE_SPEC)
     subject_fields = _OLD_SUBJECT if str(document.get("apiVersion")).endswith("v1alpha1") else _SUBJECT
     for index, subject in enumerate(_items(document.get("subjects"))):
         found += _unknown(subject, ["subjects", index], subject_fields)
