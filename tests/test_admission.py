@@ -79,6 +79,140 @@ def test_valid_rules_load(tmp_path: Path) -> None:
     assert model.can(pfperms.User("u"), "get", "/healthz").allowed is False  # loads; grants via bindings only
 
 
+# -- aggregation rules and labels (ValidateClusterRole, ValidateLabelSelector, ValidateLabels) ----
+
+
+def aggregated(selectors: str) -> str:
+    return f"apiVersion: {RBAC}\nkind: ClusterRole\nmetadata: {{name: agg}}\naggregationRule: {selectors}\n"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    pytest.param(aggregated("{}"), [
+        "4: aggregationRule.clusterRoleSelectors: Required value: at least one clusterRoleSelector "
+        "required if aggregationRule is non-nil (an empty aggregationRule would strip the role's "
+        "rules; remove it or add a selector)"], id="aggregation-without-selectors"),
+    pytest.param(aggregated("{clusterRoleSelectors: []}"), [
+        "4: aggregationRule.clusterRoleSelectors: Required value: at least one clusterRoleSelector "
+        "required if aggregationRule is non-nil (an empty aggregationRule would strip the role's "
+        "rules; remove it or add a selector)"], id="aggregation-empty-selectors"),
+    pytest.param(aggregated("{clusterRoleSelectors: [{matchExpressions: [{key: tier, operator: In, values: []}]}]}"), [
+        "4: aggregationRule.clusterRoleSelectors[0].matchExpressions[0].values: Required value: must "
+        "be specified when `operator` is 'In' or 'NotIn'"], id="in-without-values"),
+    pytest.param(aggregated("{clusterRoleSelectors: [{matchExpressions: [{key: tier, operator: NotIn}]}]}"), [
+        "4: aggregationRule.clusterRoleSelectors[0].matchExpressions[0].values: Required value: must "
+        "be specified when `operator` is 'In' or 'NotIn'"], id="notin-without-values"),
+    pytest.param(aggregated("{clusterRoleSelectors: [{matchExpressions: [{key: tier, operator: Exists, values: [a]}]}]}"), [
+        "4: aggregationRule.clusterRoleSelectors[0].matchExpressions[0].values: Forbidden: may not be "
+        "specified when `operator` is 'Exists' or 'DoesNotExist'"], id="exists-with-values"),
+    pytest.param(aggregated("{clusterRoleSelectors: [{matchExpressions: [{key: 'a b', operator: In, values: ['-x']}]}]}"), [
+        "4: aggregationRule.clusterRoleSelectors[0].matchExpressions[0].key: invalid label key 'a b': "
+        "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end "
+        "with an alphanumeric character",
+        "4: aggregationRule.clusterRoleSelectors[0].matchExpressions[0].values[0]: invalid label value "
+        "'-x': a valid label must be an empty string or consist of alphanumeric characters, '-', '_' "
+        "or '.', and must start and end with an alphanumeric character"], id="selector-key-and-value"),
+    pytest.param(aggregated("{clusterRoleSelectors: [{matchLabels: {'/agg': 'true'}}]}"), [
+        "4: aggregationRule.clusterRoleSelectors[0].matchLabels./agg: invalid label key '/agg': "
+        "prefix part must be non-empty"], id="match-labels-key"),
+    pytest.param(f"apiVersion: {RBAC}\nkind: ClusterRole\nmetadata:\n  name: r\n  labels: "
+                 "{rbac.example.com/aggregate-to-view: 'yes please'}\n", [
+        "5: metadata.labels.rbac.example.com/aggregate-to-view: invalid label value 'yes please': a "
+        "valid label must be an empty string or consist of alphanumeric characters, '-', '_' or "
+        "'.', and must start and end with an alphanumeric character"], id="label-value"),
+    pytest.param(f"apiVersion: {RBAC}\nkind: ClusterRole\nmetadata:\n  name: r\n  annotations: "
+                 "{'Example.com_/note': x}\n", [
+        "5: metadata.annotations.Example.com_/note: invalid annotation key 'Example.com_/note': "
+        "prefix part must be a DNS-1123 subdomain: lower case letters, digits and '-' or '.', "
+        "starting and ending with a letter or digit"], id="annotation-key"),
+])
+def test_aggregation_rules_and_labels_the_api_server_refuses(tmp_path: Path, text: str,
+                                                              expected: list[str]) -> None:
+    assert refused(tmp_path, text) == expected
+
+
+def test_valid_aggregation_rules_and_labels_load(tmp_path: Path) -> None:
+    text = (f"apiVersion: {RBAC}\nkind: ClusterRole\nmetadata:\n  name: agg\n  labels: "
+            "{app.kubernetes.io/name: x, empty: ''}\n  annotations: {Example.com/Note: free text}\n"
+            "aggregationRule:\n  clusterRoleSelectors:\n  - {}\n  - matchLabels: "
+            "{rbac.example.com/aggregate-to-agg: 'true'}\n    matchExpressions:\n"
+            "    - {key: tier, operator: NotIn, values: [gold]}\n    - {key: tier, operator: Exists}\n"
+            "---\n" + aggregated("null").replace("name: agg", "name: plain"))
+    roles = pfperms.load(write(tmp_path, text), cluster_defaults=False).objects("ClusterRole")
+    assert sorted(role.name for role in roles) == ["agg", "plain"]
+
+
+def test_terraform_kubernetes_resources_are_admitted_as_the_api_server_admits(tmp_path: Path) -> None:
+    """The provider accepts these bodies (its schema has no such rule), the API server refuses
+    the objects it sends: a LoadError at the resource's line naming the address and field."""
+    (tmp_path / "main.tf").write_text(textwrap.dedent("""\
+        resource "kubernetes_cluster_role_v1" "reader" {
+          metadata {
+            name = "reader"
+          }
+          rule {
+            verbs = ["get"]
+          }
+        }
+
+        resource "kubernetes_cluster_role_binding_v1" "bind" {
+          metadata {
+            name = "bind"
+          }
+          role_ref {
+            api_group = "rbac.authorization.k8s.io"
+            kind      = "ClusterRole"
+            name      = "reader"
+          }
+          subject {
+            kind      = "serviceaccount"
+            name      = "app"
+            namespace = "apps"
+          }
+        }
+
+        resource "kubernetes_cluster_role" "agg" {
+          metadata {
+            name = "agg"
+          }
+          aggregation_rule {}
+        }
+        """))
+    with pytest.raises(pfperms.LoadError) as caught:
+        pfperms.load(tmp_path, cluster_defaults=False, cache=False)
+    main = str(tmp_path / "main.tf")
+    assert [str(problem).replace(main, "main.tf") for problem in caught.value.problems] == [
+        'main.tf:1: rules[0].apiGroups: kubernetes_cluster_role_v1.reader: resource rules must '
+        'supply at least one api group ("" is the core group)',
+        "main.tf:10: subjects[0].kind: kubernetes_cluster_role_binding_v1.bind: Unsupported value "
+        "'serviceaccount': supported values: \"ServiceAccount\", \"User\", \"Group\"; did you mean "
+        '"ServiceAccount"?',
+        "main.tf:26: aggregationRule.clusterRoleSelectors: kubernetes_cluster_role.agg: Required "
+        "value: at least one clusterRoleSelector required if aggregationRule is non-nil (an empty "
+        "aggregationRule would strip the role's rules; remove it or add a selector)"]
+
+
+def test_terraform_argument_misspelt_is_refused_as_terraform_plan_refuses_it(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(textwrap.dedent("""\
+        resource "kubernetes_role_v1" "r" {
+          metadata {
+            name      = "r"
+            namespace = "apps"
+          }
+          rule {
+            api_group = [""]
+            resources = ["pods"]
+            verbs     = ["get"]
+          }
+        }
+        """))
+    with pytest.raises(pfperms.LoadError) as caught:
+        pfperms.load(tmp_path, cluster_defaults=False, cache=False)
+    (problem,) = caught.value.problems
+    assert str(problem).replace(str(tmp_path / "main.tf"), "main.tf") == (
+        "main.tf:1: kubernetes_role_v1.r: kubernetes_role_v1: rule.0.api_group: An argument named "
+        "'api_group' is not expected here (terraform plan refuses it); did you mean \"api_groups\"?")
+
+
 # -- role references and subjects -----------------------------------------------------------------
 
 
@@ -120,6 +254,10 @@ def test_valid_rules_load(tmp_path: Path) -> None:
     pytest.param(binding("[{kind: User, name: u, apiGroup: example.com}]"),
                  ["4: subjects[0].apiGroup: Unsupported value 'example.com': supported values: "
                   '"rbac.authorization.k8s.io"'], id="subject-user-apiGroup"),
+    pytest.param(binding("[{kind: Group, name: g, apiGroup: rbac.authorization.k8s.io/v1}]"),
+                 ["4: subjects[0].apiGroup: Unsupported value 'rbac.authorization.k8s.io/v1': supported "
+                  'values: "rbac.authorization.k8s.io"; did you mean "rbac.authorization.k8s.io"?'],
+                 id="subject-group-apiGroup"),
     pytest.param(binding("[{kind: User, nmae: u}]"),
                  ["4: subjects[0].nmae: unknown field 'nmae': the API server refuses it (kubectl "
                   'apply --validate=strict); did you mean "name"?',
@@ -145,6 +283,11 @@ def test_defaulted_fields_are_admitted(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("text", "expected"), [
     pytest.param(f"apiVersion: {RBAC}\nkind: ClusterRole\nmetadata: {{name: ..}}\n",
                  ["3: metadata.name: invalid name '..': may not be '..'"], id="role-name-dotdot"),
+    pytest.param(binding("[{kind: Group, name: g}]").replace("name: b,", "name: b%20,"),
+                 ["3: metadata.name: invalid name 'b%20': may not contain '%'"], id="binding-name-percent"),
+    pytest.param("apiVersion: v1\nkind: Namespace\nmetadata: {name: team.apps}\n",
+                 ["3: metadata.name: invalid name 'team.apps': must be a DNS-1123 label: lower case "
+                  "letters, digits and '-', starting and ending with a letter or digit"], id="namespace-name"),
     pytest.param(f"apiVersion: {RBAC}\nkind: Role\nmetadata: {{name: r, namespace: Apps}}\n",
                  ["3: metadata.namespace: invalid namespace 'Apps': must be a DNS-1123 label: lower "
                   "case letters, digits and '-', starting and ending with a letter or digit"], id="namespace-case"),
@@ -159,6 +302,15 @@ def test_defaulted_fields_are_admitted(tmp_path: Path) -> None:
     pytest.param("apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: app, namespace: apps, lables: {a: b}}\n",
                  ["3: metadata.lables: unknown field 'lables': the API server refuses it (kubectl apply "
                   '--validate=strict); did you mean "labels"?'], id="metadata-field-misspelt"),
+    pytest.param("apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: app, namespace: apps}\n"
+                 "secrets: [{name: t, namspace: apps}]\nimagePullSecrets: [{nmae: registry}]\n",
+                 ["4: secrets[0].namspace: unknown field 'namspace': the API server refuses it (kubectl "
+                  'apply --validate=strict); did you mean "namespace"?',
+                  "5: imagePullSecrets[0].nmae: unknown field 'nmae': the API server refuses it (kubectl "
+                  'apply --validate=strict); did you mean "name"?'], id="sa-references"),
+    pytest.param("apiVersion: v1\nkind: Namespace\nmetadata: {name: apps}\nspec: {finaliser: [x]}\n",
+                 ["4: spec.finaliser: unknown field 'finaliser': the API server refuses it (kubectl "
+                  'apply --validate=strict); did you mean "finalizers"?'], id="namespace-spec"),
     pytest.param(f"apiVersion: {RBAC}\nkind: ClusterRole\nmetadata: {{name: r}}\nRules: []\n",
                  ["4: Rules: unknown field 'Rules': the API server refuses it (kubectl apply "
                   '--validate=strict); did you mean "rules"?'], id="top-level-case"),

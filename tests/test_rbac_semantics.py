@@ -1286,7 +1286,8 @@ CASE_SENSITIVITY = [
          namespace="ns1", name="web"),
     case("sa-name", SA("ns1", "Robot"), "get", "deployments.apps", False, namespace="ns1",
          name="web"),
-    case("sa-namespace", "system:serviceaccount:Ns1:robot", "get", "deployments.apps", False,
+    # (the user name string system:serviceaccount:Ns1:robot is refused: no account has it)
+    case("sa-namespace", SA("Ns1", "robot"), "get", "deployments.apps", False,
          namespace="ns1", name="web"),
 ]
 

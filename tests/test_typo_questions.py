@@ -5,6 +5,7 @@ would be a silent pass, so each form below fails the test with the error and a d
 
 from __future__ import annotations
 
+import sys
 import textwrap
 from pathlib import Path
 
@@ -99,6 +100,23 @@ def run_gate(repo: pytest.Pytester, body: str) -> list[str]:
                  "E   pytest_pfperms.errors.InvalidArgument: 'system:serviceaccounts:ci': the group of every "
                  "service account; did you mean system:serviceaccount:ci? (pfperms.Group(...) asks about "
                  "a group, User.authenticated(...) about a user)", id="serviceaccounts-group"),
+    pytest.param('assert not pfperms.can("system:ServiceAccount:ci:deployer", "delete", "deployments.apps", '
+                 'namespace="platform")',
+                 "E   pytest_pfperms.errors.InvalidArgument: 'system:ServiceAccount:ci:deployer': not a user "
+                 "name a service account authenticates as; did you mean system:serviceaccount:ci:deployer? "
+                 "(pfperms.Group(...) asks about a group, User.authenticated(...) about a user)",
+                 id="serviceaccount-prefix-case"),
+    pytest.param('assert not pfperms.can("system:serviceaccount:CI:deployer", "delete", "deployments.apps", '
+                 'namespace="platform")',
+                 "E   pytest_pfperms.errors.InvalidArgument: 'system:serviceaccount:CI:deployer': no service "
+                 "account authenticates with namespace 'CI' (a namespace is a DNS-1123 label: lower case "
+                 "letters, digits and '-'); did you mean 'ci'?", id="serviceaccount-namespace-case"),
+    pytest.param('assert not pfperms.can("system:serviceaccount:ci:deployer ", "delete", "deployments.apps", '
+                 'namespace="platform")',
+                 "E   pytest_pfperms.errors.InvalidArgument: 'system:serviceaccount:ci:deployer ': no service "
+                 "account authenticates with name 'deployer ' (a service account name is a DNS-1123 "
+                 "subdomain: lower case letters, digits, '-' and '.'); did you mean 'deployer'?",
+                 id="serviceaccount-name-blank"),
 ])
 def test_a_typo_fails_the_gate_with_a_did_you_mean(repo: pytest.Pytester, body: str, expected: str) -> None:
     folded = {" ".join(line.split()) for line in run_gate(repo, body)}
@@ -176,6 +194,14 @@ def test_user_has_no_groups_unless_authenticated(tmp_path: Path) -> None:
     assert model.can(pfperms.Group("devs"), "get", "pods", namespace="default")
     assert not model.can(pfperms.Group("ops"), "get", "pods", namespace="default")
     assert "Group devs" in model.can(pfperms.Group("devs"), "get", "pods", namespace="default").explain()
+    # a Group is a subject for rules_for and forall(subjects=...) too
+    assert [tuple(grant.rule.rule.resources) for grant in model.rules_for(pfperms.Group("devs"), namespace="x")] == [("pods",)]
+    assert model.rules_for(pfperms.Group("ops"), namespace="x") == []
+    space = dict(verbs=["get"], resources=["pods"], namespaces=["default"])
+    pfperms.forall(model, subjects=[pfperms.Group("devs")], **space).can()
+    with pytest.raises(pfperms.InvariantViolation, match="any member of group devs> CAN get pods"):
+        pfperms.forall(model, subjects=[pfperms.Group("devs")], **space).cannot()
+    pfperms.forall(model, subjects=[pfperms.Group("ops")], **space).cannot()
 
 
 def test_cli_as_with_a_misspelt_service_account_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str],
@@ -194,8 +220,42 @@ def test_cli_as_with_a_misspelt_service_account_is_a_usage_error(tmp_path: Path,
 
 @pytest.mark.parametrize(("asked", "known", "typo"), [
     ("platfrom", "platform", True), ("platfom", "platform", True), ("plattform", "platform", True),
-    ("plutform", "platform", True), ("ns2", "ns1", False), ("team-b", "team-a", False),
+    ("plutform", "platform", True), ("aps", "apps", True), ("app", "apps", True),
+    ("ap", "app", False), ("cd", "ci", False), ("ns", "ns1", False), ("ns2", "ns1", False), ("team-b", "team-a", False),
     ("dev10", "dev1", False), ("apps", "apps", False), ("monitoring", "platform", False),
 ])
 def test_which_namespaces_read_as_typos(asked: str, known: str, typo: bool) -> None:
     assert looks_mistyped(asked, known) is typo
+
+
+CLI = "import sys; from pytest_pfperms.cli import main; sys.exit(main())"
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    pytest.param(["delete", "deployments.apps", "-n", "platform", "--as", "system:serviceacount:ci:deployer"],
+                 "pfperms: 'system:serviceacount:ci:deployer': not a user name a service account "
+                 "authenticates as; did you mean system:serviceaccount:ci:deployer? (--as-group GROUP asks "
+                 "as a member of a group; --as USER about a user)", id="as-serviceaccount-prefix"),
+    pytest.param(["delete", "deployments.apps", "-n", "platform", "--as", "system:serviceaccount:ci"],
+                 "pfperms: 'system:serviceaccount:ci' is not a service account user name: write "
+                 "system:serviceaccount:<namespace>:<name>",
+                 id="as-serviceaccount-malformed"),
+    pytest.param(["delete", "deployments.apps", "-n", "platform", "--as", "system:serviceaccounts:ci"],
+                 "pfperms: 'system:serviceaccounts:ci': the group of every service account; did you mean "
+                 "system:serviceaccount:ci? (--as-group GROUP asks as a member of a group; --as USER "
+                 "about a user)", id="as-serviceaccounts-group"),
+    pytest.param(["delet", "deployments.apps", "-n", "platform", "--as", SA],
+                 "pfperms: unknown verb 'delet': not a Kubernetes verb and no rule in the model names it "
+                 "(verbs are lower case and exact); did you mean 'delete'?", id="verb"),
+    pytest.param(["delete", "deployments.apps", "-n", "platfrom", "--as", SA],
+                 "pfperms: namespace 'platfrom' is not mentioned anywhere in the sources, and it is one "
+                 "edit from 'platform'; did you mean 'platform'? (a namespace the sources never mention "
+                 "is allowed, but not one that looks like a typo)", id="namespace"),
+])
+def test_a_typo_on_the_command_line_is_a_usage_error_with_the_text(repo: pytest.Pytester, argv: list[str],
+                                                                   expected: str) -> None:
+    """``pfperms can-i`` run for real: exit status 4 (usage), never 0 (yes) or 1 (no)."""
+    result = repo.run(sys.executable, "-c", CLI, "can-i", *argv, "-f", "k8s", "--no-cache")
+    assert result.ret == EXIT_USAGE
+    assert expected in result.errlines
+    assert result.outlines == []

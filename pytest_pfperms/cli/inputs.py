@@ -93,7 +93,7 @@ def who(args: argparse.Namespace, model: Model) -> Who:
     if not given_as:
         raise UsageError("say who asks: --as USER, --as system:serviceaccount:NS:NAME "
                          "or --workload Kind/name")
-    check_username(given_as)  # a look-alike of system:serviceaccount: is a typo, not a User
+    check_username(given_as, cli=True)  # a look-alike of system:serviceaccount: is a typo, not a User
     if given_as.startswith("system:serviceaccount:"):
         if groups:
             raise UsageError("a service account's groups are fixed; --as-group goes with --as USER")

