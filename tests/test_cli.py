@@ -124,6 +124,9 @@ def test_matrix_reach_and_check(capsys: pytest.CaptureFixture[str]) -> None:
     assert rows["ServiceAccount apps/${module.example_deployment.service_account_name}"] == rows["Deployment/example"]
     status, document = _json(capsys, "reach", "--as", SA, *TF)
     assert any("runs as apps/" in chain for chain in document["chains"])  # type: ignore[union-attr]
+    assert _json(capsys, "reach", SA, *TF)[1] == document   # reach SUBJECT is reach --as SUBJECT
+    assert main(["reach", SA, "--as", SA, *TF]) == EXIT_USAGE
+    capsys.readouterr()
     status, document = _json(capsys, "check", *TF, "--builtin", "PF-K8S-006,PF-K8S-001")
     assert status == EXIT_NO
     by_id = {p["id"]: p for p in document["policies"]}  # type: ignore[union-attr]
