@@ -266,3 +266,29 @@ def test_a_closed_pipe_and_a_non_utf8_stdout(tmp_path: Path) -> None:
                            capture_output=True, cwd=EXAMPLE, check=False)
     assert piped.stdout.decode().startswith("ServiceAccount n/sa")
     assert piped.stderr == b""
+
+
+def test_progress_on_a_terminal_for_slow_loads_silent_in_ci(monkeypatch: pytest.MonkeyPatch,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    import time
+
+    from pytest_pfperms.cli import inputs
+
+    real = inputs.model
+
+    def slow(args: object) -> object:
+        time.sleep(1.3)
+        return real(args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(inputs, "model", slow)
+    monkeypatch.delenv("CI", raising=False)
+    tty = _Tty("utf-8")
+    monkeypatch.setattr(sys, "stderr", tty)
+    assert main(["objects", "-f", "manifests", "--kind", "Namespace"]) == EXIT_YES
+    shown = "".join(tty.written)
+    assert "pfperms: loading 1 path(s)" in shown and shown.endswith("\r")   # and cleared again
+    tty.written.clear()
+    monkeypatch.setenv("CI", "true")
+    assert main(["objects", "-f", "manifests", "--kind", "Namespace"]) == EXIT_YES
+    assert "loading" not in "".join(tty.written)
+    capsys.readouterr()
