@@ -122,6 +122,9 @@ def test_matrix_reach_and_check(capsys: pytest.CaptureFixture[str]) -> None:
                                           "pods": {"get": True, "delete": False}}
     # its service account, named by a symbol, is asked as the symbol the bindings name
     assert rows["ServiceAccount apps/${module.example_deployment.service_account_name}"] == rows["Deployment/example"]
+    # a service account of another namespace that a RoleBinding of apps names has its row too
+    assert rows["ServiceAccount ci/deployer"]["persistentvolumeclaims"] == {"get": True, "delete": True}
+    assert not any(label.startswith("ServiceAccount monitoring/") for label in rows)   # bound nowhere in apps
     status, document = _json(capsys, "reach", "--as", SA, *TF)
     assert any("runs as apps/" in chain for chain in document["chains"])  # type: ignore[union-attr]
     assert _json(capsys, "reach", SA, *TF)[1] == document   # reach SUBJECT is reach --as SUBJECT
