@@ -262,3 +262,56 @@ def test_the_heads_report_in_the_browser(repo: Path, tmp_path: Path, capsys: pyt
         summaries = example.locator("details.grant summary").all_inner_texts()
         assert any("sqs:DeleteMessage" in text for text in summaries), summaries
         assert not any("secret/data/shared/*" in text for text in summaries), summaries
+
+
+UNKNOWN_BINDING = """\
+variable "on" {
+  type = bool
+}
+
+resource "kubernetes_service_account_v1" "bot" {
+  metadata {
+    name      = "bot"
+    namespace = "apps"
+  }
+}
+
+resource "kubernetes_role_binding_v1" "bot" {
+  count = COUNT
+  metadata {
+    name      = "bot-view"
+    namespace = "apps"
+  }
+  role_ref {
+    api_group = "rbac.authorization.k8s.io"
+    kind      = "ClusterRole"
+    name      = "view"
+  }
+  subject {
+    kind      = "ServiceAccount"
+    name      = "bot"
+    namespace = "apps"
+  }
+}
+"""
+
+
+def test_diff_shows_unknown_answers_as_such(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """Base: the binding exists only if an unset variable says so (unknown); head: it exists."""
+    for side, count in (("base", "var.on ? 1 : 0"), ("head", "1")):
+        (tmp_path / side).mkdir()
+        (tmp_path / side / "main.tf").write_text(UNKNOWN_BINDING.replace("COUNT", count))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PFPERMS_CACHE_DIR", str(tmp_path / "cache"))
+    assert main(["diff", "base", "head", "-f", "."]) == EXIT_YES
+    text = capsys.readouterr().out
+    assert '- Kubernetes apps: apiGroups [""] resources ["namespaces"] verbs ["get", "list", "watch"] (unknown: ' in text
+    assert '+ Kubernetes apps: apiGroups [""] resources ["namespaces"] verbs ["get", "list", "watch"]\n' in text
+    assert main(["diff", "base", "head", "-f", ".", "-o", "json"]) == EXIT_YES
+    document = json.loads(capsys.readouterr().out)
+    jsonschema.validate(document, output_schema())
+    by_direction = {(c["direction"], c["certain"]) for c in document["changes"]}
+    assert by_direction == {("grew", True), ("shrank", False)}
+    assert main(["diff", "base", "head", "-f", ".", "-o", "markdown"]) == EXIT_YES
+    assert '["get", "list", "watch"] (unknown)` |' in capsys.readouterr().out
