@@ -163,6 +163,8 @@ def test_every_format_parses(capsys: pytest.CaptureFixture[str]) -> None:
     assert "| PF-K8S-006 | failed | 1 |" in capsys.readouterr().out
     assert main(["can-i", "get", "pods", "--as", SA, "-f", "manifests", "-o", "sarif"]) == EXIT_USAGE
     assert "-o sarif reports findings" in capsys.readouterr().err
+    assert main(["lock", "--check", "--lockfile", "missing.lock", "-f", "manifests", "-o", "sarif"]) == EXIT_USAGE
+    assert "-o sarif reports findings" in capsys.readouterr().err   # a usage error, before any load
 
 
 def test_exit_codes_for_usage_load_and_internal_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path,
