@@ -122,8 +122,14 @@ def test_matrix_reach_and_check(capsys: pytest.CaptureFixture[str]) -> None:
                                           "pods": {"get": True, "delete": False}}
     # its service account, named by a symbol, is asked as the symbol the bindings name
     assert rows["ServiceAccount apps/${module.example_deployment.service_account_name}"] == rows["Deployment/example"]
+    # a service account of another namespace that a RoleBinding of apps names has its row too
+    assert rows["ServiceAccount ci/deployer"]["persistentvolumeclaims"] == {"get": True, "delete": True}
+    assert not any(label.startswith("ServiceAccount monitoring/") for label in rows)   # bound nowhere in apps
     status, document = _json(capsys, "reach", "--as", SA, *TF)
     assert any("runs as apps/" in chain for chain in document["chains"])  # type: ignore[union-attr]
+    assert _json(capsys, "reach", SA, *TF)[1] == document   # reach SUBJECT is reach --as SUBJECT
+    assert main(["reach", SA, "--as", SA, *TF]) == EXIT_USAGE
+    capsys.readouterr()
     status, document = _json(capsys, "check", *TF, "--builtin", "PF-K8S-006,PF-K8S-001")
     assert status == EXIT_NO
     by_id = {p["id"]: p for p in document["policies"]}  # type: ignore[union-attr]
@@ -157,6 +163,8 @@ def test_every_format_parses(capsys: pytest.CaptureFixture[str]) -> None:
     assert "| PF-K8S-006 | failed | 1 |" in capsys.readouterr().out
     assert main(["can-i", "get", "pods", "--as", SA, "-f", "manifests", "-o", "sarif"]) == EXIT_USAGE
     assert "-o sarif reports findings" in capsys.readouterr().err
+    assert main(["lock", "--check", "--lockfile", "missing.lock", "-f", "manifests", "-o", "sarif"]) == EXIT_USAGE
+    assert "-o sarif reports findings" in capsys.readouterr().err   # a usage error, before any load
 
 
 def test_exit_codes_for_usage_load_and_internal_errors(capsys: pytest.CaptureFixture[str], tmp_path: Path,
@@ -263,3 +271,29 @@ def test_a_closed_pipe_and_a_non_utf8_stdout(tmp_path: Path) -> None:
                            capture_output=True, cwd=EXAMPLE, check=False)
     assert piped.stdout.decode().startswith("ServiceAccount n/sa")
     assert piped.stderr == b""
+
+
+def test_progress_on_a_terminal_for_slow_loads_silent_in_ci(monkeypatch: pytest.MonkeyPatch,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    import time
+
+    from pytest_pfperms.cli import inputs
+
+    real = inputs.model
+
+    def slow(args: object) -> object:
+        time.sleep(1.3)
+        return real(args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(inputs, "model", slow)
+    monkeypatch.delenv("CI", raising=False)
+    tty = _Tty("utf-8")
+    monkeypatch.setattr(sys, "stderr", tty)
+    assert main(["objects", "-f", "manifests", "--kind", "Namespace"]) == EXIT_YES
+    shown = "".join(tty.written)
+    assert "pfperms: loading 1 path(s)" in shown and shown.endswith("\r")   # and cleared again
+    tty.written.clear()
+    monkeypatch.setenv("CI", "true")
+    assert main(["objects", "-f", "manifests", "--kind", "Namespace"]) == EXIT_YES
+    assert "loading" not in "".join(tty.written)
+    capsys.readouterr()

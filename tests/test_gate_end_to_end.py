@@ -1,7 +1,8 @@
 """The pre-merge gate end to end, on a temporary git repository with two commits: the head
 adds a RoleBinding, widens an IAM policy and removes a Vault rule. Checks ``pfperms diff``
 (text, JSON, Markdown, ``--fail-on``), the lockfile (pytest failure, ``--pfperms-update-lock``,
-``pfperms lock``), SARIF and every exit status."""
+``pfperms lock``), SARIF and its baseline, every exit status, and the head's HTML report
+in headless Chromium."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from pytest_pfperms.cli import EXIT_LOAD_ERROR, EXIT_NO, EXIT_UNKNOWN, EXIT_USAGE, EXIT_YES, main
+from pytest_pfperms.cli import EXIT_INTERNAL, EXIT_LOAD_ERROR, EXIT_NO, EXIT_UNKNOWN, EXIT_USAGE, EXIT_YES, main
 from pytest_pfperms.cli.results import output_schema
+from tests.test_html_report import browse
 
 pytest_plugins = ["pytester"]
 
@@ -159,6 +161,12 @@ def test_lockfile_fails_then_updates(repo: Path, pytester: pytest.Pytester, caps
                                  "2 shrank*",
                                  "*+ AWS arn:aws:sqs:us-east-2:111122223333:jobs: sqs:DeleteMessage*",
                                  "*pytest --pfperms-update-lock*"])
+    # what grew, with its cause (the head's IAM statement), and what shrank (the lockfile keeps no causes)
+    result.stdout.fnmatch_lines(["*+ AWS arn:aws:sqs:us-east-2:111122223333:jobs: sqs:DeleteMessage",
+                                 "*granted by allowed by Statement?0? of module.example_aws.aws_iam_policy.service_account*"
+                                 "(terraform/apps/main.tf:96)",
+                                 "*- Vault secret/data/shared/?: list",
+                                 "*- Vault secret/data/shared/?: read"])
     pytester.runpytest_inprocess(str(repo), "--rootdir", str(repo), "-c", str(repo / "pytest.ini"),
                                  "-p", "no:cacheprovider", "--pfperms-update-lock").assert_outcomes(passed=2)
     assert main(["lock", "--check", *SIDES]) == EXIT_YES
@@ -167,7 +175,8 @@ def test_lockfile_fails_then_updates(repo: Path, pytester: pytest.Pytester, caps
                                  "-p", "no:cacheprovider").assert_outcomes(passed=2)
 
 
-def test_sarif_and_every_exit_status(repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_sarif_and_every_exit_status(repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
     sa = "system:serviceaccount:ci:deployer"
     assert main(["can-i", "get", "secrets", "--as", sa, "-n", "apps", *SIDES]) == EXIT_YES
     assert main(["can-i", "get", "secrets", "--as", sa, "-n", "monitoring", *SIDES]) == EXIT_NO
@@ -186,6 +195,15 @@ def test_sarif_and_every_exit_status(repo: Path, tmp_path: Path, capsys: pytest.
         location = result["locations"][0]["physicalLocation"]
         assert location["artifactLocation"]["uri"].startswith(("manifests/", "terraform/"))
         assert location["region"]["startLine"] >= 1
+    # 5: a bug inside a command is an internal error, never a "no"
+    from pytest_pfperms import cli
+
+    def broken(*_args: object) -> object:
+        raise KeyError("bug")
+
+    monkeypatch.setitem(cli.COMMANDS, "check", broken)
+    assert main(["check", *SIDES]) == EXIT_INTERNAL
+    assert "internal error" in capsys.readouterr().err
 
 
 SARIF_SCHEMA = Path(__file__).resolve().parent / "schemas" / "sarif-2.1.0-reduced.schema.json"
@@ -229,3 +247,77 @@ def test_sarif_is_valid_and_the_baseline_accepts_todays_findings(repo: Path, tmp
         jsonschema.validate(broken, json.loads(SARIF_SCHEMA.read_text()))
     (tmp_path / "bad.json").write_text("[]")
     assert main(["check", *SIDES, "--baseline", str(tmp_path / "bad.json")]) == EXIT_LOAD_ERROR
+
+
+def test_the_heads_report_in_the_browser(repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "report.html"
+    assert main(["report", "-o", str(target), *SIDES]) == EXIT_YES
+    capsys.readouterr()
+    with browse(target, tmp_path) as page:
+        # the new RoleBinding: the scraper of monitoring now has a row in apps' matrix, and can delete pods
+        matrix = page.locator('section[data-namespace="apps"] table.matrix')
+        assert "ServiceAccount monitoring/scraper" in matrix.inner_text()
+        scraper = page.locator('article[id="Deployment-monitoring-scraper"]')
+        grant = scraper.locator("details.grant[data-system=kubernetes]", has_text="apps:").first
+        assert not grant.locator(".path").is_visible()
+        grant.locator("summary").click()
+        assert "RoleBinding apps/scraper-edits-apps" in grant.locator(".path").inner_text()
+        assert "manifests/scraper.yaml:1" in grant.locator(".path").inner_text()
+        # the widened IAM policy and the removed Vault rule
+        example = page.locator('article[id="Deployment-apps-example"]')
+        summaries = example.locator("details.grant summary").all_inner_texts()
+        assert any("sqs:DeleteMessage" in text for text in summaries), summaries
+        assert not any("secret/data/shared/*" in text for text in summaries), summaries
+
+
+UNKNOWN_BINDING = """\
+variable "on" {
+  type = bool
+}
+
+resource "kubernetes_service_account_v1" "bot" {
+  metadata {
+    name      = "bot"
+    namespace = "apps"
+  }
+}
+
+resource "kubernetes_role_binding_v1" "bot" {
+  count = COUNT
+  metadata {
+    name      = "bot-view"
+    namespace = "apps"
+  }
+  role_ref {
+    api_group = "rbac.authorization.k8s.io"
+    kind      = "ClusterRole"
+    name      = "view"
+  }
+  subject {
+    kind      = "ServiceAccount"
+    name      = "bot"
+    namespace = "apps"
+  }
+}
+"""
+
+
+def test_diff_shows_unknown_answers_as_such(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """Base: the binding exists only if an unset variable says so (unknown); head: it exists."""
+    for side, count in (("base", "var.on ? 1 : 0"), ("head", "1")):
+        (tmp_path / side).mkdir()
+        (tmp_path / side / "main.tf").write_text(UNKNOWN_BINDING.replace("COUNT", count))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PFPERMS_CACHE_DIR", str(tmp_path / "cache"))
+    assert main(["diff", "base", "head", "-f", "."]) == EXIT_YES
+    text = capsys.readouterr().out
+    assert '- Kubernetes apps: apiGroups [""] resources ["namespaces"] verbs ["get", "list", "watch"] (unknown: ' in text
+    assert '+ Kubernetes apps: apiGroups [""] resources ["namespaces"] verbs ["get", "list", "watch"]\n' in text
+    assert main(["diff", "base", "head", "-f", ".", "-o", "json"]) == EXIT_YES
+    document = json.loads(capsys.readouterr().out)
+    jsonschema.validate(document, output_schema())
+    by_direction = {(c["direction"], c["certain"]) for c in document["changes"]}
+    assert by_direction == {("grew", True), ("shrank", False)}
+    assert main(["diff", "base", "head", "-f", ".", "-o", "markdown"]) == EXIT_YES
+    assert '["get", "list", "watch"] (unknown)` |' in capsys.readouterr().out

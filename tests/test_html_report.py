@@ -4,9 +4,12 @@ sees, keep a screenshot under the test's tmp dir. Also ``explain --graph``."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -36,7 +39,11 @@ def test_the_page_is_self_contained(report: Path) -> None:
     assert "terraform/apps/main.tf:96" in text   # the IAM statement behind the AWS grant
 
 
-def test_the_report_in_headless_chromium(report: Path, tmp_path: Path) -> None:
+@contextlib.contextmanager
+def browse(report: Path, tmp_path: Path) -> Iterator[Any]:
+    """The report opened in headless Chromium: yields the page; afterwards keeps a full-page
+    screenshot (``report.png`` in tmp_path, copied into ``$PFPERMS_ARTIFACTS`` when set) and checks nothing but the file
+    itself was requested. Skips without the browser, unless CI requires it."""
     # CI sets PFPERMS_REQUIRE_BROWSER=1: there a missing browser fails the test, never skips it
     required = os.environ.get("PFPERMS_REQUIRE_BROWSER") == "1"
     if not Path(CHROMIUM).exists():
@@ -56,24 +63,34 @@ def test_the_report_in_headless_chromium(report: Path, tmp_path: Path) -> None:
             page.on("request", lambda request: requests.append(request.url))
             page.goto(report.as_uri())
             assert page.title() == "pfperms report"
-            example = page.locator('article[id="Deployment-apps-example"]')
-            assert example.locator("h3").inner_text() == "Deployment apps/example"
-            grant = example.locator("details.grant[data-system=aws]").first
-            path = grant.locator(".path")
-            assert not path.is_visible()              # closed until clicked
-            grant.locator("summary").click()
-            assert path.is_visible()
-            assert "terraform/apps/main.tf:96" in path.inner_text()
-            assert "sqs:" in grant.locator("summary").inner_text()
-            matrix = page.locator('section[data-namespace="apps"] table.matrix')
-            assert matrix.is_visible() and "Deployment/example" in matrix.inner_text()
-            assert example.locator("svg.graph g.node").count() >= 3
+            yield page
             shot = tmp_path / "report.png"
             page.screenshot(path=str(shot), full_page=True)
             assert shot.stat().st_size > 10_000
+            kept = os.environ.get("PFPERMS_ARTIFACTS")   # CI keeps it: .ci/run sets the directory
+            if kept:
+                Path(kept).mkdir(parents=True, exist_ok=True)
+                shutil.copy(shot, Path(kept) / f"{os.environ['PYTEST_CURRENT_TEST'].split(' ')[0].split('::')[-1]}.png")
         finally:
             browser.close()
     assert requests and all(url.startswith("file://") for url in requests), requests
+
+
+def test_the_report_in_headless_chromium(report: Path, tmp_path: Path) -> None:
+    with browse(report, tmp_path) as page:
+        example = page.locator('article[id="Deployment-apps-example"]')
+        assert example.locator("h3").inner_text() == "Deployment apps/example"
+        grant = example.locator("details.grant[data-system=aws]").first
+        path = grant.locator(".path")
+        assert not path.is_visible()              # closed until clicked
+        grant.locator("summary").click()
+        assert path.is_visible()
+        assert "terraform/apps/main.tf:96" in path.inner_text()
+        assert "sqs:" in grant.locator("summary").inner_text()
+        matrix = page.locator('section[data-namespace="apps"] table.matrix')
+        assert matrix.is_visible() and "Deployment/example" in matrix.inner_text()
+        assert example.locator("svg.graph g.node").count() >= 3
+    assert (tmp_path / "report.png").exists()
 
 
 def test_explain_graphs(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:

@@ -83,6 +83,8 @@ def _load(args: argparse.Namespace) -> Model:
 
 
 def _run(args: argparse.Namespace, terminal: Terminal) -> int:
+    if args.output == "sarif" and args.command != "check":   # before a load that could fail or take long
+        raise UsageError(f"-o sarif reports findings; use it with check, not {args.command}")
     if args.command == "cache":
         result = listing.cache(args)
     elif args.command == "diff":

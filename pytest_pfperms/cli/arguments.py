@@ -105,6 +105,9 @@ def parser() -> Parser:
     matrix.add_argument("--verbs", help="comma-separated verbs "
                         "(default: get,list,watch,create,update,patch,delete)")
     reach = command("reach", "what a subject can effectively do after following escalations")
+    reach.add_argument("subject", nargs="?", metavar="SUBJECT",
+                       help="who: a user, system:serviceaccount:NS:NAME or a workload Kind/name "
+                            "(the same as --as or --workload)")
     _subject(reach)
     reach.add_argument("-n", "--namespace", default=None, help="the workload's namespace")
     check = command("check", "run the policy files and the built-in risk pack (no pytest needed)")

@@ -175,11 +175,18 @@ def _matrix_subjects(model: Model, namespace: str) -> list[tuple[str, Any]]:
     for workload in model.workloads():
         if workload.namespace == namespace:
             subjects[f"{workload.kind}/{workload.name}"] = workload
+    # service accounts of other namespaces that the namespace's RoleBindings name: their access here
+    for binding in model.objects("RoleBinding", namespace=namespace):
+        for subject in getattr(binding, "subjects", ()):
+            if subject.kind == "ServiceAccount" and subject.namespace not in (None, namespace):
+                subjects.setdefault(f"ServiceAccount {subject.namespace}/{subject.name}",
+                                    ServiceAccount(subject.namespace, subject.name))
     return sorted(subjects.items())
 
 
 def matrix_rows(model: Model, namespace: str, resources: list[str], verbs: list[str]) -> list[dict[str, Any]]:
-    """For each service account and workload of the namespace: resource -> verb -> answer."""
+    """For each service account and workload of the namespace, and each service account its
+    RoleBindings name from another namespace: resource -> verb -> answer."""
     rows: list[dict[str, Any]] = []
     for label, who in _matrix_subjects(model, namespace):
         cells: dict[str, dict[str, Any]] = {}

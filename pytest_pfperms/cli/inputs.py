@@ -80,9 +80,17 @@ def model(args: argparse.Namespace) -> Model:
 
 
 def who(args: argparse.Namespace, model: Model) -> Who:
-    """The subject of ``--as`` (with ``--as-group``) or ``--workload``."""
+    """The subject of ``--as`` (with ``--as-group``) or ``--workload``, or of ``reach SUBJECT``."""
     given_as = getattr(args, "as_who", None)
     workload = getattr(args, "workload", None)
+    positional = getattr(args, "subject", None)
+    if positional:
+        if given_as or workload:
+            raise UsageError("give SUBJECT, --as or --workload, not more than one")
+        if "/" in positional and ":" not in positional:
+            workload = positional   # Deployment/web
+        else:
+            given_as = positional
     groups = tuple(getattr(args, "as_groups", None) or ())
     if given_as and workload:
         raise UsageError("give --as or --workload, not both")
