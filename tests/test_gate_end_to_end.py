@@ -161,12 +161,16 @@ def test_lockfile_fails_then_updates(repo: Path, pytester: pytest.Pytester, caps
                                  "2 shrank*",
                                  "*+ AWS arn:aws:sqs:us-east-2:111122223333:jobs: sqs:DeleteMessage*",
                                  "*pytest --pfperms-update-lock*"])
-    # what grew, with its cause (the head's IAM statement), and what shrank (the lockfile keeps no causes)
+    # what grew, with its cause (the head's IAM statement), and what shrank with why it no longer
+    # holds (the lockfile keeps no causes: the head's model is asked again)
     result.stdout.fnmatch_lines(["*+ AWS arn:aws:sqs:us-east-2:111122223333:jobs: sqs:DeleteMessage",
                                  "*granted by allowed by Statement?0? of module.example_aws.aws_iam_policy.service_account*"
                                  "(terraform/apps/main.tf:96)",
                                  "*- Vault secret/data/shared/?: list",
-                                 "*- Vault secret/data/shared/?: read"])
+                                 "*  now: * CANNOT list on secret/data/shared/pfperms*",
+                                 "*- Vault secret/data/shared/?: read",
+                                 "*  now: * CANNOT read on secret/data/shared/pfperms*"])
+    assert "terraform/apps/main.tf:" in result.stdout.str().split("- Vault secret/data/shared/*: read")[1]
     pytester.runpytest_inprocess(str(repo), "--rootdir", str(repo), "-c", str(repo / "pytest.ini"),
                                  "-p", "no:cacheprovider", "--pfperms-update-lock").assert_outcomes(passed=2)
     assert main(["lock", "--check", *SIDES]) == EXIT_YES

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..lockfile import LOCK_NAME, compare, read_lock, render_changes, snapshot, write_lock
+from ..lockfile import LOCK_NAME, compare, read_lock, render_changes, snapshot, with_shrink_causes, write_lock
 from ..lockfile.comparison import Change
 from ..query.model import Model
 from .exits import EXIT_NO, EXIT_YES
@@ -32,7 +32,7 @@ def lock(args: argparse.Namespace, model: Model) -> Result:
         return Result("lock", EXIT_YES, {"lockfile": str(path), "changes": [], "written": True},
                       lambda _t: said,
                       f"wrote `{path}`\n")
-    changes = compare(read_lock(path), current)
+    changes = with_shrink_causes(model, compare(read_lock(path), current))
     body = render_changes(changes, current.workloads)
 
     def text(terminal: Terminal) -> str:

@@ -23,7 +23,9 @@ class Change:
         entry = self.entry
         text = f"{mark} {SYSTEMS[entry.system]} {entry.scope}: {entry.grant}" + (
             "" if entry.certain else " (unknown: depends on values known after apply)")
-        if entry.cause:
+        if entry.cause.startswith("now: "):  # the current model asked again (a lockfile keeps no causes)
+            text += f"\n      {entry.cause}"
+        elif entry.cause:
             text += f"\n      {'granted by' if self.direction == 'grew' else 'was granted by'} {entry.cause}"
         return text
 

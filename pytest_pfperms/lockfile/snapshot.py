@@ -147,7 +147,7 @@ def vault_paths(model: Model) -> list[tuple[str, str]]:
 
 
 def _vault(model: Model, account: ServiceAccount, paths: list[tuple[str, str]]) -> list[Entry]:
-    if not model.vault_access.roles:
+    if not model.vault_access.roles and not model.vault_access.jwt_roles:
         return []
     entries = []
     for pattern, concrete in paths:
@@ -165,7 +165,7 @@ def snapshot(model: Model) -> Snapshot:
     """The effective permissions of every service account the sources mention."""
     found, workloads = accounts(model)
     namespaces = _namespaces(model)
-    paths = vault_paths(model) if model.vault_access.roles else []
+    paths = vault_paths(model) if model.vault_access.roles or model.vault_access.jwt_roles else []
     entries: list[Entry] = []
     for account in found:
         entries += _kubernetes(model, account, namespaces)

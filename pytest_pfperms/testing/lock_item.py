@@ -29,7 +29,7 @@ class LockItem(pytest.Item):
     """Compares the model with the lockfile, or rewrites it."""
 
     def runtest(self) -> None:
-        from ..lockfile import compare, read_lock, render_changes, snapshot, write_lock
+        from ..lockfile import compare, read_lock, render_changes, snapshot, with_shrink_causes, write_lock
         from .plugin import _load
 
         model = _load(self.config)
@@ -40,7 +40,7 @@ class LockItem(pytest.Item):
         if self.config.getoption("pfperms_update_lock"):
             write_lock(path, current)
             return
-        changes = compare(read_lock(path), current)
+        changes = with_shrink_causes(model, compare(read_lock(path), current))
         if changes:
             grew = sum(1 for c in changes if c.direction == "grew")
             raise LockMismatch(f"effective permissions no longer match {path.name}: {grew} grew, "
