@@ -21,7 +21,7 @@ unknown, never "cannot".
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import yaml
@@ -43,10 +43,12 @@ def canonical_role_arn(arn: str) -> str:
     return _ROLE_PATH.sub(r"\1\2", arn).lower()
 
 
-def aws_auth_entries(objects: Iterable[KubeObject], bound_users: Iterable[str]) -> list[AccessEntry]:
-    """Every role mapping of the aws-auth ConfigMaps among ``objects``; ``bound_users`` are
-    the user names the model's bindings name (what a templated ``username`` may become)."""
-    users = sorted(set(bound_users))
+def aws_auth_entries(objects: Iterable[KubeObject],
+                     bound_users: Callable[[], Iterable[str]]) -> list[AccessEntry]:
+    """Every role mapping of the aws-auth ConfigMaps among ``objects``; ``bound_users`` gives
+    the user names the model's bindings name (what a templated ``username`` may become),
+    asked only when a mapping has such a username."""
+    users = _Users(bound_users)
     entries: list[AccessEntry] = []
     for obj in objects:
         if obj.kind != "ConfigMap":
@@ -60,7 +62,7 @@ def aws_auth_entries(objects: Iterable[KubeObject], bound_users: Iterable[str]) 
     return entries
 
 
-def _entries(obj: KubeObject, here: Tri, users: list[str]) -> Iterator[AccessEntry]:
+def _entries(obj: KubeObject, here: Tri, users: _Users) -> Iterator[AccessEntry]:
     data = obj.body.get("data")
     where = obj.ref()
     if isinstance(data, Symbol):
@@ -106,7 +108,7 @@ def _field(mapping: Mapping[Any, Any], name: str) -> object:
 
 
 def _mapping(obj: KubeObject, here: Tri, position: int, mapping: object,
-             users: list[str]) -> Iterator[AccessEntry]:
+             users: _Users) -> Iterator[AccessEntry]:
     where = f"mapRoles entry {position} of {obj.ref()}"
     if isinstance(mapping, Symbol):
         yield _unknown(obj, f"{where} is unknown before apply ({mapping.reason or mapping.key})")
@@ -140,12 +142,26 @@ def _mapping(obj: KubeObject, here: Tri, position: int, mapping: object,
     yield AccessEntry(principal, User(placeholder, (*groups, AUTHENTICATED)), certain, where, obj.source,
                       tuple(grants), what="aws-auth", ignores_path=True)
     shape = _template_pattern(name) if isinstance(name, str) and name else None
-    for user in users:
+    for user in users.names():
         if shape is None or shape.fullmatch(user):
             yield AccessEntry(principal, User(user, (*groups, AUTHENTICATED)), None,
                               f"{where} (its username {name!r} may be {user!r})" if shape is not None
                               else f"{where} (its username is unknown, so it may be {user!r})",
                               obj.source, tuple(grants), what="aws-auth", ignores_path=True)
+
+
+class _Users:
+    """The bound user names, listed on first use (most loads have no templated username)."""
+
+    def __init__(self, source: Callable[[], Iterable[str]]) -> None:
+        self._source = source
+        self._names: list[str] | None = None
+
+    def names(self) -> list[str]:
+        """The names, sorted."""
+        if self._names is None:
+            self._names = sorted(set(self._source()))
+        return self._names
 
 
 def _template_pattern(name: str) -> re.Pattern[str]:

@@ -93,6 +93,8 @@ ROLE_ARN_ANNOTATION = "eks.amazonaws.com/role-arn"
 AUDIENCE_ANNOTATION = "eks.amazonaws.com/audience"
 DEFAULT_AUDIENCE = "sts.amazonaws.com"
 WEB_IDENTITY = "sts:AssumeRoleWithWebIdentity"
+NODE_ROLE_NOTE = ("without IRSA credentials the pod may still reach the node's instance role "
+                  "through the instance metadata service; that is not modelled")
 
 _MANAGED = re.compile(r"arn:aws[a-z-]*:iam::aws:policy/.+")
 _ROLE_ARN = re.compile(r"arn:(aws[a-z-]*):iam::(\d{12}|[^:]*):role(/.*)")
@@ -495,9 +497,10 @@ class AwsAccess:
         for association in self.pod_identities:  # EKS Pod Identity gives credentials too
             arn = association.role_arn
             gives = None if arn is None else _same_role(arn, principal, ignores_path)
-            if gives is False or association.matches(account) is False:
+            matches = association.matches(account)
+            if gives is False or matches is False:
                 continue
-            held.append(and3([gives, association.matches(account),
+            held.append(and3([gives, matches,
                               self._for_pod_identity(account, request, {}, association).allowed]))
         return or3(held)
 
@@ -548,7 +551,7 @@ class AwsAccess:
         for outcome in outcomes[1:]:
             lines += outcome.lines  # a head line, then its evidence indented
         notes = [note for outcome in outcomes for note in outcome.notes
-                 if allowed is False or "instance metadata" not in note]
+                 if allowed is False or note != NODE_ROLE_NOTE]
         unknowns = [] if allowed is not None else [u for outcome in outcomes for u in outcome.unknowns]
         return _Outcome(allowed, lines, unknowns, notes)
 
@@ -624,22 +627,20 @@ class AwsAccess:
     def _irsa(self, account: ServiceAccount, request: AwsRequest, overlay: Mapping[str, object],
               annotations: Mapping[str, Str] | None, sa_lines: list[str],
               sa_unknowns: list[Symbol]) -> _Outcome:
-        node_note = ("without IRSA credentials the pod may still reach the node's instance role "
-                     "through the instance metadata service; that is not modelled")
         if annotations is None:
             return _Outcome(None, [*sa_lines, f"so whether it is annotated {ROLE_ARN_ANNOTATION} "
                                    "is unknown"], sa_unknowns, [])
         annotation = annotations.get(ROLE_ARN_ANNOTATION)
         if annotation is None:
             return _Outcome(False, [*sa_lines, f"it has no {ROLE_ARN_ANNOTATION} annotation: the "
-                                    "pods get no IRSA credentials, so no AWS access"], [], [node_note])
+                                    "pods get no IRSA credentials, so no AWS access"], [], [NODE_ROLE_NOTE])
         audience = annotations.get(AUDIENCE_ANNOTATION, DEFAULT_AUDIENCE)
         head = [*sa_lines, f"annotated {ROLE_ARN_ANNOTATION} = {show(annotation)}"]
         if AUDIENCE_ANNOTATION in annotations:
             head.append(f"annotated {AUDIENCE_ANNOTATION} = {show(audience)}")
         if isinstance(annotation, str) and not _ROLE_ARN.fullmatch(annotation):
             return _Outcome(False, [*head, "that is not an IAM role ARN: STS refuses to assume it, "
-                                    "so no AWS access"], [], [node_note])
+                                    "so no AWS access"], [], [NODE_ROLE_NOTE])
         links = self.link(annotation)
         sure = [link for link in links if link.linked is True]
         if sure:

@@ -118,7 +118,7 @@ class _Search:
                 self.frontier.append(actor)
         self.start = self.found.actors[0]
         self.access_entries = [*access_entries(model.resources), *aws_auth_entries(
-            model.objects(), self.engine.bound_user_names())]
+            model.objects("ConfigMap"), self.engine.bound_user_names)]
         for actor in list(self.found.actors):
             self._eks(actor, self.frontier)
 

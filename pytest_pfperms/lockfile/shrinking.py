@@ -15,6 +15,7 @@ from dataclasses import replace
 from ..model.decision import Decision
 from ..model.identities import ServiceAccount
 from ..query.model import Model
+from ..vault.acl import path_inside
 from .comparison import Change
 from .snapshot import CLUSTER, Entry, accounts
 
@@ -62,8 +63,7 @@ def _ask(model: Model, account: ServiceAccount, entry: Entry) -> Decision | None
         if entry.system == "aws":
             return model.aws_can(account, entry.grant, entry.scope)
         if entry.system == "vault":
-            path = entry.scope.replace("+", "pfperms").replace("*", "pfperms").rstrip("/") or "pfperms"
-            return model.vault_can(account, entry.grant, path)
+            return model.vault_can(account, entry.grant, path_inside(entry.scope))
         if entry.system == "kubernetes":
             return _kubernetes(model, account, entry)
     except (ValueError, TypeError):  # an entry this release cannot ask again

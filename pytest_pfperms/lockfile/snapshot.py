@@ -13,6 +13,7 @@ from ..policies.builtin.vault import only_the_default_policy
 from ..policies.subjects import population
 from ..query.model import Model
 from ..values import StrList, Tri
+from ..vault.acl import path_inside
 
 CLUSTER = "(cluster)"
 """The scope key of cluster-wide grants (ClusterRoleBindings)."""
@@ -141,8 +142,7 @@ def vault_paths(model: Model) -> list[tuple[str, str]]:
     found: dict[str, str] = {}
     for policy in model.vault_access.policies.values():
         for rule in policy.rules:
-            found.setdefault(rule.path, rule.path.replace("+", "pfperms").replace("*", "pfperms").rstrip("/")
-                             or "pfperms")
+            found.setdefault(rule.path, path_inside(rule.path))
     return sorted(found.items())
 
 

@@ -882,3 +882,8 @@ def kv_v2_path(mount: str, operation: str, path: str) -> tuple[str, str]:
     if capability == "list":
         full += "/"
     return capability, full
+
+
+def path_inside(pattern: str) -> str:
+    """A concrete path a rule's path pattern matches (``*`` and ``+`` filled in), to ask about it."""
+    return pattern.replace("+", "pfperms").replace("*", "pfperms").rstrip("/") or "pfperms"

@@ -17,14 +17,12 @@ what its policies grant is a "maybe", never a "cannot".
 
 from __future__ import annotations
 
-import functools
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ..linear_match import LinearPattern, compile_linear
 from ..model.identities import ServiceAccount
 from ..values import Str, Symbol, Tri, and3, eq3, or3, show
+from .kubernetes_auth import glob3
 
 _UNKNOWN_CLAIM = object()
 """A claim every service account token has, whose value the sources do not show (a uid)."""
@@ -90,14 +88,7 @@ class VaultJwtRole:
     def _value_matches(self, pattern: Str, value: Str) -> Tri:
         if self.glob_claims is False or not isinstance(pattern, str) or "*" not in pattern:
             return eq3(pattern, value)
-        if not isinstance(value, str) or self.glob_claims is None:
-            return None
-        return _glob(pattern).fullmatch(value)
-
-
-@functools.lru_cache(maxsize=1024)
-def _glob(pattern: str) -> LinearPattern:
-    return compile_linear(".*".join(re.escape(part) for part in pattern.split("*")))
+        return None if self.glob_claims is None else glob3(pattern, value)
 
 
 def _token_claims(account: ServiceAccount, subject: Str) -> dict[str, object]:

@@ -204,7 +204,7 @@ def _glob_regex(pattern: str) -> LinearPattern:
     return compile_linear(".*".join(re.escape(part) for part in pattern.split("*")))
 
 
-def _glob3(pattern: Str, value: Str) -> Tri:
+def glob3(pattern: Str, value: Str) -> Tri:
     """go-glob matching (``*`` anywhere, case-sensitive), three-valued for symbols."""
     if isinstance(pattern, str) and pattern == "*":
         return True
@@ -232,7 +232,7 @@ def _match_role(role: VaultKubernetesRole, namespace: Str, name: Str,
     elif len(names) == 1 and names[0] == "*":
         name_ok = True
     else:
-        name_ok = or3(_glob3(pattern, name) for pattern in names)
+        name_ok = or3(glob3(pattern, name) for pattern in names)
     if name_ok is False:
         reasons.append(f"service account name not authorized: {show(name)} matches none of "
                        f"bound_service_account_names {show(names)}")
@@ -244,7 +244,7 @@ def _match_role(role: VaultKubernetesRole, namespace: Str, name: Str,
     elif namespaces and namespaces[0] == "*":
         ns_ok = True
     else:
-        ns_ok = or3(_glob3(pattern, namespace) for pattern in namespaces)
+        ns_ok = or3(glob3(pattern, namespace) for pattern in namespaces)
     selector_text = ""
     if ns_ok is not True and role._selector is not None:
         selector = role.bound_service_account_namespace_selector.strip()

@@ -41,7 +41,7 @@ def test_iam_vault_and_fileset_globs_do_not_backtrack() -> None:
     done = run_bounded("""
         import pytest_pfperms as pfperms
         from pytest_pfperms.sources.hcl.file_sandbox import glob_regex
-        from pytest_pfperms.vault.kubernetes_auth import _glob3
+        from pytest_pfperms.vault.kubernetes_auth import glob3
         evil = "*a" * 40 + "*b"
         policy = {"Version": "2012-10-17", "Statement": [
             {"Effect": "Allow", "Action": "s3:" + evil, "Resource": "*"},
@@ -50,7 +50,7 @@ def test_iam_vault_and_fileset_globs_do_not_backtrack() -> None:
         print(pfperms.evaluate_iam(policy, "s3:" + long, "*").allowed)
         print(pfperms.evaluate_iam(policy, "s3:GetObject", "arn:aws:s3:::" + long).allowed)
         print(pfperms.evaluate_iam(policy, "s3:GetObject", "arn:aws:s3:::" + long + "b").allowed)
-        print(_glob3(evil, long), _glob3(evil, long + "b"))
+        print(glob3(evil, long), glob3(evil, long + "b"))
         print(glob_regex("**/" + "*a" * 40 + "*b").fullmatch("x/" + long))
         print(glob_regex("**/*.yaml").fullmatch("deep/er/file.yaml"), glob_regex("*.yaml").fullmatch("d/f.yaml"))
     """, seconds=20)

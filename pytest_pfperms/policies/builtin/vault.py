@@ -8,7 +8,7 @@ import weakref
 from ...model.decision import Decision
 from ...model.identities import ServiceAccount
 from ...query.model import Model
-from ...vault.acl import evaluate_vault
+from ...vault.acl import evaluate_vault, path_inside
 from ..evaluation import Finding, decision_finding
 from .probing import subjects
 from .registry import Builtin, register
@@ -38,9 +38,7 @@ def concrete_paths(model: Model) -> list[str]:
         found: dict[str, None] = {}
         for policy in model.vault_access.policies.values():
             for rule in policy.rules:
-                found[rule.path.replace("+", "pfperms").replace("*", "pfperms").rstrip("/") or "pfperms"] = (
-                    None
-                )
+                found[path_inside(rule.path)] = None
         cached = list(found)
         _PATHS[model] = cached
     return cached
