@@ -128,6 +128,7 @@ class VaultAccess:
                 self._add_policy(resource, documents)
         self.roles = [self._role(r) for r in self.resources
                       if r.type == "vault_kubernetes_auth_backend_role"]
+        self._stand_ins: dict[tuple[str, ServiceAccount], _Role] = {}
         self.jwt_roles = [(self._jwt_role(r), r) for r in self.resources
                           if r.type == "vault_jwt_auth_backend_role" and _takes_tokens(r)]
 
@@ -207,6 +208,14 @@ class VaultAccess:
                          values.get("token_no_default_policy"), Symbol),
                      may_not_exist=resource.condition is not None)
 
+    def _stand_in(self, resource: CloudResource, account: ServiceAccount) -> _Role:
+        """A JWT role's Kubernetes-auth stand-in for one account (made once per account)."""
+        key = (resource.address, account)
+        found = self._stand_ins.get(key)
+        if found is None:
+            found = self._stand_ins[key] = self._role(resource, (account.name, account.namespace))
+        return found
+
     def _jwt_role(self, resource: CloudResource) -> VaultJwtRole:
         """A JWT auth role as it binds Kubernetes service account tokens."""
         values = resource.values
@@ -251,7 +260,7 @@ class VaultAccess:
         for jwt, resource in self.jwt_roles:
             admitted, why = jwt.admits(account)
             if admitted is not False:
-                candidates.append((str(jwt), self._role(resource, (account.name, account.namespace)), why))
+                candidates.append((str(jwt), self._stand_in(resource, account), why))
         for label, entry, why in candidates:
             own = vault_decision([entry.role], self.policies, account.namespace, account.name,
                                  capability, path, namespace_labels=labels, flavor=self.flavor)
