@@ -119,3 +119,14 @@ def test_jwt_roles_admit_what_openbao_admits(signer: OpenBao, record_property: p
     for key in ("roles", "logins", "admitted"):
         record_property(f"openbao_jwt_{key}", tally[key])
     assert tally["roles"] >= min(ROLES, 200) and 0 < tally["admitted"] < tally["logins"]
+
+
+def test_a_role_without_role_type_takes_no_token(signer: OpenBao) -> None:
+    # the model leaves such roles out (the default role_type is "oidc", a browser flow): pinned
+    signer.ok("POST", "auth/jwt/role/untyped", {"user_claim": "sub", "bound_audiences": ["vault"],
+                                                "bound_subject": "system:serviceaccount:apps:app",
+                                                "allowed_redirect_uris": ["http://127.0.0.1:8250/callback"]})
+    assert signer.ok("GET", "auth/jwt/role/untyped")["data"]["role_type"] == "oidc"
+    login = signer.request("POST", "auth/jwt/login", token="",
+                           body={"role": "untyped", "jwt": token_of(signer, ServiceAccount("apps", "app"))})
+    assert login.status == 400, login
