@@ -42,7 +42,14 @@ from ..values import (
 from ..vault.access import VaultAccess
 from ..vault.policy_parsing import VaultFlavor, validate_flavor
 from .cases import holds_choice, settle, substitute
-from .questions import ALWAYS_THERE, check_kind, check_username, check_verb, namespace_note
+from .questions import (
+    ALWAYS_THERE,
+    KUBERNETES_VERBS,
+    check_kind,
+    check_username,
+    check_verb,
+    namespace_note,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -420,13 +427,18 @@ class Model:
     def check_question(self, verb: Str, namespace: Str | None) -> tuple[str, ...]:
         """Refuse a mistyped verb or namespace (InvalidArgument with a did-you-mean); the
         notes the decision carries (a namespace the sources never mention)."""
-        check_verb(verb, self._rule_verbs)
+        if verb.__class__ is not str or verb not in KUBERNETES_VERBS:
+            check_verb(verb, self._rule_verbs)  # the model's own verbs are read only for others
         if not isinstance(namespace, str) or not namespace:
             return ()
         notes = self._namespace_notes.get(namespace)
         if notes is None:  # asked once per namespace: forall asks thousands of questions
-            note = namespace_note(namespace, self.known_namespaces)
-            notes = self._namespace_notes[namespace] = (note,) if note else ()
+            if namespace in ALWAYS_THERE or namespace in self.kubernetes.bindings_by_namespace:
+                notes = ()  # mentioned (a RoleBinding is in it): no need to gather every namespace
+            else:
+                note = namespace_note(namespace, self.known_namespaces)
+                notes = (note,) if note else ()
+            self._namespace_notes[namespace] = notes
         return notes
 
     # -- questions -------------------------------------------------------------------------
