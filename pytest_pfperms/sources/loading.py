@@ -45,8 +45,9 @@ def _read(path: Path, display: str, bound: Path, problems: list[Problem]) -> str
 
 
 def _load_file(path: Path, display: str, bound: Path, default_namespace: Str, problems: list[Problem],
-               resources: list[CloudResource]) -> ManifestResult | None:
-    text = _read(path, display, bound, problems)
+               resources: list[CloudResource], text: str | None = None) -> ManifestResult | None:
+    if text is None:
+        text = _read(path, display, bound, problems)
     if text is None:
         return None
     line = nul_line(text)
@@ -255,15 +256,36 @@ def _beside_terraform(path: Path, directory: Path, bound: Path, namespace: Str,
     manifest when it holds Kubernetes objects, else listed as not read."""
     display = _display(path)
     local: list[Problem] = []
-    result = _load_file(path, display, bound, namespace, local, resources)
+    text = _read(path, display, bound, local)
+    if text is not None and path.suffix == ".json" and _plain_json(text):
+        return _not_read(display, directory)  # as the manifest reader would end, but in C
+    result = _load_file(path, display, bound, namespace, local, resources, text) if text is not None else None
     if local:
         problems += local
         return None
     if result is None or not result.problems or _looks_like_objects(path):
         return result
+    return _not_read(display, directory)
+
+
+def _not_read(display: str, directory: Path) -> ManifestResult:
     return ManifestResult(warnings=[Problem(display, None, f"sits in the Terraform module {directory} "
                                             "but the configuration does not read it, and it holds no "
                                             "Kubernetes objects (no apiVersion and kind): not read")])
+
+
+def _plain_json(text: str) -> bool:
+    """Whether a ``.json`` text is a JSON value that can be neither Kubernetes objects (it
+    names no apiVersion or no kind, and is not null) nor ``terraform show -json`` output: the
+    manifest reader would refuse it and the file be listed as not read. Module directories
+    hold such files (Grafana dashboards, IAM policy documents) that ``json.loads`` reads many
+    times faster than the line-keeping YAML reader."""
+    if ("apiVersion" in text and "kind" in text) or '"format_version"' in text or "\0" in text:
+        return False
+    try:
+        return json.loads(text) is not None
+    except (ValueError, RecursionError):
+        return False  # the manifest reader says what is wrong, and where
 
 
 def _looks_like_objects(path: Path) -> bool:

@@ -82,6 +82,53 @@ def test_yaml_beside_terraform_that_holds_no_objects_is_listed_as_not_read(tmp_p
     assert "the configuration does not read it, and it holds no Kubernetes objects" in warning.message
 
 
+BESIDE_JSON = {
+    "dashboard": '{"title": "Pods", "panels": [{"id": 1, "targets": [{"expr": "up"}]}]}',
+    "list": '[1, 2, {"a": null}]',
+    "string": '"just text"',
+    "null": "null",
+    "empty": "",
+    "duplicate keys": '{"a": 1, "a": 2}',
+    "bad json": '{"title": "Pods",',
+    "api version only": '{"apiVersion": "v1", "data": {}}',
+    "an object": '{"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding", '
+                 '"metadata": {"name": "ci-admin"}, "roleRef": {"apiGroup": "rbac.authorization.k8s.io", '
+                 '"kind": "ClusterRole", "name": "cluster-admin"}, '
+                 '"subjects": [{"kind": "ServiceAccount", "name": "deployer", "namespace": "ci"}]}',
+    "deep": "[" * 5_000 + "]" * 5_000,
+    "a plan": '{"format_version": "1.2", "terraform_version": "1.9.0", "planned_values": {}}',
+}
+
+
+def _beside_outcome(tmp_path: Path, text: str) -> tuple[object, ...]:
+    try:
+        model = pfperms.load(tmp_path / "infra", repo_root=tmp_path, cache=False)
+    except LoadError as error:
+        return ("error", str(error))
+    return (sorted(f"{o.kind}/{o.name}" for o in model.objects()),
+            sorted((w.file, w.line, w.message) for w in model.warnings if "panel.json" in w.file))
+
+
+@pytest.mark.parametrize("case", sorted(BESIDE_JSON))
+def test_json_beside_terraform_is_read_as_the_manifest_reader_reads_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str) -> None:
+    """A .json file in a module directory that cannot hold objects is listed as not read
+    without the line-keeping reader (json.loads is many times faster on dashboards): every
+    outcome, warnings, objects and errors, is the one the full reader gives."""
+    import pytest_pfperms.sources.loading as loading
+    write(tmp_path, "infra/main.tf", 'locals { unused = 1 }\n')
+    write(tmp_path, "infra/panel.json", BESIDE_JSON[case])
+    taken: list[bool] = []
+    original = loading._plain_json
+    monkeypatch.setattr(loading, "_plain_json", lambda text: taken.append(original(text)) or taken[-1])
+    fast = _beside_outcome(tmp_path, BESIDE_JSON[case])
+    assert taken == [case in {"dashboard", "list", "string", "duplicate keys", "api version only", "deep"}]  # the fast path, or not
+    monkeypatch.setattr(loading, "_plain_json", lambda text: False)
+    assert fast == _beside_outcome(tmp_path, BESIDE_JSON[case])
+    if case == "dashboard":
+        assert fast[1] and "holds no Kubernetes objects" in str(fast[1])
+
+
 def test_a_nested_root_nobody_calls_is_a_root_and_a_called_module_is_not(tmp_path: Path) -> None:
     module = ('variable "name" { type = string }\n'
               'resource "kubernetes_service_account" "this" {\n'
