@@ -152,6 +152,27 @@ def test_who_can_and_rules_for_refuse_a_mistyped_namespace(tmp_path: Path) -> No
         "ServiceAccount ci/deployer", "ServiceAccount ci/ghost"]
 
 
+def test_a_question_asked_again_is_checked_and_noted_as_the_first_time(tmp_path: Path) -> None:
+    """can() remembers plain (verb, resource, namespace) questions: a typo is refused every
+    time it is asked, never remembered as an answer; a namespace the sources never mention
+    keeps its note; the namespace of RoleBindings (known without gathering every namespace),
+    a namespace only a subject names and a custom verb a rule names are taken."""
+    (tmp_path / "m.yaml").write_text(MANIFESTS)
+    model = pfperms.load(tmp_path, cluster_defaults=False)
+    deployer = pfperms.ServiceAccount("ci", "deployer")
+    for _ in range(2):
+        assert model.can(deployer, "delete", "deployments", namespace="platform").allowed is True
+        with pytest.raises(pfperms.InvalidArgument, match="did you mean 'platform'"):
+            model.can(deployer, "delete", "deployments", namespace="platfrom")
+        with pytest.raises(pfperms.InvalidArgument, match="did you mean 'delete'"):
+            model.can(deployer, "deleet", "deployments", namespace="platform")
+        assert model.can(deployer, "frobnicate", "widgets.example.com", namespace="platform").allowed is True
+        assert model.can(deployer, "get", "pods", namespace="ci").allowed is False
+        outsider = model.can(deployer, "get", "pods", namespace="elsewhere")
+        assert outsider.allowed is False
+        assert "namespace 'elsewhere' is not mentioned anywhere in the sources" in str(outsider.explain())
+
+
 def test_dangling_service_account_subject_is_in_the_warnings_summary(repo: pytest.Pytester) -> None:
     repo.makepyfile(test_gate="def test_gate(pfperms):\n    assert pfperms.objects('Role')\n")
     result = repo.runpytest("-p", "no:cacheprovider")

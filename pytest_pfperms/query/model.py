@@ -270,6 +270,8 @@ class Model:
         self._service_accounts = {(obj.namespace, obj.name): obj for obj in self._objects
                                   if obj.kind == "ServiceAccount"}
         self._namespace_notes: dict[str, tuple[str, ...]] = {}
+        self._asked: dict[tuple[str, str, str | None], tuple[Request, tuple[str, ...]]] = {}
+        """Plain (verb, resource, namespace) questions: the checked request and its notes."""
 
     # -- listing ---------------------------------------------------------------------------
 
@@ -471,9 +473,19 @@ class Model:
                            subresource=subresource)
         else:
             identity = self.identity(who)
-        notes = self.check_question(verb, namespace)  # once per verb and namespace: cached
-        request = build_request(verb, resource, namespace=namespace, name=name,
-                                api_group=api_group, subresource=subresource)
+        plain = (name is None and api_group is None and subresource is None and verb.__class__ is str
+                 and resource.__class__ is str and (namespace is None or namespace.__class__ is str))
+        asked = self._asked.get((verb, resource, namespace)) if plain else None  # type: ignore[arg-type]
+        if asked is None:
+            notes = self.check_question(verb, namespace)  # once per verb and namespace: cached
+            request = build_request(verb, resource, namespace=namespace, name=name,
+                                    api_group=api_group, subresource=subresource)
+            if plain:  # forall and policies ask the same few requests of every identity
+                if len(self._asked) > 100_000:
+                    self._asked.clear()
+                self._asked[(verb, resource, namespace)] = (request, notes)  # type: ignore[index]
+        else:
+            request, notes = asked
         engine = self.kubernetes
         all_notes = (*_notes, *notes)
         explainer = (partial(explain_rbac, engine, identity, request, notes=all_notes) if all_notes
