@@ -275,17 +275,21 @@ def _not_read(display: str, directory: Path) -> ManifestResult:
 
 
 def _plain_json(text: str) -> bool:
-    """Whether a ``.json`` text is a JSON value that can be neither Kubernetes objects (it
-    names no apiVersion or no kind, and is not null) nor ``terraform show -json`` output: the
-    manifest reader would refuse it and the file be listed as not read. Module directories
-    hold such files (Grafana dashboards, IAM policy documents) that ``json.loads`` reads many
-    times faster than the line-keeping YAML reader."""
+    """Whether a ``.json`` text is a JSON value that can be neither Kubernetes objects nor
+    ``terraform show -json`` output: the manifest reader would refuse it and the file be
+    listed as not read. Module directories hold such files (Grafana dashboards, IAM policy
+    documents) that ``json.loads`` reads many times faster than the line-keeping YAML reader.
+
+    The text must not spell both apiVersion and kind (else a refusal is a real problem), and
+    the value must not be null (an empty document) nor an object with a ``kind`` key, however
+    the key is spelt (``"\\u006bind"`` is ``kind`` to both readers)."""
     if ("apiVersion" in text and "kind" in text) or '"format_version"' in text or "\0" in text:
         return False
     try:
-        return json.loads(text) is not None
+        value = json.loads(text)
     except (ValueError, RecursionError):
         return False  # the manifest reader says what is wrong, and where
+    return value is not None and not (isinstance(value, dict) and "kind" in value)
 
 
 def _looks_like_objects(path: Path) -> bool:

@@ -95,6 +95,11 @@ BESIDE_JSON = {
                  '"metadata": {"name": "ci-admin"}, "roleRef": {"apiGroup": "rbac.authorization.k8s.io", '
                  '"kind": "ClusterRole", "name": "cluster-admin"}, '
                  '"subjects": [{"kind": "ServiceAccount", "name": "deployer", "namespace": "ci"}]}',
+    "escaped keys": '{"\\u0061piVersion": "rbac.authorization.k8s.io/v1", "\\u006bind": "ClusterRoleBinding", '
+                    '"metadata": {"name": "ci-admin"}, "roleRef": {"apiGroup": "rbac.authorization.k8s.io", '
+                    '"\\u006bind": "ClusterRole", "name": "cluster-admin"}, '
+                    '"subjects": [{"\\u006bind": "ServiceAccount", "name": "deployer", "namespace": "ci"}]}',
+    "escaped list": '{"\\u006bind": "List", "items": []}',
     "deep": "[" * 5_000 + "]" * 5_000,
     "a plan": '{"format_version": "1.2", "terraform_version": "1.9.0", "planned_values": {}}',
 }
@@ -127,6 +132,8 @@ def test_json_beside_terraform_is_read_as_the_manifest_reader_reads_it(
     assert fast == _beside_outcome(tmp_path, BESIDE_JSON[case])
     if case == "dashboard":
         assert fast[1] and "holds no Kubernetes objects" in str(fast[1])
+    if case == "escaped keys":  # the binding is loaded: a fast "not read" would make cannot pass
+        assert "ClusterRoleBinding/ci-admin" in fast[0]
 
 
 def test_a_nested_root_nobody_calls_is_a_root_and_a_called_module_is_not(tmp_path: Path) -> None:
