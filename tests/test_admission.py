@@ -86,21 +86,20 @@ def aggregated(selectors: str) -> str:
     return f"apiVersion: {RBAC}\nkind: ClusterRole\nmetadata: {{name: agg}}\naggregationRule: {selectors}\n"
 
 
+NO_SELECTORS = [
+    "4: aggregationRule.clusterRoleSelectors: Required value: at least one clusterRoleSelector "
+    "required if aggregationRule is non-nil (an empty aggregationRule would strip the role's "
+    "rules; remove it or add a selector)"]
+VALUES_REQUIRED = [
+    "4: aggregationRule.clusterRoleSelectors[0].matchExpressions[0].values: Required value: must "
+    "be specified when `operator` is 'In' or 'NotIn'"]
+
+
 @pytest.mark.parametrize(("text", "expected"), [
-    pytest.param(aggregated("{}"), [
-        "4: aggregationRule.clusterRoleSelectors: Required value: at least one clusterRoleSelector "
-        "required if aggregationRule is non-nil (an empty aggregationRule would strip the role's "
-        "rules; remove it or add a selector)"], id="aggregation-without-selectors"),
-    pytest.param(aggregated("{clusterRoleSelectors: []}"), [
-        "4: aggregationRule.clusterRoleSelectors: Required value: at least one clusterRoleSelector "
-        "required if aggregationRule is non-nil (an empty aggregationRule would strip the role's "
-        "rules; remove it or add a selector)"], id="aggregation-empty-selectors"),
-    pytest.param(aggregated("{clusterRoleSelectors: [{matchExpressions: [{key: tier, operator: In, values: []}]}]}"), [
-        "4: aggregationRule.clusterRoleSelectors[0].matchExpressions[0].values: Required value: must "
-        "be specified when `operator` is 'In' or 'NotIn'"], id="in-without-values"),
-    pytest.param(aggregated("{clusterRoleSelectors: [{matchExpressions: [{key: tier, operator: NotIn}]}]}"), [
-        "4: aggregationRule.clusterRoleSelectors[0].matchExpressions[0].values: Required value: must "
-        "be specified when `operator` is 'In' or 'NotIn'"], id="notin-without-values"),
+    pytest.param(aggregated("{}"), NO_SELECTORS, id="aggregation-without-selectors"),
+    pytest.param(aggregated("{clusterRoleSelectors: []}"), NO_SELECTORS, id="aggregation-empty-selectors"),
+    pytest.param(aggregated("{clusterRoleSelectors: [{matchExpressions: [{key: tier, operator: In, values: []}]}]}"), VALUES_REQUIRED, id="in-without-values"),
+    pytest.param(aggregated("{clusterRoleSelectors: [{matchExpressions: [{key: tier, operator: NotIn}]}]}"), VALUES_REQUIRED, id="notin-without-values"),
     pytest.param(aggregated("{clusterRoleSelectors: [{matchExpressions: [{key: tier, operator: Exists, values: [a]}]}]}"), [
         "4: aggregationRule.clusterRoleSelectors[0].matchExpressions[0].values: Forbidden: may not be "
         "specified when `operator` is 'Exists' or 'DoesNotExist'"], id="exists-with-values"),
