@@ -45,11 +45,15 @@ def _read(path: Path, display: str, bound: Path, problems: list[Problem]) -> str
 
 
 def _load_file(path: Path, display: str, bound: Path, default_namespace: Str, problems: list[Problem],
-               resources: list[CloudResource], text: str | None = None) -> ManifestResult | None:
-    if text is None:
-        text = _read(path, display, bound, problems)
+               resources: list[CloudResource]) -> ManifestResult | None:
+    text = _read(path, display, bound, problems)
     if text is None:
         return None
+    return _load_text(path, text, display, default_namespace, problems, resources)
+
+
+def _load_text(path: Path, text: str, display: str, default_namespace: Str, problems: list[Problem],
+               resources: list[CloudResource]) -> ManifestResult | None:
     line = nul_line(text)
     if line is not None:
         problems.append(Problem(display, line, "holds a NUL byte, which YAML and JSON do not allow "
@@ -257,13 +261,16 @@ def _beside_terraform(path: Path, directory: Path, bound: Path, namespace: Str,
     display = _display(path)
     local: list[Problem] = []
     text = _read(path, display, bound, local)
-    if text is not None and path.suffix == ".json" and _plain_json(text):
+    if text is None:
+        problems += local
+        return None
+    if path.suffix == ".json" and _plain_json(text):
         return _not_read(display, directory)  # as the manifest reader would end, but in C
-    result = _load_file(path, display, bound, namespace, local, resources, text) if text is not None else None
+    result = _load_text(path, text, display, namespace, local, resources)
     if local:
         problems += local
         return None
-    if result is None or not result.problems or _looks_like_objects(path):
+    if result is None or not result.problems or _looks_like_objects(text):
         return result
     return _not_read(display, directory)
 
@@ -283,7 +290,7 @@ def _plain_json(text: str) -> bool:
     The text must not spell both apiVersion and kind (else a refusal is a real problem), and
     the value must not be null (an empty document) nor an object with a ``kind`` key, however
     the key is spelt (``"\\u006bind"`` is ``kind`` to both readers)."""
-    if ("apiVersion" in text and "kind" in text) or '"format_version"' in text or "\0" in text:
+    if _looks_like_objects(text) or '"format_version"' in text or "\0" in text:
         return False
     try:
         value = json.loads(text)
@@ -292,13 +299,9 @@ def _plain_json(text: str) -> bool:
     return value is not None and not (isinstance(value, dict) and "kind" in value)
 
 
-def _looks_like_objects(path: Path) -> bool:
+def _looks_like_objects(text: str) -> bool:
     """Whether a file that failed to load as manifests still names apiVersion and kind (so
     its problems are real, not a non-Kubernetes YAML file)."""
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return True
     return "apiVersion" in text and "kind" in text
 
 
