@@ -246,15 +246,21 @@ class _IdentityPart:
     name, its candidates among the symbolic ClusterRoleBindings, its cluster-scope plan, and
     its plan per namespace asked about."""
 
-    __slots__ = ("by_namespace", "cluster_hits", "cluster_plan", "cluster_residual", "keys")
+    __slots__ = ("bound_in", "by_namespace", "cluster_hits", "cluster_plan", "cluster_residual",
+                 "keys")
 
     def __init__(self, keys: frozenset[IndexKey] | None, cluster_hits: frozenset[IndexKey],
-                 cluster_residual: list[_Candidate], cluster_plan: _Plan):
+                 cluster_residual: list[_Candidate], cluster_plan: _Plan,
+                 bound_in: frozenset[str] | None = None):
         self.keys = keys
         self.cluster_hits = cluster_hits
         self.cluster_residual = cluster_residual
         self.cluster_plan = cluster_plan
         self.by_namespace: dict[Str, _Plan] = {}
+        self.bound_in = bound_in
+        """The namespaces where a RoleBinding names one of its keys or has a symbolic subject;
+        in any other namespace its plan is ``cluster_plan`` (None: no such shortcut, as when
+        some RoleBinding's namespace is a symbol or the keys do not describe it exactly)."""
 
 
 _EMPTY_PLAN = _Plan(())
@@ -314,6 +320,9 @@ class KubernetesEngine:
                                  in enumerate(self.bindings_by_namespace)}
         self._symbolic_namespaces: list[Str] = [namespace for namespace in self.bindings_by_namespace
                                                 if isinstance(namespace, Symbol)]
+        self._uncertain_namespaces = frozenset(
+            namespace for namespace, index in self.bindings_by_namespace.items()
+            if index.uncertain and namespace.__class__ is str)
 
     # -- structure -------------------------------------------------------------------------
 
@@ -589,7 +598,12 @@ class KubernetesEngine:
         if part is None:
             part = self._identity_part(who)
         found = part.by_namespace.get(namespace)
-        return found if found is not None else self._namespace_plan(part, who, namespace)
+        if found is not None:
+            return found
+        bound_in = part.bound_in  # as in ``allowed``
+        if bound_in is not None and namespace.__class__ is str and namespace not in bound_in:
+            return part.cluster_plan
+        return self._namespace_plan(part, who, namespace)
 
     def _identity_part(self, who: Identity) -> _IdentityPart:
         """An identity's keys and what the ClusterRoleBindings grant it (cached)."""
@@ -606,7 +620,12 @@ class KubernetesEngine:
                 combination: _Combination = (hits, id(None), frozenset())
                 plan = self._combined_plans.get(combination) or _Plan(self._entries(None, hits, frozenset()))
                 self._combined_plans[combination] = plan
-            part = _IdentityPart(frozenset(keys), hits, residual, plan)
+            bound_in = None
+            if not self.symbolic_namespace_bindings:
+                table = self._key_namespace_table()
+                bound_in = frozenset([namespace for key in keys for namespace in table.get(key, ())
+                                      if namespace.__class__ is str]).union(self._uncertain_namespaces)
+            part = _IdentityPart(frozenset(keys), hits, residual, plan, bound_in)
         # Keep the caches bounded: identities drawn at random must not grow them without end.
         self._planned += 1
         if self._planned > 200_000:
@@ -705,15 +724,20 @@ class KubernetesEngine:
         keys = exact_keys(who)
         if keys is None:
             return list(self.bindings_by_namespace)
+        table = self._key_namespace_table()
+        found = {namespace for key in keys for namespace in table.get(key, ())}
+        found.update(self._symbolic_namespaces)
+        return sorted(found, key=self._namespace_order.__getitem__)
+
+    def _key_namespace_table(self) -> dict[IndexKey, list[Str]]:
+        """Per subject key, the namespaces (in order) whose RoleBindings name it (built once)."""
         if self._key_namespaces is None:
             table: dict[IndexKey, list[Str]] = defaultdict(list)
             for namespace, index in self.bindings_by_namespace.items():
                 for key in index.by_key:
                     table[key].append(namespace)
             self._key_namespaces = dict(table)
-        found = {namespace for key in keys for namespace in self._key_namespaces.get(key, ())}
-        found.update(self._symbolic_namespaces)
-        return sorted(found, key=self._namespace_order.__getitem__)
+        return self._key_namespaces
 
     def reference_plan(self, who: Identity, namespace: Str) -> _Plan:
         """The plan built from ``candidates`` alone: every binding that applies, found one by one.
@@ -732,7 +756,11 @@ class KubernetesEngine:
                 part = self._identity_part(who)
             plan = part.by_namespace.get(namespace)
             if plan is None:
-                plan = self._namespace_plan(part, who, namespace)
+                bound_in = part.bound_in
+                if bound_in is not None and namespace.__class__ is str and namespace not in bound_in:
+                    plan = part.cluster_plan  # no RoleBinding here may name it (not stored)
+                else:
+                    plan = self._namespace_plan(part, who, namespace)
             return plan.decide(request)
         if isinstance(request, NonResourceRequest):
             return self.plan(who, "").decide_url(request)
