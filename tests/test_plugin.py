@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -256,6 +259,40 @@ def test_runs_under_xdist(repo: pytest.Pytester) -> None:
     result = repo.runpytest("-n", "2")
     result.assert_outcomes(passed=3, failed=1)
     result.stdout.fnmatch_lines(["*CANNOT delete persistentvolumeclaims in namespace apps*"])
+
+
+def test_the_readme_split_forall_runs_on_explicit_workers(pytester: pytest.Pytester) -> None:
+    """The README's per-namespace ``forall`` on two ``--tx`` workers (the form remote hosts
+    take, here as local processes): one item per namespace, a violation fails its item only."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    example = re.search(r"<!-- xdist-example -->\n```python\n(.*?)```", readme, re.S)
+    assert example, "the README has no xdist example"
+    pytester.makefile(".yaml", rbac=MANIFESTS + textwrap.dedent("""\
+        ---
+        apiVersion: v1
+        kind: ServiceAccount
+        metadata: {name: reader, namespace: web}
+        ---
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: RoleBinding
+        metadata: {name: reader-reads-search, namespace: search}
+        subjects: [{kind: ServiceAccount, name: reader, namespace: web}]
+        roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view-secrets}
+        ---
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: ClusterRole
+        metadata: {name: view-secrets}
+        rules: [{apiGroups: [""], resources: ["secrets"], verbs: ["get"]}]
+        """))
+    pytester.makeini("[pytest]\npfperms_paths = .\n")
+    pytester.makepyfile(test_split="import pytest\nfrom pytest_pfperms import ServiceAccount, forall\n\n"
+                        + example.group(1))
+    worker = f"popen//python={sys.executable}//chdir={pytester.path}"
+    result = pytester.runpytest_subprocess("-d", "--tx", worker, "--tx", worker, "-p", "no:cacheprovider",
+                                           "-rA")
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(["*FAILED test_split.py::test_no_foreign_account_reads_secrets[[]search[]]*"])
+    assert "ServiceAccount web/reader" in result.stdout.str()
 
 
 def test_vault_flavor_option_reaches_the_model(pytester: pytest.Pytester) -> None:
