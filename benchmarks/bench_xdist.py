@@ -5,8 +5,10 @@ turning on the recommended built-in pack and a test file of per-namespace ``fora
 plus one over the whole question space, then times whole ``pytest`` runs (fresh processes,
 alternating, the best of ``--runs`` each; the parse caches are warm after the first run, as
 in CI with a kept cache). Prints both times and their ratio (goal >= 1.7 on 2 cores).
+Python's compiled-module cache is on, as by default, even where the environment sets
+``PYTHONDONTWRITEBYTECODE`` (``--environment-as-is`` keeps it).
 
-Run: ``python benchmarks/bench_xdist.py [--namespaces N] [--runs 2]``.
+Run: ``python benchmarks/bench_xdist.py [--namespaces N] [--runs 2] [--environment-as-is]``.
 """
 
 from __future__ import annotations
@@ -42,9 +44,12 @@ def test_every_answer_is_known(pfperms):
 '''
 
 
-def run(directory: Path, workers: str, cache: Path) -> tuple[float, str]:
-    """Seconds of one whole pytest run, and its last line."""
+def run(directory: Path, workers: str, cache: Path, bytecode: bool) -> tuple[float, str]:
+    """Seconds of one whole pytest run, and its last line. ``bytecode``: as Python does by
+    default, compiled modules are written and reused (``PYTHONDONTWRITEBYTECODE`` unset)."""
     environment = {**os.environ, "PFPERMS_CACHE_DIR": str(cache)}
+    if bytecode:
+        environment.pop("PYTHONDONTWRITEBYTECODE", None)
     start = time.perf_counter()
     result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", workers],
                             cwd=directory, capture_output=True, text=True, check=False, env=environment)
@@ -57,6 +62,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--namespaces", type=int, default=200)
     parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--environment-as-is", action="store_true",
+                        help="keep PYTHONDONTWRITEBYTECODE if set (every worker then compiles every "
+                             "module it imports, as no user's machine does by default)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as name:
         root = Path(name)
@@ -71,11 +79,14 @@ def main() -> None:
         lines: dict[str, str] = {}
         for _ in range(args.runs):
             for workers in ("0", "2"):
-                elapsed, lines[workers] = run(root, workers, cache)
+                elapsed, lines[workers] = run(root, workers, cache, not args.environment_as_is)
                 timings[workers].append(elapsed)
     serial, parallel = min(timings["0"]), min(timings["2"])
+    bytecode = ("PYTHONDONTWRITEBYTECODE kept: modules compiled anew in every process"
+                if args.environment_as_is and os.environ.get("PYTHONDONTWRITEBYTECODE")
+                else "compiled modules cached, as Python does by default")
     print(f"objects: {count:,}; {args.namespaces} per-namespace forall items, one whole-space forall, "
-          "the recommended pack")
+          f"the recommended pack; {bytecode}")
     print(f"-n 0: {serial:.1f} s ({lines['0']})")
     print(f"-n 2: {parallel:.1f} s ({lines['2']})")
     print(f"speed-up: {serial / parallel:.2f} (goal >= 1.7 on 2 cores)")

@@ -14,7 +14,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "pytest_pfperms"
 
 CORE = {"values", "errors", "linear_match", "limits"}
 ENGINES = {"kubernetes", "aws", "vault"}
-SOURCES = {"sources", "sources.loading", "sources.cluster_defaults", "sources.cache", "sources.files", "sources.discovery", "sources.deep_calls", "sources.manifests",
+SOURCES = {"sources", "sources.loading", "sources.cluster_defaults", "sources.cache", "sources.files", "sources.discovery", "sources.deep_calls", "sources.collector",
+           "sources.manifests",
            "sources.hcl", "sources.terraform"}
 FACES = {"testing", "cli", "dumping", "strategies", ""}
 
@@ -34,6 +35,7 @@ ALLOWED: dict[str, set[str]] = {
     "sources.files": CORE,
     "sources.discovery": CORE | {"sources.files"},
     "sources.deep_calls": set(),
+    "sources.collector": set(),
     "sources.hcl": CORE | {"sources.cache", "sources.files"},
     "sources.manifests": CORE | {"model"} | ENGINES,
     "sources.cluster_defaults": CORE | {"model", "sources.manifests"},

@@ -7,11 +7,9 @@ cluster's default roles when asked.
 
 from __future__ import annotations
 
-import gc
 import json
 import os
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from .. import escalation  # noqa: F401  (installs Model.reach on every model loaded here)
@@ -24,6 +22,7 @@ from ..values import Str
 from ..vault.policy_parsing import VaultFlavor, validate_flavor
 from .cache.store import CacheStore, open_store, using_store
 from .cluster_defaults import bootstrap_objects
+from .collector import collector_paused
 from .deep_calls import with_deep_stack
 from .discovery import discover
 from .files import InputRefused, inside, read_text_input, real_path
@@ -103,24 +102,6 @@ def _display(path: Path) -> str:
         return str(path.relative_to(Path.cwd()))
     except ValueError:
         return str(path)
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a model is built.
-
-    Loading allocates millions of objects that all live on; every full collection meanwhile
-    walks the whole growing graph, which made loads superlinear (4x the objects took 4.5x
-    the time, 8x up to 9.9x). Reference counting still frees everything else at once; the
-    collector resumes (and catches up) when the model is built."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def load(*paths: str | os.PathLike[str], variables: Mapping[str, object] | None = None,

@@ -1,0 +1,100 @@
+"""The cyclic collector around loads: paused while a model is built, then frozen, and the
+garbage frozen with it collected once it outgrows what survived the last collection."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+from pathlib import Path
+
+import pytest
+
+import pytest_pfperms as pfperms
+from pytest_pfperms.sources import collector
+
+ACCOUNT = "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: app, namespace: apps}\n"
+
+
+class Cycle:
+    """Garbage only the cyclic collector frees: it refers to itself."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    (tmp_path / "sa.yaml").write_text(ACCOUNT)
+    return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def thawed() -> object:
+    """Each test starts and ends with nothing frozen and a fresh tally."""
+    gc.unfreeze()
+    gc.collect()
+    collector._Tally.frozen = collector._Tally.survivors = 0
+    yield
+    gc.unfreeze()
+    collector._Tally.frozen = collector._Tally.survivors = 0
+
+
+def test_a_load_leaves_the_collector_enabled_and_what_it_built_frozen(repo: Path) -> None:
+    model = pfperms.load(repo, cluster_defaults=False)
+    assert gc.isenabled()
+    assert gc.get_freeze_count() > 0
+    in_generations = {id(obj) for generation in range(3) for obj in gc.get_objects(generation=generation)}
+    assert model.objects() and all(id(obj) not in in_generations for obj in model.objects())
+
+
+def test_with_the_collector_disabled_nothing_is_frozen_or_enabled(repo: Path) -> None:
+    gc.disable()
+    try:
+        pfperms.load(repo, cluster_defaults=False)
+        assert not gc.isenabled()
+        assert gc.get_freeze_count() == 0
+    finally:
+        gc.enable()
+
+
+def test_garbage_frozen_with_a_model_is_collected_once_it_outgrows_the_survivors(
+        repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(collector, "MIN_COLLECT_OBJECTS", 1_000)
+    thresholds = gc.get_threshold()
+    gc.set_threshold(1_000_000)  # no collection of its own before the load freezes it
+    try:
+        garbage = Cycle()
+        alive = weakref.ref(garbage)
+        del garbage
+        pfperms.load(repo, cluster_defaults=False)
+    finally:
+        gc.set_threshold(*thresholds)
+    gc.collect()
+    assert alive() is not None, "frozen: an explicit collection does not see it"
+    for _ in range(50):
+        pfperms.load(repo, cluster_defaults=False)
+        if alive() is None:
+            break
+        [Cycle() for _ in range(2_000)]  # more garbage between loads, as tests make
+    assert alive() is None, "the frozen garbage was never collected"
+    assert collector._Tally.survivors > 0
+
+
+def test_a_collection_starts_a_load_only_once_the_frozen_objects_double(
+        repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    collections: list[int] = []
+
+    def count(phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and info["generation"] == 2:
+            collections.append(1)
+
+    monkeypatch.setattr(collector, "MIN_COLLECT_OBJECTS", 1_000)
+    gc.callbacks.append(count)
+    try:
+        for _ in range(20):
+            pfperms.load(repo, cluster_defaults=False)
+    finally:
+        gc.callbacks.remove(count)
+    # each collection needs as many objects frozen anew as survived the last one: a few
+    # collections for twenty small loads over a heap of this size, not one per load
+    assert 1 <= len(collections) <= 5, collections
