@@ -12,9 +12,12 @@ import pickle
 import subprocess
 import sys
 import textwrap
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import pytest_pfperms as pfperms
 from pytest_pfperms.sources.cache.codec import Codec, CodecError
@@ -165,6 +168,41 @@ def test_the_codec_builds_only_registered_classes() -> None:
         codec.dumps(Path("/"))
     value = {"a": (1, [2, "#x"], frozenset({"s"})), "b": None, 3: True}
     assert codec.loads(codec.dumps(value)) == value
+
+
+_SCALARS = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5) \
+    | st.sampled_from(["#T", "#L", "#x", "#", ""]) | st.decimals(allow_nan=False, allow_infinity=False)
+
+
+@dataclass(frozen=True)
+class _Pair:
+    left: object
+    right: object
+
+
+_VALUES = st.recursive(_SCALARS, lambda inner: (
+    st.lists(inner, max_size=4) | st.tuples(inner, inner) | st.frozensets(st.text(max_size=3), max_size=3)
+    | st.dictionaries(st.text(max_size=3) | st.integers(), inner, max_size=3)
+    | st.builds(_Pair, inner, inner)), max_leaves=20)
+
+
+@given(_VALUES)
+def test_the_codec_gives_back_every_shape_it_takes(value: object) -> None:
+    """Lists whose first item looks like a tag, tuples, frozensets, dicts with other keys,
+    Decimals and registered classes, nested: decoded equal and of the same types."""
+    codec = Codec([_Pair])
+    decoded = codec.loads(codec.dumps(value))
+    assert decoded == value and _shape(decoded) == _shape(value)
+
+
+def _shape(value: object) -> object:
+    if isinstance(value, (list, tuple)):
+        return (type(value), [_shape(item) for item in value])
+    if isinstance(value, dict):
+        return (dict, sorted((repr(k), _shape(v)) for k, v in value.items()))
+    if isinstance(value, _Pair):
+        return (_Pair, _shape(value.left), _shape(value.right))
+    return type(value)
 
 
 def test_cache_clear_empties_the_cache(tmp_path: Path, user_cache: Path) -> None:
