@@ -72,11 +72,12 @@ def test_garbage_frozen_with_a_model_is_collected_once_it_outgrows_the_survivors
     gc.collect()
     assert alive() is not None, "frozen: an explicit collection does not see it"
     kept: list[list[int]] = []
-    for _ in range(50):
+    step = _heap() // 4
+    for _ in range(20):
         pfperms.load(repo, cluster_defaults=False)
         if alive() is None:
             break
-        kept += [[0] for _ in range(_heap() // 4)]  # what tests build between loads, frozen with it
+        kept += [[0] for _ in range(step)]  # what tests build between loads, frozen with it
     assert alive() is None, "the frozen garbage was never collected"
     assert collector._Tally.survivors > 0
 
@@ -93,11 +94,12 @@ def test_a_collection_starts_a_load_only_once_the_frozen_objects_double(
     monkeypatch.setattr(collector, "MIN_COLLECT_OBJECTS", 1_000)
     monkeypatch.setattr(gc, "collect", counted)  # the module's own full collections
     kept: list[list[int]] = []
+    step = _heap() // 4
     for _ in range(20):
         pfperms.load(repo, cluster_defaults=False)
-        kept += [[0] for _ in range(_heap() // 4)]  # the heap grows by a quarter per load
-    # each collection needs as many objects frozen anew as survived the last one (a heap
-    # grown by half): a few collections for twenty loads, not one per load
+        kept += [[0] for _ in range(step)]  # the heap grows by a quarter of its first size per load
+    # each collection needs as many objects frozen anew as survived the last one: a few
+    # collections for twenty loads, not one per load
     assert 2 <= len(collections) <= 8, collections
 
 
