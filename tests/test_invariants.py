@@ -3,9 +3,11 @@ counterexample's explanation."""
 
 from __future__ import annotations
 
+import sys
 import textwrap
 
 import pytest
+from hypothesis import strategies as st
 
 import pytest_pfperms as pfperms
 from pytest_pfperms import ResourceRequest, ServiceAccount, forall
@@ -175,7 +177,50 @@ def test_an_unknown_answer_is_not_a_proof() -> None:
     assert lines[2].startswith("  var.namespace: input variable namespace has no value")
 
 
+@pytest.mark.parametrize("count", [1, 2, 3, 8, 12])
+def test_shards_split_the_space_into_disjoint_parts_that_cover_it(model: pfperms.Model, count: int) -> None:
+    whole = forall(model, verbs=READS, resources=["secrets"], namespaces=["vault"])
+    shards = [forall(model, verbs=READS, resources=["secrets"], namespaces=["vault"], shard=(index, count))
+              for index in range(count)]
+    cases = [case for shard in shards for case in shard.cases()]
+    assert sorted(cases, key=repr) == sorted(whole.cases(), key=repr)
+    assert len(set(map(repr, cases))) == len(cases)
+    sizes = [len(shard.subjects()) for shard in shards]
+    assert max(sizes) - min(sizes) <= 1  # as even as the subjects allow (8 subjects: 12 shards, 4 empty)
+    assert repr(shards[0]).startswith(f"<ForAll shard 1 of {count}: {sizes[0]} subject")
+
+
+def test_a_violation_fails_exactly_the_shard_holding_it(model: pfperms.Model) -> None:
+    outcomes = []
+    for index in range(4):
+        space = forall(model, subjects=outside_vault, verbs=READS, resources=["secrets"],
+                       namespaces=["vault"], shard=(index, 4))
+        try:
+            space.cannot()
+            outcomes.append(None)
+        except pfperms.InvariantViolation as violation:
+            outcomes.append(violation.who)
+            assert "the space: shard " in str(violation)
+    assert [who for who in outcomes if who is not None] == [ServiceAccount("ci", "deployer")]
+
+
+def test_shards_are_the_same_in_every_process(model: pfperms.Model, pytester: pytest.Pytester) -> None:
+    """xdist workers each build the space: a shard must not depend on hash randomisation."""
+    pytester.makefile(".yaml", rbac=REPO)
+    script = ("import pytest_pfperms as p\n"
+              "m = p.load('.', cluster_defaults=False)\n"
+              "print([str(w) for w in p.forall(m, shard=(1, 3)).subjects()])\n")
+    printed = {pytester.run(sys.executable, "-c", script, timeout=60).stdout.str().strip()
+               for _ in range(2)}
+    expected = str([str(who) for who in forall(model, shard=(1, 3)).subjects()])
+    assert printed == {expected}
+
+
 @pytest.mark.parametrize(("arguments", "message"), [
+    ({"shard": (3, 3)}, "shard=(3, 3): the count must be at least 1 and the index from 0 to count - 1"),
+    ({"shard": (0, 0)}, "shard=(0, 0): the count must be at least 1"),
+    ({"shard": [0, 2]}, "shard must be a pair (index, count) of integers"),
+    ({"shard": (0, 2), "subjects": st.just(ServiceAccount("ci", "deployer"))}, "subjects drawn from a strategy cannot be split"),
     ({"subjects": lambda who: False}, "no subject is left in the space: the subjects= filter rejects every one"),
     ({"requests": [], "verbs": ["get"]}, "requests= given as a list or strategy replaces the model's requests"),
     ({"resources": ["widgets"]}, "resources: resource 'widgets' is not a core resource"),

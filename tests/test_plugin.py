@@ -262,11 +262,13 @@ def test_runs_under_xdist(repo: pytest.Pytester) -> None:
 
 
 def test_the_readme_split_forall_runs_on_explicit_workers(pytester: pytest.Pytester) -> None:
-    """The README's per-namespace ``forall`` on two ``--tx`` workers (the form remote hosts
-    take, here as local processes): one item per namespace, a violation fails its item only."""
+    """The README's ``forall`` split per namespace and into shards, on two ``--tx`` workers
+    (the form remote hosts take, here as local processes): one item per part, a violation
+    fails its item only."""
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     example = re.search(r"<!-- xdist-example -->\n```python\n(.*?)```", readme, re.S)
-    assert example, "the README has no xdist example"
+    shards = re.search(r"<!-- xdist-shard-example -->\n```python\n(.*?)```", readme, re.S)
+    assert example and shards, "the README has no xdist examples"
     pytester.makefile(".yaml", rbac=MANIFESTS + textwrap.dedent("""\
         ---
         apiVersion: v1
@@ -286,11 +288,11 @@ def test_the_readme_split_forall_runs_on_explicit_workers(pytester: pytest.Pytes
         """))
     pytester.makeini("[pytest]\npfperms_paths = .\n")
     pytester.makepyfile(test_split="import pytest\nfrom pytest_pfperms import ServiceAccount, forall\n\n"
-                        + example.group(1))
+                        + example.group(1) + "\n\n" + shards.group(1))
     worker = f"popen//python={sys.executable}//chdir={pytester.path}"
     result = pytester.runpytest_subprocess("-d", "--tx", worker, "--tx", worker, "-p", "no:cacheprovider",
                                            "-rA")
-    result.assert_outcomes(passed=2, failed=1)
+    result.assert_outcomes(passed=6, failed=1)  # three namespaces (one fails), four shards
     result.stdout.fnmatch_lines(["*FAILED test_split.py::test_no_foreign_account_reads_secrets[[]search[]]*"])
     assert "ServiceAccount web/reader" in result.stdout.str()
 

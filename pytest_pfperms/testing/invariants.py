@@ -296,6 +296,7 @@ def forall(
     exhaustive_limit: int = DEFAULT_EXHAUSTIVE_LIMIT,
     max_examples: int | None = None,
     transitive: bool = False,
+    shard: tuple[int, int] | None = None,
 ) -> ForAll:
     """Every (subject, request) case of ``model``'s question space, narrowed as asked.
 
@@ -323,6 +324,11 @@ def forall(
 
     ``transitive=True`` asks what each subject can do after following escalations
     (:meth:`Model.reach`): a counterexample then explains the whole chain.
+
+    ``shard=(index, count)`` keeps one of ``count`` disjoint parts of the subjects (every
+    ``count``-th in a fixed order, from ``index``), so one large space can be spread over
+    ``count`` test items and pytest-xdist workers: the shards together hold every case
+    once, and a shard may be empty when there are fewer subjects than shards.
     """
     validation.model(model)
     validation.boolean(outsiders, "outsiders")
@@ -396,11 +402,31 @@ def forall(
     if isinstance(subject_space, list) and not subject_space:
         raise InvalidArgument("no subject is left in the space: the subjects= filter rejects every "
                               f"one of {len(words.subjects)} ({_preview(words.subjects)})")
+    if shard is not None:
+        if not isinstance(subject_space, list):
+            raise InvalidArgument("shard= splits a list of subjects (the model's, filtered or given); "
+                                  "subjects drawn from a strategy cannot be split")
+        index, count = _shard(shard)
+        subject_space = sorted(subject_space, key=lambda who: (str(who), repr(who)))[index::count]
+        axes[0] = f"shard {index + 1} of {count}: {_count(len(subject_space), 'subject')} of {axes[0]}"
     if isinstance(request_space, list) and not request_space:
         raise InvalidArgument("no request is left in the space: check verbs=, resources=, namespaces= "
                               "and the requests= filter")
     return ForAll(model, subject_space, request_space, exhaustive_limit=limit,
                   max_examples=max_examples, shape=" x ".join(axes), transitive=transitive)
+
+
+def _shard(value: object) -> tuple[int, int]:
+    """``(index, count)`` with ``0 <= index < count``, or InvalidArgument."""
+    if (not isinstance(value, tuple) or len(value) != 2
+            or not all(type(item) is int for item in value)):
+        raise InvalidArgument(f"shard must be a pair (index, count) of integers, as in "
+                              f"shard=(0, 4), not {value!r}")
+    index, count = value
+    if count < 1 or not 0 <= index < count:
+        raise InvalidArgument(f"shard=({index}, {count}): the count must be at least 1 and the "
+                              f"index from 0 to count - 1")
+    return index, count
 
 
 def _count(number: int, word: str) -> str:
