@@ -37,7 +37,7 @@ ALLOWED: dict[str, set[str]] = {
     "sources.deep_calls": set(),
     "sources.collector": set(),
     "sources.hcl": CORE | {"sources.cache", "sources.files"},
-    "sources.manifests": CORE | {"model"} | ENGINES,
+    "sources.manifests": CORE | {"model", "sources.cache"} | ENGINES,
     "sources.cluster_defaults": CORE | {"model", "sources.manifests"},
     "sources.terraform": CORE | {"model", "sources.cache", "sources.files", "sources.discovery", "sources.hcl", "sources.manifests"} | ENGINES,
     "sources.loading": CORE | {"model", "query", "escalation"} | ENGINES | SOURCES,

@@ -17,7 +17,7 @@ that keeps the work linear in what is allocated and the garbage bounded by the l
 What exists at the first freeze (the test runner, the modules) counts as having survived.
 
 Consequence: ``gc.collect()`` does not free a model dropped since the last load (it is
-frozen); the next load's full collection, or ``gc.unfreeze()`` first, does. Objects frozen
+frozen); the next load's full collection, or :func:`collect`, does. Objects frozen
 by someone else are frozen here too; they are thawed only for one of those collections.
 The permanent generation is never counted (``gc.get_freeze_count()`` walks all of it):
 the tally is kept from the generations' sizes at each freeze.
@@ -49,10 +49,7 @@ def collector_paused() -> Iterator[None]:
         yield
         return
     if _Tally.frozen - _Tally.survivors > max(_Tally.survivors, MIN_COLLECT_OBJECTS):
-        gc.unfreeze()
-        gc.collect()
-        _Tally.survivors = len(gc.get_objects(generation=2))
-        _Tally.frozen = 0
+        collect()
     gc.disable()
     try:
         yield
@@ -65,3 +62,13 @@ def collector_paused() -> Iterator[None]:
         _Tally.frozen += frozen
         gc.freeze()
         gc.enable()
+
+
+def collect() -> int:
+    """Thaw what the loads froze and run a full collection now (what ``gc.collect()`` does
+    for a process that never loaded a model); the number of unreachable objects found."""
+    gc.unfreeze()
+    found = gc.collect()
+    _Tally.survivors = len(gc.get_objects(generation=2))
+    _Tally.frozen = 0
+    return found

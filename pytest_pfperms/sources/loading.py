@@ -31,8 +31,8 @@ from .manifests.documents import (
     MAX_FILE_BYTES,
     ManifestResult,
     load_json_text,
-    load_manifest_text,
 )
+from .manifests.reading_cache import read_manifests
 
 
 def _read(path: Path, display: str, bound: Path, problems: list[Problem]) -> str | None:
@@ -73,7 +73,7 @@ def _parse_file(path: Path, text: str, display: str, default_namespace: Str, pro
     if path.suffix == ".json":
         plan = _load_plan(text, display, problems, resources)
         return plan if plan is not None else load_json_text(text, display, default_namespace)
-    return load_manifest_text(text, display, default_namespace)
+    return read_manifests(text, display, default_namespace)
 
 
 def _load_plan(text: str, display: str, problems: list[Problem], resources: list[CloudResource]

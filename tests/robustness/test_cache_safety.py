@@ -23,6 +23,7 @@ import pytest_pfperms as pfperms
 from pytest_pfperms.sources.cache.codec import Codec, CodecError
 from pytest_pfperms.sources.cache.store import CacheStore, open_store
 from pytest_pfperms.sources.hcl.parse_cache import cache_key
+from pytest_pfperms.sources.manifests import reading_cache
 from pytest_pfperms.sources.terraform.evaluation_cache import _result_codec, result_key
 
 ADMIN_BINDING = """
@@ -180,10 +181,14 @@ class _Pair:
     right: object
 
 
-_VALUES = st.recursive(_SCALARS, lambda inner: (
-    st.lists(inner, max_size=4) | st.tuples(inner, inner) | st.frozensets(st.text(max_size=3), max_size=3)
-    | st.dictionaries(st.text(max_size=3) | st.integers(), inner, max_size=3)
-    | st.builds(_Pair, inner, inner)), max_leaves=20)
+def _containers(inner: st.SearchStrategy[object]) -> st.SearchStrategy[object]:
+    return (st.lists(inner, max_size=4) | st.tuples(inner, inner)
+            | st.frozensets(st.text(max_size=3), max_size=3)
+            | st.dictionaries(st.text(max_size=3) | st.integers(), inner, max_size=3)
+            | st.builds(_Pair, inner, inner))
+
+
+_VALUES = st.recursive(_SCALARS, _containers, max_leaves=20)
 
 
 @given(_VALUES)
@@ -205,14 +210,20 @@ def _shape(value: object) -> object:
     return type(value)
 
 
-def test_cache_clear_empties_the_cache(tmp_path: Path, user_cache: Path) -> None:
+def test_cache_clear_empties_the_cache(tmp_path: Path, user_cache: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
     repo = _repo(tmp_path)
-    pfperms.load(repo / "infra", repo_root=repo)
-    assert list((user_cache / "ast").iterdir())
+    (repo / "manifests.yaml").write_text("apiVersion: v1\nkind: ServiceAccount\n"
+                                         "metadata: {name: x, namespace: y}\n")
+    (user_cache / "manifests").mkdir(parents=True)  # kept by an earlier process
+    monkeypatch.setattr(reading_cache, "MIN_CACHED_CHARACTERS", 0)
+    pfperms.load(repo / "infra", repo / "manifests.yaml", repo_root=repo)
+    assert list((user_cache / "ast").iterdir()) and list((user_cache / "manifests").iterdir())
     from pytest_pfperms.cli import main
 
     assert main(["cache", "clear"]) == 0
     assert not (user_cache / "ast").exists() and not (user_cache / "secret.key").exists()
+    assert not (user_cache / "manifests").exists()
 
 
 def test_the_plugin_option_turns_the_cache_off(pytester: pytest.Pytester, tmp_path: Path,

@@ -203,7 +203,7 @@ def clear_cache() -> Path:
     """Delete the cache directory's entries and secret; returns the directory."""
     directory = cache_dir()
     if directory.is_absolute():
-        for name in ("ast", "results", _SECRET_NAME):
+        for name in ("ast", "results", "manifests", _SECRET_NAME):
             target = directory / name
             if target.is_dir() and not target.is_symlink():
                 shutil.rmtree(target, ignore_errors=True)

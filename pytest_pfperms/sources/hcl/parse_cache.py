@@ -23,6 +23,7 @@ import hcl2
 
 from ...errors import LoadError, beyond_limits, limit_line
 from ..cache.codec import Codec, CodecError
+from ..cache.fingerprint import code_fingerprint
 from ..cache.store import CacheStore, active_store
 from . import syntax_tree
 from .native_syntax import parse_file, paused_gc
@@ -34,18 +35,6 @@ __all__ = ["AST_CODEC", "cache_key", "cached_parse", "forget_parsed", "load_file
 AST_CODEC = Codec(cls for cls in vars(syntax_tree).values()
                   if isinstance(cls, type) and is_dataclass(cls) and cls.__module__ == syntax_tree.__name__)
 """The codec of cached syntax trees: it builds the syntax tree's classes and nothing else."""
-
-
-@functools.cache
-def code_fingerprint() -> str:
-    """A digest of this package's own source, so that a changed pytest-pfperms (even one
-    with an unchanged version number) never reuses what an older one cached."""
-    package = Path(__file__).resolve().parents[2]
-    digest = hashlib.sha256()
-    for path in sorted(package.rglob("*.py")):
-        with suppress(OSError):
-            digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()[:16]
 
 
 def cache_salt() -> bytes:

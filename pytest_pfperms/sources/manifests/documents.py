@@ -264,7 +264,7 @@ def _documents(text: str, path: str, result: ManifestResult) -> Iterator[tuple[N
         loader.dispose()
 
 
-def _helm_sources(text: str) -> tuple[list[int], list[str]]:
+def helm_sources(text: str) -> tuple[list[int], list[str]]:
     lines: list[int] = []
     names: list[str] = []
     if "# Source: " not in text:
@@ -305,8 +305,19 @@ def read_documents(text: str, path: str) -> tuple[list[Any], list[Problem]]:
     return values, result.problems
 
 
-def load_manifest_text(text: str, path: str, default_namespace: Str) -> ManifestResult:
-    """Load every object in one YAML or JSON text; ``path`` is what messages call the file."""
+DocumentRecord = list[Any]
+"""What a cached read keeps of one document: ``[value, first line, line after it, rule lines
+or None]`` (see :mod:`.reading_cache`)."""
+
+
+def load_manifest_text(text: str, path: str, default_namespace: Str,
+                       record: list[DocumentRecord] | None = None) -> ManifestResult:
+    """Load every object in one YAML or JSON text; ``path`` is what messages call the file.
+
+    ``record``, when given, receives each document's value and the lines its objects need,
+    for a cache of the reading; it is cleared when the file holds a ``*List`` document
+    (whose items need their own nodes), so an empty record after a load with documents
+    means "do not cache"."""
     result = ManifestResult()
     template = helm_template_line(text)
     if template is not None:
@@ -314,18 +325,44 @@ def load_manifest_text(text: str, path: str, default_namespace: Str) -> Manifest
         result.problems.append(Problem(path, line, f"holds Helm template syntax ({action}): it is a "
                                                    "chart template, not a manifest; " + HELM_ADVICE))
         return result
-    helm_lines, helm_names = _helm_sources(text)
+    helm_lines, helm_names = helm_sources(text)
     previous_end = 0
+    listed = False
     for node, value in _documents(text, path, result):
         line = node.start_mark.line + 1
-        helm: str | None = None
-        if helm_lines:
-            position = bisect.bisect_right(helm_lines, line) - 1
-            if position >= 0 and helm_lines[position] > previous_end:
-                helm = helm_names[position]
+        helm = helm_source(helm_lines, helm_names, line, previous_end)
         previous_end = node.end_mark.line + 1
+        if record is not None and not listed:
+            kind = value.get("kind") if isinstance(value, dict) else None
+            if isinstance(kind, str) and kind.endswith("List"):
+                listed = True
+            else:
+                record.append([value, line, previous_end,
+                               _rule_lines(node) if kind in ("Role", "ClusterRole") else None])
         _add_document(value, node, SourceRef(path, line, helm), default_namespace, result)
+    if listed and record is not None:
+        record.clear()
     return result
+
+
+def helm_source(helm_lines: list[int], helm_names: list[str], line: int, previous_end: int) -> str | None:
+    """The chart template a document starting at ``line`` came from: the last ``# Source:``
+    comment before it and after the previous document (None when there is none)."""
+    if helm_lines:
+        position = bisect.bisect_right(helm_lines, line) - 1
+        if position >= 0 and helm_lines[position] > previous_end:
+            return helm_names[position]
+    return None
+
+
+def add_built_object(value: Any, source: SourceRef, default_namespace: Str,
+                     rule_lines: list[int] | None, result: ManifestResult) -> None:
+    """Build one object from a document already read; InvalidObject propagates (a cached
+    reading has no nodes to place the problem, so the caller reads the file again)."""
+    built = build_object(value, source, default_namespace, rule_lines=rule_lines, strict_fields=True)
+    result.objects.append(built.obj)
+    for warning in built.warnings:
+        result.warnings.append(Problem(source.path, source.line, warning, built.obj.ref()))
 
 
 def _add_document(value: Any, node: Node, source: SourceRef, default_namespace: Str,
@@ -361,17 +398,13 @@ def _add_object(value: Any, node: Node, source: SourceRef, default_namespace: St
     try:
         kind = value.get("kind") if isinstance(value, Mapping) else None
         lines = _rule_lines(node) if kind in ("Role", "ClusterRole") else None
-        built = build_object(value, source, default_namespace, rule_lines=lines, strict_fields=True)
+        add_built_object(value, source, default_namespace, lines, result)
     except InvalidObject as error:
         for path, message in ((error.path, error.message), *error.more):
             where = field_path(path)
             if prefix:
                 where = f"{prefix}.{where}" if where else prefix
             result.problems.append(Problem(source.path, line_of(node, path), message, where))
-        return
-    result.objects.append(built.obj)
-    for warning in built.warnings:
-        result.warnings.append(Problem(source.path, source.line, warning, built.obj.ref()))
 
 
 class _DuplicateKey(Exception):
