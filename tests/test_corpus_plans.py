@@ -12,24 +12,20 @@ applying binding found one by one).
 from __future__ import annotations
 
 import itertools
-import os
-from pathlib import Path
 
 import pytest
+from corpus_support import CORPUS, PROJECTS, needs_corpus
 
 import pytest_pfperms as pfperms
 from pytest_pfperms import ServiceAccount, User
 from pytest_pfperms.model.requests import build_request
 
-CORPUS = Path(os.environ.get("PFPERMS_CORPUS")
-              or Path(__file__).resolve().parents[2] / "shared" / "corpus" / "rendered")
-PROJECTS = sorted(path.name for path in CORPUS.iterdir() if path.is_dir()) if CORPUS.is_dir() else []
 VERBS = ("get", "list", "watch", "create", "update", "patch", "delete", "escalate", "bind", "impersonate")
 RESOURCES = ("pods", "secrets", "configmaps", "deployments.apps", "roles.rbac.authorization.k8s.io",
              "clusterroles.rbac.authorization.k8s.io", "serviceaccounts/token", "pods/exec", "*")
 
 
-@pytest.mark.skipif(not PROJECTS, reason=f"no rendered corpus at {CORPUS} (set PFPERMS_CORPUS)")
+@needs_corpus
 @pytest.mark.parametrize("project", PROJECTS)
 def test_real_manifests_are_decided_as_the_candidate_path_decides(project: str) -> None:
     model = pfperms.load(CORPUS / project, allow_partial=True)

@@ -5,11 +5,11 @@ used, only for readings JSON holds exactly; anything odd falls back to reading t
 from __future__ import annotations
 
 import json
-import os
 import textwrap
 from pathlib import Path
 
 import pytest
+from corpus_support import CORPUS, PROJECTS, needs_corpus
 
 import pytest_pfperms as pfperms
 from pytest_pfperms.sources.cache.store import CacheStore, open_store
@@ -184,12 +184,9 @@ def test_a_problem_file_is_never_kept(tmp_path: Path, monkeypatch: pytest.Monkey
     assert _entries(cache) == []
 
 
-CORPUS = Path(os.environ.get("PFPERMS_CORPUS")
-              or Path(__file__).resolve().parents[2] / "shared" / "corpus" / "rendered")
-PROJECTS = sorted(path.name for path in CORPUS.iterdir() if path.is_dir()) if CORPUS.is_dir() else []
 
 
-@pytest.mark.skipif(not PROJECTS, reason=f"no rendered corpus at {CORPUS} (set PFPERMS_CORPUS)")
+@needs_corpus
 @pytest.mark.parametrize("project", PROJECTS)
 def test_real_manifests_load_the_same_from_the_cache(project: str, tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
