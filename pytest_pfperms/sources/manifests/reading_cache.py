@@ -104,7 +104,12 @@ def _entry(record: list[DocumentRecord]) -> bytes | None:
         encoded = json.dumps(record, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     except (TypeError, ValueError):  # a date, bytes, a set, NaN: values JSON does not hold
         return None
-    if json.loads(encoded) != record:  # keys that are not strings, tuples
+    except RecursionError:  # deeper than JSON's encoder goes: read it each time
+        return None
+    try:
+        if json.loads(encoded) != record:  # keys that are not strings, tuples
+            return None
+    except RecursionError:
         return None
     return encoded.encode("utf-8", "surrogatepass")
 
@@ -113,7 +118,7 @@ def _from_entry(payload: bytes, text: str, path: str, default_namespace: Str) ->
     """The objects of a cached reading, built for this load; None to read the file again."""
     try:
         record = json.loads(payload.decode("utf-8", "surrogatepass"))
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     if not isinstance(record, list) or not all(_well_formed(document) for document in record):
         return None
