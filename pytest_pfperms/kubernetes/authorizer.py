@@ -598,12 +598,7 @@ class KubernetesEngine:
         if part is None:
             part = self._identity_part(who)
         found = part.by_namespace.get(namespace)
-        if found is not None:
-            return found
-        bound_in = part.bound_in  # as in ``allowed``
-        if bound_in is not None and namespace.__class__ is str and namespace not in bound_in:
-            return part.cluster_plan
-        return self._namespace_plan(part, who, namespace)
+        return found if found is not None else self._namespace_plan(part, who, namespace)
 
     def _identity_part(self, who: Identity) -> _IdentityPart:
         """An identity's keys and what the ClusterRoleBindings grant it (cached)."""
@@ -644,6 +639,9 @@ class KubernetesEngine:
         namespace is symbolic are added per identity, through the candidate path; identities
         the keys cannot describe exactly take the candidate path alone (see ``reference_plan``).
         """
+        bound_in = part.bound_in
+        if bound_in is not None and namespace.__class__ is str and namespace not in bound_in:
+            return part.cluster_plan  # no RoleBinding here may name it: nothing to store
         self._planned += 1
         plan = part.cluster_plan
         keys = part.keys
@@ -756,11 +754,7 @@ class KubernetesEngine:
                 part = self._identity_part(who)
             plan = part.by_namespace.get(namespace)
             if plan is None:
-                bound_in = part.bound_in
-                if bound_in is not None and namespace.__class__ is str and namespace not in bound_in:
-                    plan = part.cluster_plan  # no RoleBinding here may name it (not stored)
-                else:
-                    plan = self._namespace_plan(part, who, namespace)
+                plan = self._namespace_plan(part, who, namespace)
             return plan.decide(request)
         if isinstance(request, NonResourceRequest):
             return self.plan(who, "").decide_url(request)

@@ -55,16 +55,14 @@ MIN_CACHED_CHARACTERS = 4_096
 def read_manifests(text: str, path: str, default_namespace: Str) -> ManifestResult:
     """:func:`~.documents.load_manifest_text` through the cache of the load in progress."""
     store = active_store()
-    if store is None or len(text) < MIN_CACHED_CHARACTERS:
-        return load_manifest_text(text, path, default_namespace)
+    if store is None or len(text) < MIN_CACHED_CHARACTERS or not _kept(store.directory):
+        return load_manifest_text(text, path, default_namespace)  # (a new directory holds no entry)
     key = _key(text, path)
     payload = store.read(KIND, key)
     if payload is not None:
         cached = _from_entry(payload, text, path, default_namespace)
         if cached is not None:
             return cached
-    if not _kept(store.directory):
-        return load_manifest_text(text, path, default_namespace)
     record: list[DocumentRecord] = []
     result = load_manifest_text(text, path, default_namespace, record)
     if record and not result.problems:
@@ -102,16 +100,10 @@ def _entry(record: list[DocumentRecord]) -> bytes | None:
     """The JSON of a reading, or None when JSON would not give its values back exactly."""
     try:
         encoded = json.dumps(record, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    except (TypeError, ValueError):  # a date, bytes, a set, NaN: values JSON does not hold
+        exact = json.loads(encoded) == record  # not so for keys that are not strings, or tuples
+    except (TypeError, ValueError, RecursionError):  # a date, bytes, a set, NaN; too deep for JSON
         return None
-    except RecursionError:  # deeper than JSON's encoder goes: read it each time
-        return None
-    try:
-        if json.loads(encoded) != record:  # keys that are not strings, tuples
-            return None
-    except RecursionError:
-        return None
-    return encoded.encode("utf-8", "surrogatepass")
+    return encoded.encode("utf-8", "surrogatepass") if exact else None
 
 
 def _from_entry(payload: bytes, text: str, path: str, default_namespace: Str) -> ManifestResult | None:
