@@ -8,15 +8,20 @@ answer (apply-time values) is an offender too, unless the policy says ``unknown:
 
 Exceptions then accept the offenders they match; one whose ``expires`` date has passed
 accepts nothing and fails the policy; one that matches nothing is stale (a warning).
+
+A policy split into parts (``split: N``) is evaluated one part at a time: part ``index`` of
+``count`` asks about every ``count``-th subject (sorted by label), every ``count``-th
+question of ``only`` and every ``count``-th object of ``forbid``, so the parts cover the
+policy once between them; staleness of an exception is then decided over all parts.
 """
 
 from __future__ import annotations
 
 import datetime
 import fnmatch
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from ..escalation import Transitively
 from ..explain.kubernetes import render_path
@@ -39,6 +44,27 @@ from .subjects import PolicyError, Subject, population, resolve
 
 Status = str
 PASSED, FAILED, WARNED, EXCEPTED = "passed", "failed", "warned", "excepted"
+
+Part = tuple[int, int]
+"""``(index, count)``: the part of a split policy to evaluate; ``(0, 1)`` is the whole policy."""
+WHOLE: Part = (0, 1)
+_T = TypeVar("_T")
+
+
+def _share(items: Sequence[_T], part: Part) -> Sequence[_T]:
+    """Every ``count``-th item from ``index``: the parts of a sequence are disjoint and cover it."""
+    index, count = part
+    return items if count == 1 else items[index::count]
+
+
+def _share_subjects(subjects: list[Subject], part: Part) -> Sequence[Subject]:
+    """A part's subjects: sorted by label first, so every process cuts the same parts (the
+    whole policy keeps the order written)."""
+    return subjects if part == WHOLE else _share(sorted(subjects, key=_label), part)
+
+
+def _label(subject: Subject) -> str:
+    return subject.label
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +109,8 @@ class Outcome:
     expired: list[Exemption] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     checked: int = 0
+    part: Part = WHOLE
+    """Which part of a split policy this is the outcome of."""
 
     @property
     def status(self) -> Status:
@@ -172,10 +200,11 @@ def matches(matcher: Matcher, obj: KubeObject) -> list[str] | None:
     return lines
 
 
-def _forbid(policy: Policy, model: Model) -> list[Finding]:
+def _forbid(policy: Policy, model: Model, part: Part) -> list[Finding]:
     found = []
+    objects = _share(model.objects(), part) if policy.forbid else ()
     for matcher in policy.forbid:
-        for obj in model.objects():
+        for obj in objects:
             why = matches(matcher, obj)
             if why is not None:
                 found.append(Finding(obj.ref(), obj.kind, obj.name, obj.namespace, "forbidden", True,
@@ -199,7 +228,7 @@ def _covered(subject: BindingSubject, allowed: list[Subject]) -> bool:
     return False
 
 
-def _only(policy: Policy, model: Model, reaches: dict[str, Any]) -> tuple[list[Finding], int]:
+def _only(policy: Policy, model: Model, reaches: dict[str, Any], part: Part) -> tuple[list[Finding], int]:
     assert policy.only is not None
     allowed = resolve(policy.only.subjects, model)
     labels = {subject.label for subject in allowed}
@@ -207,7 +236,8 @@ def _only(policy: Policy, model: Model, reaches: dict[str, Any]) -> tuple[list[F
     checked = 0
     for ask in policy.only.can:
         if isinstance(ask.what, KubeAsk) and not ask.transitive:
-            for question in kube_questions(ask.what, None, "only", model, ask.line, default=EVERY):
+            questions = list(kube_questions(ask.what, None, "only", model, ask.line, default=EVERY))
+            for question in _share(questions, part):
                 try:
                     request = question.request()
                 except Exception as error:
@@ -222,7 +252,7 @@ def _only(policy: Policy, model: Model, reaches: dict[str, Any]) -> tuple[list[F
                         "only", path.allowed, f"{verdict} {request.describe()}", tuple(render_path(path)),
                         tuple(symbol.describe() for symbol in path.unknowns)))
             continue
-        for subject in population(model):
+        for subject in _share_subjects(population(model), part):
             if subject.label in labels or _covered_workload(subject, allowed):
                 continue
             for decision in decisions(ask, subject, model, reaches, default=EVERY):
@@ -262,18 +292,25 @@ Evaluator = Callable[[Model], tuple[list[Finding], int]]
 
 
 def evaluate(policy: Policy, model: Model, *, today: datetime.date | None = None,
-             extra_exceptions: tuple[Exemption, ...] = (), evaluator: Evaluator | None = None) -> Outcome:
-    """Every offender of ``policy`` in ``model``, with exceptions applied (``today``: their expiry)."""
-    outcome = Outcome(policy)
+             extra_exceptions: tuple[Exemption, ...] = (), evaluator: Evaluator | None = None,
+             part: Part = WHOLE) -> Outcome:
+    """Every offender of ``policy`` in ``model``, with exceptions applied (``today``: their expiry).
+
+    ``part``: only that part of a split policy (the module's docstring says which); its
+    ``stale`` exceptions are those that matched nothing in this part."""
+    index, count = part
+    if not 0 <= index < count:
+        raise ValueError(f"part {index} of {count} does not exist")
+    outcome = Outcome(policy, part=part)
     reaches: dict[str, Any] = {}
     found: list[Finding] = []
     try:
         if evaluator is not None:
             found, outcome.checked = evaluator(model)
-        found += _subject_findings(policy, model, reaches, outcome)
-        found += _forbid(policy, model)
+        found += _subject_findings(policy, model, reaches, outcome, part)
+        found += _forbid(policy, model, part)
         if policy.only is not None:
-            only, checked = _only(policy, model, reaches)
+            only, checked = _only(policy, model, reaches, part)
             found += only
             outcome.checked += checked
     except PolicyError as error:
@@ -287,7 +324,7 @@ def evaluate(policy: Policy, model: Model, *, today: datetime.date | None = None
 
 
 def _subject_findings(policy: Policy, model: Model, reaches: dict[str, Any],
-                      outcome: Outcome) -> list[Finding]:
+                      outcome: Outcome, part: Part) -> list[Finding]:
     if policy.subjects is None or not (policy.can or policy.cannot):
         return []
     subjects = resolve(policy.subjects, model)
@@ -297,7 +334,7 @@ def _subject_findings(policy: Policy, model: Model, reaches: dict[str, Any],
     found = []
     entries: list[tuple[str, Ask]] = [("can", ask) for ask in policy.can]
     entries += [("cannot", ask) for ask in policy.cannot]
-    for subject in subjects:
+    for subject in _share_subjects(subjects, part):
         for expected, ask in entries:
             for decision in decisions(ask, subject, model, reaches):
                 outcome.checked += 1
@@ -306,5 +343,5 @@ def _subject_findings(policy: Policy, model: Model, reaches: dict[str, Any],
     return found
 
 
-__all__ = ["EXCEPTED", "FAILED", "PASSED", "WARNED", "Finding", "Outcome", "decision_finding", "evaluate",
-           "matches"]
+__all__ = ["EXCEPTED", "FAILED", "PASSED", "WARNED", "WHOLE", "Finding", "Outcome", "Part",
+           "decision_finding", "evaluate", "matches"]

@@ -151,6 +151,9 @@ class Policy:
     forbid: tuple[Matcher, ...] = ()
     only: Only | None = None
     exceptions: tuple[Exemption, ...] = ()
+    split: int = 1
+    """How many test items (parts) check it: 1 is one item; the README's "Policy files" says how
+    a policy is split."""
     builtin: bool = False
     why: str = ""
     """Why it matters (built-ins)."""
@@ -273,6 +276,7 @@ def policy_set(document: Document) -> PolicySet:
                          for position, item in enumerate(raw.get("forbid") or ())),
             only=only,
             exceptions=exemptions(raw.get("exceptions") or (), document, [*at, "exceptions"]),
+            split=int(raw.get("split", 1)),
         ))
     keyed = {key: exemptions(value, document, ["exceptions", key])
              for key, value in (data.get("exceptions") or {}).items()}

@@ -239,6 +239,9 @@ def _problems_of(error: jsonschema.ValidationError, document: Document) -> list[
     if validator == "pattern" and "expires" in path:
         return [Problem(document.path, line, f"expires {_short(error.instance)} must be a date, "
                         "YYYY-MM-DD", where)]
+    if path and path[-1] == "split" and validator in ("type", "minimum", "maximum"):
+        return [Problem(document.path, line, f"split {_short(error.instance)} must be a whole number of "
+                        "test items, from 1 to 1000", where)]
     if validator == "propertyNames":
         return [Problem(document.path, line, f"exceptions are keyed by built-in policy id (PF-K8S-001, "
                         f"...), not {_short(error.instance)}", where)]

@@ -89,7 +89,9 @@ def render(outcome: Outcome) -> str:
     policy = outcome.policy
     kind = "built-in policy" if policy.builtin else "policy"
     where = "" if policy.builtin else f" ({policy.source})"
-    lines = [f"{kind} {policy.id}{where} [{policy.severity}]"
+    index, count = outcome.part
+    share = f" part {index + 1}/{count}" if count > 1 else ""
+    lines = [f"{kind} {policy.id}{where} [{policy.severity}]{share}"
              + (f": {policy.description}" if policy.description else "")]
     if policy.why:
         lines.append(f"  why it matters: {policy.why}")

@@ -346,6 +346,7 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     """Show what loaded with warnings (deprecated APIs, objects that grant nothing) and the policy counts."""
+    policy_items.settle_parts(config)
     line = policy_items.summary_line(config)
     if line:
         terminalreporter.write_line(line, bold=True)

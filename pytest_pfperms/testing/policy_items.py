@@ -12,6 +12,10 @@
   not load, every policy fails with the load error (fail closed). A ``warn`` policy with
   offenders, and an exception that matches nothing, are pytest warnings
   (:class:`PolicyWarning`); the terminal summary gets one line of counts.
+- A policy with ``split: N`` is N items, ``<policy-id>[1/N]`` ... ``[N/N]``, each checking one
+  part (see ``policies.evaluation``). Each reports its status and the exceptions it did not
+  use; the controller (the process that prints the summary, under xdist too) counts the policy
+  once and warns of an exception that no part used, once every part has run.
 """
 
 from __future__ import annotations
@@ -25,7 +29,9 @@ from typing import Any
 import pytest
 
 SUMMARY_KEY = "pfperms_policy"
+PART_KEY = "pfperms_policy_part"
 _COUNTS_KEY = pytest.StashKey[dict[str, int]]()
+_PARTS_KEY = pytest.StashKey[dict[str, dict[int, dict[str, Any]]]]()
 _FILES_KEY = pytest.StashKey[set[Path]]()
 _IDS_KEY = pytest.StashKey[dict[str, str]]()
 BUILTIN_NODE = "pfperms-builtin"
@@ -109,6 +115,7 @@ def configure(config: pytest.Config) -> None:
     """Check the options early (a bad one is a usage error) and start the counts."""
     config.stash[_SETTINGS_KEY] = Settings(config)
     config.stash[_COUNTS_KEY] = dict.fromkeys(STATUSES, 0)
+    config.stash[_PARTS_KEY] = {}
     config.stash[_FILES_KEY] = set()
     config.stash[_IDS_KEY] = {}
     if not config.pluginmanager.has_plugin(_COUNTER):
@@ -142,11 +149,13 @@ class PolicyItem(pytest.Item):
     """One policy: evaluated over the session's model when it runs."""
 
     def __init__(self, *, policy: Any, extra_exceptions: tuple[Any, ...] = (), check: Any = None,
-                 **kwargs: Any) -> None:
+                 part: tuple[int, int] = (0, 1), **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.policy = policy
         self.extra_exceptions = extra_exceptions
         self.check = check
+        self.part = part
+        """``(index, count)``: which part of a split policy this item checks."""
 
     def runtest(self) -> None:
         from ..policies.evaluation import evaluate
@@ -154,27 +163,50 @@ class PolicyItem(pytest.Item):
 
         model = _load_model(self.config)
         if isinstance(model, Exception):
-            self.user_properties.append((SUMMARY_KEY, "failed"))
+            self._report("failed")
             label = (f"built-in policy {self.policy.id}" if self.policy.builtin
                      else f"policy {self.policy.id} ({self.policy.source})")
             raise PolicyFailure(f"{label} cannot pass: pytest-pfperms could not load the model, so nothing "
                                 f"was checked:\n{model}")
-        outcome = evaluate(self.policy, model, extra_exceptions=self.extra_exceptions, evaluator=self.check)
+        outcome = evaluate(self.policy, model, extra_exceptions=self.extra_exceptions, evaluator=self.check,
+                           part=self.part)
         status = outcome.status
-        self.user_properties.append((SUMMARY_KEY, status))
-        for line in stale_lines(outcome):
-            self._warn(line)
+        if self.part[1] == 1:
+            self._report(status)
+            for line in stale_lines(outcome):
+                self._warn(line)
+        else:  # an exception unused here may be used by another part: the controller decides
+            positions = {id(e): i for i, e in enumerate((*self.policy.exceptions, *self.extra_exceptions))}
+            stale = None if outcome.errors else [
+                [positions[id(exemption)], line]
+                for exemption, line in zip(outcome.stale, stale_lines(outcome), strict=True)]
+            self._report(status, stale)
         if status == "failed":
             raise PolicyFailure(render(outcome))
         if status == "warned":
             self._warn(render(outcome))
 
+    def _report(self, status: str, stale: list[list[Any]] | None = None) -> None:
+        """Hand this item's status (and, for a part, the exceptions it left unused) to the
+        summary, through the report (so xdist carries it to the controller)."""
+        if self.part[1] == 1:
+            self.user_properties.append((SUMMARY_KEY, status))
+            return
+        path, line = self._where()
+        self.user_properties.append((PART_KEY, {
+            "policy": self.policy.id, "index": self.part[0], "count": self.part[1], "status": status,
+            "stale": stale, "path": path, "line": line}))
+
+    def _where(self) -> tuple[str, int]:
+        """The policy's file as pytest shows it (relative to where it was started), and its line."""
+        here = Path(str(self.config.invocation_params.dir))
+        shown = os.path.relpath(self.path, here) if self.path.is_relative_to(here) else str(self.path)
+        return shown, self.policy.source.line
+
     def _warn(self, text: str) -> None:
         """A PolicyWarning located at the policy's line (pytest shows that line of the file)."""
-        line = self.policy.source.line
+        shown, line = self._where()
         if line:
-            here = Path(str(self.config.invocation_params.dir))
-            shown = os.path.relpath(self.path, here) if self.path.is_relative_to(here) else str(self.path)
             warnings.warn_explicit(PolicyWarning(text), PolicyWarning, shown, line)
         else:
             warnings.warn(PolicyWarning(text), stacklevel=2)
@@ -189,7 +221,8 @@ class PolicyItem(pytest.Item):
     def reportinfo(self) -> tuple[Path | str, int | None, str]:
         """Where the policy is written."""
         line = self.policy.source.line
-        return self.path, (line - 1 if line else None), f"policy {self.policy.id}"
+        share = f" [{self.part[0] + 1}/{self.part[1]}]" if self.part[1] > 1 else ""
+        return self.path, (line - 1 if line else None), f"policy {self.policy.id}{share}"
 
 
 class PolicyFile(pytest.File):
@@ -212,7 +245,12 @@ class PolicyFile(pytest.File):
             if first != str(policy.source):
                 raise self.CollectError(f"{policy.source}: policy id {policy.id!r} is already used at "
                                         f"{first}; ids are unique in a run")
-            yield PolicyItem.from_parent(self, name=policy.id, policy=policy)
+            if policy.split == 1:
+                yield PolicyItem.from_parent(self, name=policy.id, policy=policy)
+                continue
+            for index in range(policy.split):
+                yield PolicyItem.from_parent(self, name=f"{policy.id}[{index + 1}/{policy.split}]",
+                                             policy=policy, part=(index, policy.split))
 
 
 class BuiltinPolicies(pytest.Collector):
@@ -311,7 +349,8 @@ def modify_items(session: pytest.Session, config: pytest.Config, items: list[pyt
 
 
 def log_report(report: pytest.TestReport, config: pytest.Config) -> None:
-    """Count policy outcomes (reports from xdist workers carry them in ``user_properties``)."""
+    """Count policy outcomes, and keep what each part of a split policy found (reports from xdist
+    workers carry them in ``user_properties``)."""
     if report.when != "call":
         return
     counts = config.stash.get(_COUNTS_KEY, None)
@@ -320,6 +359,34 @@ def log_report(report: pytest.TestReport, config: pytest.Config) -> None:
     for key, value in report.user_properties:
         if key == SUMMARY_KEY and value in counts:
             counts[value] += 1
+        elif key == PART_KEY and isinstance(value, dict) and value.get("status") in counts:
+            config.stash[_PARTS_KEY].setdefault(str(value["policy"]), {})[int(value["index"])] = value
+
+
+_WORST_FIRST = ("failed", "warned", "excepted", "passed")
+
+
+def settle_parts(config: pytest.Config) -> None:
+    """Once per run, in the controller: count each split policy once (its worst part's status), and
+    warn of each exception that no part used, when every part ran (under ``-k`` some may not)."""
+    counts = config.stash.get(_COUNTS_KEY, None)
+    parts = config.stash.get(_PARTS_KEY, {})
+    if counts is None:
+        return
+    for reports in parts.values():
+        statuses = {report["status"] for report in reports.values()}
+        counts[next(status for status in _WORST_FIRST if status in statuses)] += 1
+        first = next(iter(reports.values()))
+        complete = set(reports) == set(range(int(first["count"])))
+        if not complete or any(report["stale"] is None for report in reports.values()):
+            continue
+        unused = set.intersection(*({position for position, _ in report["stale"]}
+                                    for report in reports.values()))
+        for position, text in first["stale"]:
+            if position in unused:
+                warnings.warn_explicit(PolicyWarning(text), PolicyWarning, str(first["path"]),
+                                       int(first["line"]) or 1)
+    parts.clear()
 
 
 def summary_line(config: pytest.Config) -> str | None:
@@ -333,4 +400,4 @@ def summary_line(config: pytest.Config) -> str | None:
 
 
 __all__ = ["PolicyFile", "PolicyItem", "PolicyWarning", "addoption", "collect_file", "configure",
-           "log_report", "modify_items", "summary_line"]
+           "log_report", "modify_items", "settle_parts", "summary_line"]
