@@ -111,7 +111,7 @@ def load(*paths: str | os.PathLike[str], variables: Mapping[str, object] | None 
          vault_flavor: VaultFlavor = "vault", allow_partial: bool = False,
          exclude: Sequence[str | os.PathLike[str]] = (), aws_oidc_provider: str | None = None,
          limits: Limits | None = None, rendered: Sequence[str] = (),
-         hcl_parser: HclParser | None = None) -> Model:
+         hcl_parser: HclParser | None = None, share: tuple[int, int] | None = None) -> Model:
     """Load files and directories into a Model.
 
     ``default_namespace`` is where namespaced objects without a namespace land (as
@@ -144,6 +144,13 @@ def load(*paths: str | os.PathLike[str], variables: Mapping[str, object] | None 
     ``hcl_parser`` reads HCL with ``"tree-sitter"`` (the default) or ``"python-hcl2"`` (the
     reference parser; both build the same syntax tree, see
     :mod:`pytest_pfperms.sources.hcl.parser_choice`).
+
+    ``share=(index, count)`` says this process is one of ``count`` loading the same paths at
+    the same time with one cache (pytest-xdist workers on one machine): it first evaluates
+    every ``count``-th Terraform root from ``index`` (storing each in the cache), then loads
+    as usual, taking those roots as evaluated and the others' from the cache when they are
+    there. The model is the same with or without it; without a cache it does nothing. (The
+    share's evaluation has a work budget of its own, as roots read from the cache cost none.)
     """
     if not paths:
         raise LoadError.single("<arguments>", None, "load() needs at least one file or directory")
@@ -167,16 +174,22 @@ def load(*paths: str | os.PathLike[str], variables: Mapping[str, object] | None 
     excluded = tuple(Path(p).resolve() for p in exclude)
     with using_store(store), using_limits(limits or DEFAULT_LIMITS), using_hcl_parser(hcl_parser), \
             collector_paused():
+        evaluated: dict[str, _Evaluated] = {}
+        if share is not None and share[1] > 1 and store is not None:
+            with using_limits(limits or DEFAULT_LIMITS):  # a work budget of its own, as cached roots
+                evaluated = with_deep_stack(lambda: _evaluate_share(paths, share, variables, repo_root,
+                                                                    excluded))
         return with_deep_stack(lambda: _load(  # one thread with a deep stack for it all
             paths, variables, cluster_defaults, default_namespace, namespaces, repo_root, vault_flavor,
-            allow_partial, problems, warnings, excluded, cluster, tuple(rendered)))
+            allow_partial, problems, warnings, excluded, cluster, tuple(rendered), evaluated))
 
 
 def _load(paths: tuple[str | os.PathLike[str], ...], variables: Mapping[str, object] | None,
           cluster_defaults: bool, default_namespace: str, namespaces: Mapping[str, str] | None,
           repo_root: Path | None, vault_flavor: VaultFlavor, allow_partial: bool,
           problems: list[Problem], warnings: list[Problem], excluded: tuple[Path, ...] = (),
-          cluster: ClusterOidc | None = None, rendered: tuple[str, ...] = ()) -> Model:
+          cluster: ClusterOidc | None = None, rendered: tuple[str, ...] = (),
+          evaluated: Mapping[str, _Evaluated] | None = None) -> Model:
     objects: list[KubeObject] = []
     resources: list[CloudResource] = []
     for given in paths:
@@ -200,9 +213,15 @@ def _load(paths: tuple[str | os.PathLike[str], ...], variables: Mapping[str, obj
         bound = real_path(root)
         read: set[str] = set()
         for directory in found.terraform_dirs:
-            if str(real_path(directory)) not in read:
-                made, cloud, used = _load_terraform(directory, repository, variables or {},
-                                                    problems, warnings)
+            key = str(real_path(directory))
+            if key not in read:
+                if evaluated and key in evaluated:  # this process's share, evaluated just before
+                    made, cloud, used, found_problems, found_warnings = evaluated[key]
+                    problems += found_problems
+                    warnings += found_warnings
+                else:
+                    made, cloud, used = _load_terraform(directory, repository, variables or {},
+                                                        problems, warnings)
                 objects += made
                 resources += cloud
                 read |= used
@@ -224,6 +243,48 @@ def _load(paths: tuple[str | os.PathLike[str], ...], variables: Mapping[str, obj
     defaults = bootstrap_objects() if cluster_defaults else []
     return Model(objects, defaults=defaults, warnings=warnings, resources=resources,
                  vault_flavor=vault_flavor, aws_cluster=cluster, rendered=rendered)
+
+
+_Evaluated = tuple[list[KubeObject], list[CloudResource], set[str], list[Problem], list[Problem]]
+"""One root's objects, resources, inputs read, problems and warnings."""
+
+
+def _evaluate_share(paths: tuple[str | os.PathLike[str], ...], share: tuple[int, int],
+                    variables: Mapping[str, object] | None, repo_root: Path | None,
+                    excluded: tuple[Path, ...]) -> dict[str, _Evaluated]:
+    """Evaluate this process's share of the Terraform roots under ``paths``, which stores them in
+    the cache for the other processes; returns them by real path, for the load that follows.
+
+    The share is every ``count``-th root from ``index`` in the order the load takes them, each
+    with the directories inside it (most likely its modules), less those an earlier root of
+    the share read as a module (the load would not take them as roots either)."""
+    index, count = share
+    groups: list[list[tuple[Path, Path]]] = []  # a root directory, then those inside it
+    for given in paths:
+        root = Path(given)
+        if not root.is_dir() or any(root.resolve().is_relative_to(gone) for gone in excluded):
+            continue
+        repository = repo_root or repository_of(root)
+        for directory in discover(root, str(given), excluded).terraform_dirs:
+            if groups and directory.is_relative_to(groups[-1][0][0]):
+                groups[-1].append((directory, repository))  # most likely its modules
+            else:
+                groups.append([(directory, repository)])
+    evaluated: dict[str, _Evaluated] = {}
+    read: set[str] = set()
+    for directory, repository in [pair for group in groups[index::count] for pair in group]:
+        key = str(real_path(directory))
+        if key in read or key in evaluated:
+            continue  # a module of a root before it: the load will not take it as a root either
+        problems: list[Problem] = []
+        warnings: list[Problem] = []
+        try:
+            made, cloud, used = _load_terraform(directory, repository, variables or {}, problems, warnings)
+        except Exception:  # the load evaluates it again, and reports what it raises
+            continue
+        evaluated[key] = (made, cloud, used, problems, warnings)
+        read |= used
+    return evaluated
 
 
 def _add(result: ManifestResult | None, objects: list[KubeObject], warnings: list[Problem],

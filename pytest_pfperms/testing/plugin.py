@@ -205,11 +205,25 @@ def _load(config: pytest.Config) -> Any:
                           cache=settings.cache, vault_flavor=settings.vault_flavor,
                           allow_partial=settings.allow_partial, exclude=settings.excluded,
                           aws_oidc_provider=settings.aws_oidc_provider, limits=settings.limits,
-                          rendered=settings.rendered, hcl_parser=settings.hcl_parser)
+                          rendered=settings.rendered, hcl_parser=settings.hcl_parser,
+                          share=_worker_share(config))
         except PfpermsError as error:
             result = error
     config.stash[_MODEL_KEY] = result
     return result
+
+
+def _worker_share(config: pytest.Config) -> tuple[int, int] | None:
+    """``(index, count)`` of an xdist worker among several (``gw3`` of 4 is ``(3, 4)``), so the
+    workers split the cold evaluation of the Terraform roots between them; None otherwise."""
+    given = getattr(config, "workerinput", None)
+    if not isinstance(given, dict):
+        return None
+    worker, count = str(given.get("workerid", "")), given.get("workercount")
+    if not (worker.startswith("gw") and worker[2:].isdigit() and isinstance(count, int)):
+        return None
+    index = int(worker[2:])
+    return (index, count) if count > 1 and index < count else None
 
 
 @pytest.fixture(scope="session")
