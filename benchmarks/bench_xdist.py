@@ -2,13 +2,14 @@
 
 Writes ``bench_load.py``'s repo (200 namespaces, about 10,200 objects) with a ``pytest.ini``
 turning on the recommended built-in pack and a test file of per-namespace ``forall`` checks
-plus one over the whole question space, then times whole ``pytest`` runs (fresh processes,
+plus one over the whole question space (split into ``--shards`` items, as the README
+recommends for a large space; 1 keeps it one item), then times whole ``pytest`` runs (fresh processes,
 alternating, the best of ``--runs`` each; the parse caches are warm after the first run, as
 in CI with a kept cache). Prints both times and their ratio (goal >= 1.7 on 2 cores).
 Python's compiled-module cache is on, as by default, even where the environment sets
 ``PYTHONDONTWRITEBYTECODE`` (``--environment-as-is`` keeps it).
 
-Run: ``python benchmarks/bench_xdist.py [--namespaces N] [--runs 2] [--environment-as-is]``.
+Run: ``python benchmarks/bench_xdist.py [--namespaces N] [--shards 4] [--runs 2] [--environment-as-is]``.
 """
 
 from __future__ import annotations
@@ -39,8 +40,10 @@ def test_no_account_reads_secrets_of_another_namespace(pfperms, namespace):
            verbs=["get", "list"], resources=["secrets"], namespaces=[namespace]).cannot()
 
 
-def test_every_answer_is_known(pfperms):
-    forall(pfperms).check(lambda who, request, decision: decision.allowed is not None, "known")
+@pytest.mark.parametrize("shard", range({shards}))
+def test_every_answer_is_known(pfperms, shard):
+    forall(pfperms, shard=(shard, {shards})).check(
+        lambda who, request, decision: decision.allowed is not None, "known")
 '''
 
 
@@ -61,6 +64,7 @@ def run(directory: Path, workers: str, cache: Path, bytecode: bool) -> tuple[flo
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--namespaces", type=int, default=200)
+    parser.add_argument("--shards", type=int, default=4, help="items of the whole-space forall")
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--environment-as-is", action="store_true",
                         help="keep PYTHONDONTWRITEBYTECODE if set (every worker then compiles every "
@@ -73,7 +77,8 @@ def main() -> None:
         count = generate(manifests, args.namespaces)
         (root / "pytest.ini").write_text("[pytest]\npfperms_paths = manifests\n"
                                          "pfperms_builtin_policies = recommended\n")
-        (root / "test_permissions.py").write_text(TESTS.format(namespaces=args.namespaces))
+        tests = TESTS.format(namespaces=args.namespaces, shards=args.shards)
+        (root / "test_permissions.py").write_text(tests)
         cache = root / ".cache"
         timings: dict[str, list[float]] = {"0": [], "2": []}
         lines: dict[str, str] = {}
@@ -85,7 +90,8 @@ def main() -> None:
     bytecode = ("PYTHONDONTWRITEBYTECODE kept: modules compiled anew in every process"
                 if args.environment_as_is and os.environ.get("PYTHONDONTWRITEBYTECODE")
                 else "compiled modules cached, as Python does by default")
-    print(f"objects: {count:,}; {args.namespaces} per-namespace forall items, one whole-space forall, "
+    print(f"objects: {count:,}; {args.namespaces} per-namespace forall items, a whole-space forall in "
+          f"{args.shards} shard{'s' if args.shards != 1 else ''}, "
           f"the recommended pack; {bytecode}")
     print(f"-n 0: {serial:.1f} s ({lines['0']})")
     print(f"-n 2: {parallel:.1f} s ({lines['2']})")
