@@ -7,12 +7,13 @@ import sys
 import textwrap
 
 import pytest
+from hypothesis import given
 from hypothesis import strategies as st
 
 import pytest_pfperms as pfperms
 from pytest_pfperms import ResourceRequest, ServiceAccount, forall
 from pytest_pfperms import strategies as pst
-from pytest_pfperms.testing.question_space import OUTSIDER
+from pytest_pfperms.testing.question_space import OUTSIDER, RequestSpace, Vocabulary
 
 pytest_plugins = ["pytester"]
 
@@ -262,3 +263,48 @@ def test_a_users_invariant_fails_with_the_explanation(pytester: pytest.Pytester)
         "",
         "test_my_repo_invariants.py:5: InvariantViolation",
     ])
+
+
+@given(verbs=st.lists(st.sampled_from(["get", "list", "create", "*"]), max_size=3, unique=True),
+       resources=st.lists(st.sampled_from([("", "pods", ""), ("apps", "deployments", "scale"),
+                                           ("", "secrets", "")]), max_size=3, unique=True),
+       namespaces=st.lists(st.sampled_from(["a", "b", None]), max_size=3, unique=True),
+       names=st.lists(st.sampled_from(["", "x", "y"]), max_size=2, unique=True),
+       urls=st.lists(st.sampled_from(["/healthz", "/metrics"]), max_size=2, unique=True),
+       url_verbs=st.lists(st.sampled_from(["get", "post"]), max_size=2, unique=True))
+def test_the_request_space_is_the_vocabularys_requests_by_position(
+        verbs: list[str], resources: list[tuple[str, str, str]], namespaces: list[str | None],
+        names: list[str], urls: list[str], url_verbs: list[str]) -> None:
+    """Indexing the lazy space gives the requests iterating the vocabulary gives, in its order."""
+    words = Vocabulary((), tuple(verbs), tuple(resources), tuple(namespaces), tuple(names), tuple(urls),
+                       tuple(url_verbs))
+    space = RequestSpace(words)
+    listed = list(words.requests())
+    assert len(space) == len(listed)
+    assert [space[position] for position in range(len(space))] == listed == list(space)
+    assert [space[-position] for position in range(1, len(space) + 1)] == listed[::-1]
+    assert space[1:5:2] == listed[1:5:2]
+    for outside in (len(listed), -len(listed) - 1):
+        with pytest.raises(IndexError):
+            space[outside]
+
+
+def test_a_whole_space_is_drawn_from_without_being_built(model: pfperms.Model,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large default space is indexed, never iterated: drawing 50 cases builds about 50 requests."""
+    built: list[int] = []
+    original = RequestSpace.__getitem__
+
+    def counted(self: RequestSpace, index: int) -> object:
+        built.append(index)
+        return original(self, index)
+
+    def refused(self: RequestSpace) -> object:
+        raise AssertionError("the whole space was iterated")
+
+    monkeypatch.setattr(RequestSpace, "__getitem__", counted)
+    monkeypatch.setattr(RequestSpace, "__iter__", refused)
+    space = forall(model, exhaustive_limit=0, max_examples=50)
+    assert space.size == 248 and not space.exhaustive
+    space.check(lambda who, request, decision: decision.allowed is not None, "known")
+    assert 0 < len(built) <= 60

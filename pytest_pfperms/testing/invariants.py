@@ -24,7 +24,7 @@ from ..model.identities import Identity, ServiceAccount, User
 from ..model.requests import NonResourceRequest, Request, ResourceRequest
 from ..values import Str
 from .assertions import PermissionAssertionError
-from .question_space import Vocabulary, identities, vocabulary
+from .question_space import RequestSpace, Vocabulary, identities, vocabulary
 from .strategies import validation
 
 if TYPE_CHECKING:
@@ -88,7 +88,7 @@ class ForAll:
     """A space of (subject, request) cases over one model; see :func:`forall`."""
 
     def __init__(self, model: Model, subjects: list[Identity] | SearchStrategy[Any],
-                 requests: list[Request] | SearchStrategy[Request], *, exhaustive_limit: int,
+                 requests: Sequence[Request] | SearchStrategy[Request], *, exhaustive_limit: int,
                  max_examples: int | None, shape: str, transitive: bool = False) -> None:
         self.model = model
         self._subjects = subjects
@@ -102,7 +102,7 @@ class ForAll:
     @property
     def size(self) -> int | None:
         """How many (subject, request) cases the space holds; None when drawn from strategies."""
-        if isinstance(self._subjects, list) and isinstance(self._requests, list):
+        if isinstance(self._subjects, list) and isinstance(self._requests, Sequence):
             return len(self._subjects) * len(self._requests)
         return None
 
@@ -120,7 +120,7 @@ class ForAll:
 
     def requests(self) -> list[Request]:
         """The requests of a finite space."""
-        if not isinstance(self._requests, list):
+        if not isinstance(self._requests, Sequence):
             raise InvalidArgument("the requests were given as a Hypothesis strategy; there is no list")
         return list(self._requests)
 
@@ -207,8 +207,13 @@ class ForAll:
 
         subjects: SearchStrategy[Any] = (st.sampled_from(self._subjects) if isinstance(self._subjects, list)
                                          else self._subjects)
-        requests: SearchStrategy[Request] = (st.sampled_from(self._requests)
-                                             if isinstance(self._requests, list) else self._requests)
+        requests: SearchStrategy[Request]
+        if isinstance(self._requests, RequestSpace):  # drawn by position: the space is never built
+            requests = st.sampled_from(range(len(self._requests))).map(self._requests.__getitem__)
+        elif isinstance(self._requests, Sequence):
+            requests = st.sampled_from(self._requests)
+        else:
+            requests = self._requests
         base = settings.default
         assert base is not None
         examples = self._max_examples or max(DEFAULT_MAX_EXAMPLES, base.max_examples)
@@ -346,7 +351,7 @@ def forall(
         raise InvalidArgument("requests= given as a list or strategy replaces the model's requests; "
                               "verbs=, resources=, namespaces= and non_resource_urls= narrow the "
                               "model's requests, so pass one or the other (or requests= as a predicate)")
-    request_space: list[Request] | SearchStrategy[Request]
+    request_space: Sequence[Request] | SearchStrategy[Request]
     if _is_strategy(requests):
         request_space = requests  # type: ignore[assignment]
         axes.append("requests drawn from a strategy")
@@ -365,15 +370,15 @@ def forall(
         url_verbs = verb_list if verbs is not None else words.url_verbs
         narrowed = Vocabulary(words.subjects, verb_list, resource_list, namespace_list, words.names,
                               url_list, url_verbs)
-        request_space = list(narrowed.resource_requests())
-        urls = list(narrowed.non_resource_requests())
+        space = RequestSpace(narrowed)  # built one request at a time, when asked
+        request_space = space
         scope = " (one of them cluster scope)" if None in namespace_list else ""
-        axes.append(f"{_count(len(request_space) + len(urls), 'request')} "
+        axes.append(f"{_count(len(space), 'request')} "
                     f"({_count(len(verb_list), 'verb')} x {_count(len(resource_list), 'resource')} x "
                     f"{_count(len(namespace_list), 'namespace')}{scope} x "
                     f"{_count(len(words.names), 'name')}"
-                    + (f", plus {_count(len(urls), 'non-resource request')})" if urls else ")"))
-        request_space += urls
+                    + (f", plus {_count(space.url_count, 'non-resource request')})" if space.url_count
+                       else ")"))
         if requests is not None:
             request_filter = requests
             request_space = [r for r in request_space if request_filter(r)]
@@ -409,7 +414,7 @@ def forall(
         index, count = _shard(shard)
         subject_space = sorted(subject_space, key=lambda who: (str(who), repr(who)))[index::count]
         axes[0] = f"shard {index + 1} of {count}: {_count(len(subject_space), 'subject')} of {axes[0]}"
-    if isinstance(request_space, list) and not request_space:
+    if isinstance(request_space, Sequence) and not request_space:
         raise InvalidArgument("no request is left in the space: check verbs=, resources=, namespaces= "
                               "and the requests= filter")
     return ForAll(model, subject_space, request_space, exhaustive_limit=limit,

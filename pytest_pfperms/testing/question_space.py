@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import itertools
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import overload
 
 from ..model.identities import (
     AUTHENTICATED,
@@ -112,6 +113,53 @@ class Vocabulary:
         """Resource requests, then non-resource requests."""
         yield from self.resource_requests()
         yield from self.non_resource_requests()
+
+
+class RequestSpace(Sequence[Request]):
+    """A vocabulary's requests, in :meth:`Vocabulary.requests` order, by position: the
+    resource requests (verbs x resources x namespaces x names, the last fastest), then the
+    non-resource ones (URL verbs x URLs). Each is built when asked for, so a space of
+    millions costs nothing until it is iterated or indexed."""
+
+    __slots__ = ("_words", "resource_count", "url_count")
+
+    def __init__(self, words: Vocabulary) -> None:
+        self._words = words
+        self.resource_count = (len(words.verbs) * len(words.resources) * len(words.namespaces)
+                               * len(words.names))
+        """How many resource requests come first."""
+        self.url_count = len(words.url_verbs) * len(words.urls)
+        """How many non-resource requests follow them."""
+
+    def __len__(self) -> int:
+        return self.resource_count + self.url_count
+
+    @overload
+    def __getitem__(self, index: int) -> Request: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Request]: ...
+
+    def __getitem__(self, index: int | slice) -> Request | list[Request]:
+        if isinstance(index, slice):
+            return [self[position] for position in range(*index.indices(len(self)))]
+        position = index + len(self) if index < 0 else index
+        if not 0 <= position < len(self):
+            raise IndexError(f"request {index} of a space of {len(self):,}")
+        words = self._words
+        if position >= self.resource_count:
+            verb, url = divmod(position - self.resource_count, len(words.urls))
+            return NonResourceRequest(words.url_verbs[verb], words.urls[url])
+        rest, name = divmod(position, len(words.names))
+        rest, namespace = divmod(rest, len(words.namespaces))
+        verb, resource = divmod(rest, len(words.resources))
+        group, plural, sub = words.resources[resource]
+        scope = words.namespaces[namespace]
+        return ResourceRequest(words.verbs[verb], group, plural, sub, "" if scope is None else scope,
+                               words.names[name])
+
+    def __iter__(self) -> Iterator[Request]:
+        return self._words.requests()
 
 
 class _Collector:
