@@ -3,9 +3,10 @@
 Writes ``bench_load.py``'s repo (200 namespaces, about 10,200 objects) with a ``pytest.ini``
 turning on the recommended built-in pack and a test file of per-namespace ``forall`` checks
 plus one over the whole question space (one item; ``--shards N`` splits it into N, as the
-README shows, each of which draws its own Hypothesis cases from its part), then times whole
-``pytest`` runs (fresh processes, alternating, the best of ``--runs`` each; the parse caches
-are warm after the first run, as in CI with a kept cache). Prints both times and their ratio (goal >= 1.7 on 2 cores).
+README shows, each drawing 1/N of the Hypothesis cases), then times whole ``pytest`` runs
+(fresh processes, alternating, the best of ``--runs`` each; the parse caches are warm after
+the first run, as in CI with a kept cache). Prints both times and their ratio (goal >= 1.7
+on 2 cores).
 Python's compiled-module cache is on, as by default, even where the environment sets
 ``PYTHONDONTWRITEBYTECODE`` (``--environment-as-is`` keeps it).
 

@@ -308,3 +308,14 @@ def test_a_whole_space_is_drawn_from_without_being_built(model: pfperms.Model,
     assert space.size == 248 and not space.exhaustive
     space.check(lambda who, request, decision: decision.allowed is not None, "known")
     assert 0 < len(built) <= 60
+
+
+def test_drawn_shards_draw_their_share_of_the_cases(model: pfperms.Model) -> None:
+    """Four shards of a space handed to Hypothesis draw what the whole draws, a quarter each."""
+    whole = forall(model, exhaustive_limit=0, max_examples=100).check(
+        lambda who, request, decision: decision.allowed is not None, "known")
+    shards = [forall(model, exhaustive_limit=0, max_examples=100, shard=(index, 4)).check(
+        lambda who, request, decision: decision.allowed is not None, "known") for index in range(4)]
+    assert whole.cases == 100 and not whole.exhaustive
+    assert [shard.cases for shard in shards] == [25] * 4
+    assert sum(shard.space or 0 for shard in shards) == whole.space

@@ -89,12 +89,14 @@ class ForAll:
 
     def __init__(self, model: Model, subjects: list[Identity] | SearchStrategy[Any],
                  requests: Sequence[Request] | SearchStrategy[Request], *, exhaustive_limit: int,
-                 max_examples: int | None, shape: str, transitive: bool = False) -> None:
+                 max_examples: int | None, shape: str, transitive: bool = False, parts: int = 1) -> None:
         self.model = model
         self._subjects = subjects
         self._requests = requests
         self._exhaustive_limit = exhaustive_limit
         self._max_examples = max_examples
+        self._parts = parts
+        """How many shards the whole space was cut into: a drawn shard draws its share of the cases."""
         self._shape = shape
         self._transitive = transitive
         self._reaches: dict[Identity, Any] = {}
@@ -217,6 +219,7 @@ class ForAll:
         base = settings.default
         assert base is not None
         examples = self._max_examples or max(DEFAULT_MAX_EXAMPLES, base.max_examples)
+        examples = -(-examples // self._parts)  # the shards of a space draw what the whole would
         counter = [0]
         model = self.model
 
@@ -333,7 +336,9 @@ def forall(
     ``shard=(index, count)`` keeps one of ``count`` disjoint parts of the subjects (every
     ``count``-th in a fixed order, from ``index``), so one large space can be spread over
     ``count`` test items and pytest-xdist workers: the shards together hold every case
-    once, and a shard may be empty when there are fewer subjects than shards.
+    once, and a shard may be empty when there are fewer subjects than shards. A shard too
+    large to check case by case draws ``1/count`` of the cases (rounded up), so the shards
+    together draw as many as the whole space would.
     """
     validation.model(model)
     validation.boolean(outsiders, "outsiders")
@@ -418,7 +423,8 @@ def forall(
         raise InvalidArgument("no request is left in the space: check verbs=, resources=, namespaces= "
                               "and the requests= filter")
     return ForAll(model, subject_space, request_space, exhaustive_limit=limit,
-                  max_examples=max_examples, shape=" x ".join(axes), transitive=transitive)
+                  max_examples=max_examples, shape=" x ".join(axes), transitive=transitive,
+                  parts=1 if shard is None else shard[1])
 
 
 def _shard(value: object) -> tuple[int, int]:
