@@ -7,13 +7,14 @@ import sys
 import textwrap
 
 import pytest
+from corpus_support import CORPUS, PROJECTS, needs_corpus
 from hypothesis import given
 from hypothesis import strategies as st
 
 import pytest_pfperms as pfperms
 from pytest_pfperms import ResourceRequest, ServiceAccount, forall
 from pytest_pfperms import strategies as pst
-from pytest_pfperms.testing.question_space import OUTSIDER, RequestSpace, Vocabulary
+from pytest_pfperms.testing.question_space import OUTSIDER, RequestSpace, Vocabulary, vocabulary
 
 pytest_plugins = ["pytester"]
 
@@ -319,3 +320,19 @@ def test_drawn_shards_draw_their_share_of_the_cases(model: pfperms.Model) -> Non
     assert whole.cases == 100 and not whole.exhaustive
     assert [shard.cases for shard in shards] == [25] * 4
     assert sum(shard.space or 0 for shard in shards) == whole.space
+
+
+@needs_corpus
+@pytest.mark.parametrize("project", PROJECTS)
+def test_real_question_spaces_are_indexed_as_they_are_listed(project: str) -> None:
+    """On each project of the rendered corpus, the default space's requests by position are the
+    vocabulary's requests in order (every position for small spaces, a spread of them otherwise)."""
+    model = pfperms.load(CORPUS / project, allow_partial=True)
+    words = vocabulary(model, outsiders=True)
+    space = RequestSpace(words)
+    listed = list(words.requests())
+    assert len(space) == len(listed) > 0
+    step = max(1, len(listed) // 5_000)
+    assert [space[position] for position in range(0, len(listed), step)] == listed[::step]
+    assert space[-1] == listed[-1]
+    assert forall(model).size == len(words.subjects) * len(listed)
