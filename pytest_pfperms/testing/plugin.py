@@ -382,6 +382,17 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 @pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any | None:
+    """With the built-in pack on, xdist's default ``load`` keeps the built-in checks on one
+    worker (see :mod:`.xdist_scheduling`)."""
+    if not policy_items.builtins_on(config):
+        return None
+    from .xdist_scheduling import builtins_together
+
+    return builtins_together(config, log)
+
+
+@pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node: Any, error: Any) -> None:
     """The controller gathers the warnings of every xdist worker."""
     lines = getattr(node, "workeroutput", {}).get("pfperms_warnings", [])

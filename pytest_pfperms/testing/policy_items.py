@@ -289,6 +289,12 @@ class BuiltinPolicies(pytest.Collector):
                                          check=builtin.run)
 
 
+def builtins_on(config: pytest.Config) -> bool:
+    """Whether ``pfperms_builtin_policies`` turns on any built-in policy in this run."""
+    settings = config.stash.get(_SETTINGS_KEY, None)
+    return settings is not None and bool(settings.builtins)
+
+
 def _yaml_files(directory: Path) -> list[Path]:
     if not directory.is_dir():
         return []
@@ -399,5 +405,5 @@ def summary_line(config: pytest.Config) -> str | None:
             f"{counts['warned']} warned, {counts['excepted']} excepted")
 
 
-__all__ = ["PolicyFile", "PolicyItem", "PolicyWarning", "addoption", "collect_file", "configure",
-           "log_report", "modify_items", "settle_parts", "summary_line"]
+__all__ = ["PolicyFile", "PolicyItem", "PolicyWarning", "addoption", "builtins_on", "collect_file",
+           "configure", "log_report", "modify_items", "settle_parts", "summary_line"]
