@@ -53,14 +53,19 @@ QUIET = "filterwarnings = ignore::pytest.PytestAssertRewriteWarning\n"
 HEADER = "apiVersion: pfperms/v1\nkind: PolicySet\nmetadata: {name: guardrails}\npolicies:\n"
 
 
-@pytest.fixture
-def repo(pytester: pytest.Pytester) -> pytest.Pytester:
+def policy_repo(pytester: pytest.Pytester) -> pytest.Pytester:
     """A repo with manifests under k8s/ and an empty policies/ directory."""
     pytester.mkdir("k8s")
     pytester.mkdir("policies")
     (pytester.path / "k8s" / "all.yaml").write_text(MANIFESTS)
     pytester.makeini(f"[pytest]\npfperms_paths = k8s\n{QUIET}")
     return pytester
+
+
+@pytest.fixture
+def repo(pytester: pytest.Pytester) -> pytest.Pytester:
+    """:func:`policy_repo`."""
+    return policy_repo(pytester)
 
 
 def policies(repo: pytest.Pytester, body: str, name: str = "guardrails.yaml") -> None:

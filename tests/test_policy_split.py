@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from corpus_support import CORPUS, PROJECTS, needs_corpus
-from test_policies import HEADER, policies, summary
+from test_policies import HEADER, policies, policy_repo, summary
 
 import pytest_pfperms as pfperms
 from pytest_pfperms.policies.evaluation import Finding, Outcome, evaluate
@@ -94,13 +94,8 @@ SPLIT = """\
 
 @pytest.fixture
 def repo(pytester: pytest.Pytester) -> pytest.Pytester:
-    from test_policies import MANIFESTS, QUIET
-
-    pytester.mkdir("k8s")
-    pytester.mkdir("policies")
-    (pytester.path / "k8s" / "all.yaml").write_text(MANIFESTS)
-    pytester.makeini(f"[pytest]\npfperms_paths = k8s\n{QUIET}")
-    return pytester
+    """The policy tests' repo (manifests under k8s/, an empty policies/)."""
+    return policy_repo(pytester)
 
 
 def test_a_split_policy_is_one_item_per_part(repo: pytest.Pytester) -> None:
