@@ -104,7 +104,7 @@ def test_a_split_policy_is_one_item_per_part(repo: pytest.Pytester) -> None:
     assert result.outlines[:3] == [f"policies/guardrails.yaml::nobody-reads-secrets[{i}/3]" for i in (1, 2, 3)]
 
 
-@pytest.mark.parametrize("workers", [None, "2"])
+@pytest.mark.parametrize("workers", [None, "1", "2"])
 def test_the_policy_counts_once_and_a_stale_exception_warns_once(repo: pytest.Pytester,
                                                                  workers: str | None) -> None:
     """ci/deployer (accepted) is in one part; the two other parts use neither exception, yet only

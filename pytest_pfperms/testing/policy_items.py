@@ -377,7 +377,7 @@ def settle_parts(config: pytest.Config) -> None:
     warn of each exception that no part used, when every part ran (under ``-k`` some may not)."""
     counts = config.stash.get(_COUNTS_KEY, None)
     parts = config.stash.get(_PARTS_KEY, {})
-    if counts is None:
+    if counts is None or hasattr(config, "workerinput"):  # an xdist worker: its controller settles
         return
     for reports in parts.values():
         statuses = {report["status"] for report in reports.values()}
