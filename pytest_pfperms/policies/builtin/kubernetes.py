@@ -20,7 +20,6 @@ from .probing import (
     Probe,
     bound_in,
     flagged,
-    namespaces,
     rule_names,
     scan,
     subjects,
@@ -313,9 +312,9 @@ def _default_accounts(model: Model) -> Result:
             continue
         namespace = account.namespace
         paths = [p for p in engine.rules_for(account, "") if p.binding.source is not BUILTIN_SOURCE]
-        paths += [
+        paths += [  # a RoleBinding of another namespace applies only where bound_in says it may
             p
-            for scope in dict.fromkeys([namespace, *namespaces(model)])
+            for scope in dict.fromkeys([namespace, *bound_in(model, account)])
             for p in engine.rules_for(account, scope)
             if isinstance(p.binding, RoleBinding) and p.binding.source is not BUILTIN_SOURCE
         ]
