@@ -91,14 +91,29 @@ def bound_in(model: Model, identity: Identity) -> list[Str]:
     if found is None:
         by_key, always = _binding_namespaces(model)
         keys = identity_keys(identity)
-        every = namespaces(model)
         if keys is None:
-            found = every
+            found = namespaces(model)
         else:
-            hit = set(always).union(*(by_key.get(key, ()) for key in keys))
-            found = [ns for ns in every if ns in hit or isinstance(ns, Symbol)]
+            position, symbols = _namespace_order(model)
+            hit = set(always).union(*(by_key.get(key, ()) for key in keys), symbols)
+            found = sorted((ns for ns in hit if ns in position), key=position.__getitem__)
         table[identity] = found
     return found
+
+
+_ORDER: weakref.WeakKeyDictionary[Model, tuple[dict[Str, int], list[Str]]] = weakref.WeakKeyDictionary()
+
+
+def _namespace_order(model: Model) -> tuple[dict[Str, int], list[Str]]:
+    """Each namespace's position in :func:`namespaces`, and the symbolic ones (computed once), so
+    an identity's namespaces come out in that order without a pass over all of them."""
+    cached = _ORDER.get(model)
+    if cached is None:
+        every = namespaces(model)
+        cached = ({ns: index for index, ns in enumerate(every)},
+                  [ns for ns in every if isinstance(ns, Symbol)])
+        _ORDER[model] = cached
+    return cached
 
 
 _Namespaces = tuple[dict[object, set[Str]], set[Str]]
