@@ -1,6 +1,6 @@
 """pytest-xdist scheduling that keeps the built-in checks on one worker.
 
-Several built-in checks share their work: PF-K8S-013 asks every other Kubernetes check for
+Several built-in checks share their work: PF-K8S-014 asks every other Kubernetes check for
 its findings, and each check warms the engine's plans for every identity. On one worker that
 work is done once; spread over n workers, n times. So when the built-in pack is on and xdist
 runs its default ``--dist load``, the controller schedules by work units (xdist's
