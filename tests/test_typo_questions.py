@@ -194,6 +194,23 @@ def test_dangling_subject_names_where_the_account_is_defined(tmp_path: Path) -> 
                "apply -n?)" in problem for problem in problems), problems
 
 
+def test_dangling_subject_names_every_namespace_defining_the_account(tmp_path: Path) -> None:
+    accounts = "".join(f"---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {{name: deployer, namespace: {ns}}}\n"
+                       for ns in ("zeta", "alpha"))
+    (tmp_path / "m.yaml").write_text(accounts + textwrap.dedent("""\
+        ---
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: RoleBinding
+        metadata: {name: deployer, namespace: ci}
+        roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: edit}
+        subjects: [{kind: ServiceAccount, name: deployer, namespace: ci}]
+        """))
+    problems = pfperms.load(tmp_path).problems()
+    assert problems == ["RoleBinding ci/deployer binds ServiceAccount ci/deployer, which the sources do not "
+                        "define; the sources define it in namespace alpha, zeta (was an install loaded "
+                        f"without its namespace, e.g. kubectl apply -n?) ({tmp_path / 'm.yaml'}:10)"], problems
+
+
 def test_user_has_no_groups_unless_authenticated(tmp_path: Path) -> None:
     (tmp_path / "m.yaml").write_text(textwrap.dedent("""\
         apiVersion: rbac.authorization.k8s.io/v1
