@@ -11,7 +11,7 @@ import pytest
 from repo_support import load
 
 import pytest_pfperms as pfperms
-from pytest_pfperms.policies.builtin import BUILTINS, selected
+from pytest_pfperms.policies.builtin import BUILTIN_IDS, BUILTINS, selected
 from pytest_pfperms.policies.evaluation import evaluate
 
 pytest_plugins = ["pytester"]
@@ -549,7 +549,8 @@ def test_a_deny_beats_the_wildcard(tmp_path: Path) -> None:
 
 def test_every_built_in_is_documented_and_stable() -> None:
     every = selected(["recommended"])
-    assert [b.id for b in every] == sorted(BUILTINS)
+    assert [b.id for b in every] == sorted(BUILTINS) == list(BUILTIN_IDS)  # the ids the options are checked by
+    assert [b.id for b in selected(["PF-K8S-010", "recommended", "PF-AWS-001"])][:2] == ["PF-K8S-010", "PF-AWS-001"]
     assert [b.id for b in every if b.id.startswith("PF-K8S")] == [f"PF-K8S-{n:03d}" for n in range(1, 15)]
     assert all(b.title and b.why.endswith(".") and b.fix.endswith(".") for b in every)
     with pytest.raises(pfperms.InvalidArgument, match="did you mean 'PF-K8S-004'"):

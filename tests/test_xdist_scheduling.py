@@ -4,6 +4,7 @@ share their work) and every other item spreads as xdist's ``load`` spreads it; a
 
 from __future__ import annotations
 
+import json
 import re
 import textwrap
 
@@ -64,3 +65,35 @@ def test_another_dist_mode_is_left_as_chosen(repo: pytest.Pytester) -> None:
     result = repo.runpytest_subprocess("-n", "2", "--dist", "each", "-v", "-p", "no:cacheprovider")
     ran = workers_of(result.stdout.str())
     assert ran and all(workers == {"gw0", "gw1"} for workers in ran.values()), ran
+
+
+CONTROLLER_MODULES = textwrap.dedent("""\
+    import json, sys
+
+    def pytest_sessionfinish(session):
+        if not hasattr(session.config, "workerinput"):  # the xdist controller
+            with open("controller-modules.json", "w") as file:
+                json.dump(sorted(m for m in sys.modules if m.startswith("pytest_pfperms")), file)
+    """)
+
+
+def test_the_controller_imports_no_engine_while_the_workers_run_the_pack(repo: pytest.Pytester) -> None:
+    repo.makeconftest(CONTROLLER_MODULES)
+    result = repo.runpytest_subprocess("-n", "2", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=12 + 21)
+    imported = json.loads((repo.path / "controller-modules.json").read_text())
+    assert "pytest_pfperms.policies.builtin.ids" in imported  # the options were checked there
+    heavy = [name for name in imported if name.split(".")[1:2] in (["kubernetes"], ["aws"], ["vault"],
+                                                                    ["sources"], ["query"], ["escalation"])
+             or name.startswith(("pytest_pfperms.policies.builtin.registry",
+                                 "pytest_pfperms.policies.evaluation"))]
+    assert heavy == [], heavy
+
+
+def test_an_unknown_built_in_id_is_a_usage_error_in_the_controller(repo: pytest.Pytester) -> None:
+    result = repo.runpytest_subprocess("-n", "2", "-p", "no:cacheprovider",
+                                       "--pfperms-builtin-policies", "recommended,PF-K8S-0014")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*pfperms_builtin_policies: no built-in policy 'PF-K8S-0014'; "
+                                 "did you mean 'PF-K8S-014'?*"])
+    assert "Traceback" not in result.stderr.str() + result.stdout.str()

@@ -73,20 +73,33 @@ class Settings:
         raw = config.getoption("pfperms_builtin_policies")
         names = raw.split(",") if raw else [str(n) for n in config.getini("pfperms_builtin_policies")]
         chosen = [name.strip() for item in names for name in item.split(",") if name.strip()]
-        self.builtins: list[Any] = []
-        if chosen:  # the pack (and the engines it asks) is imported only when it is turned on
+        self.builtin_ids: list[str] = []
+        """The built-in policies turned on, checked now; the pack (and the engines it asks) is
+        imported only when :attr:`builtins` is first read, which collecting their items does
+        (so never in a pytest-xdist controller, which collects nothing)."""
+        if chosen:
             from ..errors import InvalidArgument
-            from ..policies.builtin import selected
+            from ..policies.builtin.ids import chosen_ids
 
             try:
-                self.builtins = selected(chosen)
+                self.builtin_ids = chosen_ids(chosen)
             except InvalidArgument as error:
                 raise pytest.UsageError(f"pfperms_builtin_policies: {error}") from None
+        self._builtins: list[Any] | None = None
         exceptions = (config.getoption("pfperms_exceptions_file")
                       or str(config.getini("pfperms_exceptions_file")))
         self.exceptions_file = (self.root / exceptions).resolve() if exceptions else None
         if self.exceptions_file is not None and not self.exceptions_file.is_file():
             raise pytest.UsageError(f"pfperms_exceptions_file {exceptions}: no such file")
+
+    @property
+    def builtins(self) -> list[Any]:
+        """The :class:`~pytest_pfperms.policies.builtin.Builtin` of each id turned on."""
+        if self._builtins is None:
+            from ..policies.builtin import selected
+
+            self._builtins = selected(self.builtin_ids) if self.builtin_ids else []
+        return self._builtins
 
     def policy_dir_of(self, path: Path) -> Path | None:
         """The configured policy directory a file is in, if any."""
@@ -268,7 +281,7 @@ class BuiltinPolicies(pytest.Collector):
         if settings.exceptions_file is not None:
             files.append(settings.exceptions_file)
         keyed: dict[str, list[Any]] = {}
-        known = {builtin.id for builtin in settings.builtins}
+        known = set(settings.builtin_ids)
         for path in files:
             try:
                 policies = policy_set(read(path, settings.shown(path)))
@@ -277,9 +290,9 @@ class BuiltinPolicies(pytest.Collector):
                                         f"{error}") from None
             for key, exemptions in policies.exceptions.items():
                 if key not in known:
-                    from ..policies.builtin.registry import BUILTINS
+                    from ..policies.builtin.ids import BUILTIN_IDS
 
-                    what = "is not turned on (pfperms_builtin_policies)" if key in BUILTINS else \
+                    what = "is not turned on (pfperms_builtin_policies)" if key in BUILTIN_IDS else \
                         "is no built-in policy"
                     raise self.CollectError(f"{settings.shown(path)}: exceptions for {key}: {key} {what}")
                 keyed.setdefault(key, []).extend(exemptions)
@@ -292,7 +305,7 @@ class BuiltinPolicies(pytest.Collector):
 def builtins_on(config: pytest.Config) -> bool:
     """Whether ``pfperms_builtin_policies`` turns on any built-in policy in this run."""
     settings = config.stash.get(_SETTINGS_KEY, None)
-    return settings is not None and bool(settings.builtins)
+    return settings is not None and bool(settings.builtin_ids)
 
 
 def _yaml_files(directory: Path) -> list[Path]:
@@ -349,7 +362,7 @@ def modify_items(session: pytest.Session, config: pytest.Config, items: list[pyt
             collected.add(path.resolve())
             node = PolicyFile.from_parent(session, path=path, nodeid=settings.shown(path))
             items.extend(session.genitems(node))
-    if settings.builtins:
+    if settings.builtin_ids:
         builtins = BuiltinPolicies.from_parent(session, name=BUILTIN_NODE, nodeid=BUILTIN_NODE)
         items.extend(session.genitems(builtins))
 

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import difflib
 import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from ...errors import InvalidArgument
 from ...model.objects import SourceRef
 from ...query.model import Model
 from ..evaluation import Finding
 from ..format import Policy
+from .ids import BUILTIN_IDS, RECOMMENDED, chosen_ids
 
 Check = Callable[[Model], tuple[list[Finding], int]]
 """A built-in's evaluator: its findings over a model, and how many questions it asked."""
@@ -48,8 +47,6 @@ _RESULTS: weakref.WeakKeyDictionary[Model, dict[str, tuple[list[Finding], int]]]
 BUILTINS: dict[str, Builtin] = {}
 """Every built-in policy, by id, in id order once the check modules are imported."""
 
-RECOMMENDED = "recommended"
-
 
 def register(builtin: Builtin) -> Builtin:
     """Add a built-in (the check modules call this at import)."""
@@ -62,26 +59,17 @@ def register(builtin: Builtin) -> Builtin:
 def _load_checks() -> None:
     from . import aws, kubernetes, vault  # noqa: F401  (they register their checks)
 
+    if tuple(sorted(BUILTINS)) != BUILTIN_IDS:  # the list options are checked against
+        raise RuntimeError(f"the built-in checks define {sorted(BUILTINS)}, ids.BUILTIN_IDS lists "
+                           f"{list(BUILTIN_IDS)}: keep them the same")
+
 
 def selected(names: Iterable[str]) -> list[Builtin]:
-    """The built-ins ``names`` choose: ``recommended`` (all of them) or ids; unknown ids are an error."""
+    """The built-ins ``names`` choose: ``recommended`` (all of them) or ids; unknown ids are an
+    error (see :func:`~.ids.chosen_ids`)."""
+    chosen = chosen_ids(names)
     _load_checks()
-    chosen: dict[str, Builtin] = {}
-    for name in names:
-        name = name.strip()
-        if not name:
-            continue
-        if name == RECOMMENDED:
-            chosen.update(sorted(BUILTINS.items()))
-            continue
-        if name not in BUILTINS:
-            close = difflib.get_close_matches(name, list(BUILTINS), n=1, cutoff=0.6)
-            hint = (
-                f"; did you mean {close[0]!r}?" if close else f"; known: recommended, {', '.join(BUILTINS)}"
-            )
-            raise InvalidArgument(f"no built-in policy {name!r}{hint}")
-        chosen[name] = BUILTINS[name]
-    return list(chosen.values())
+    return [BUILTINS[name] for name in chosen]
 
 
 __all__ = ["BUILTINS", "RECOMMENDED", "Builtin", "Check", "register", "selected"]
