@@ -628,7 +628,9 @@ class Model:
         if not self._service_accounts:
             return []  # the sources define no accounts at all: they live elsewhere
         found = []
-        namespaces_of: dict[object, list[str]] | None = None  # account name -> its namespaces
+        namespaces_of: dict[object, list[str]] = {}  # account name -> the namespaces defining it
+        for account_namespace, account_name in self._service_accounts:
+            namespaces_of.setdefault(account_name, []).append(str(account_namespace))
         for binding in self.kubernetes.all_bindings():
             if binding.source is BUILTIN_SOURCE:
                 continue
@@ -639,10 +641,6 @@ class Model:
                         or not isinstance(subject.name, str) or subject.name == "default"
                         or (namespace, subject.name) in self._service_accounts):
                     continue
-                if namespaces_of is None:  # built once: a scan per binding was quadratic
-                    namespaces_of = {}
-                    for account_namespace, account_name in self._service_accounts:
-                        namespaces_of.setdefault(account_name, []).append(str(account_namespace))
                 elsewhere = sorted(namespaces_of.get(subject.name, ()))
                 hint = (f"; the sources define it in namespace {', '.join(elsewhere)} (was an install "
                         "loaded without its namespace, e.g. kubectl apply -n?)" if elsewhere else "")
