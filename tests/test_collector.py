@@ -106,3 +106,54 @@ def test_a_collection_starts_a_load_only_once_the_frozen_objects_double(
 def _heap() -> int:
     """Objects the collector tracks, frozen ones included."""
     return len(gc.get_objects()) + gc.get_freeze_count()
+
+
+EXIT_SCRIPT = '''
+import atexit, gc, sys
+import pytest_pfperms as pfperms
+
+class Finalized:
+    """Young cyclic garbage: its finalizer must still run at exit."""
+    def __init__(self):
+        self.me = self
+    def __del__(self):
+        print("finalized", flush=True)
+
+def report():  # registered before the load, so it runs after the collector's own handler
+    print("frozen at exit", gc.get_freeze_count() > 0, "left tracked", len(gc.get_objects()), flush=True)
+
+atexit.register(report)
+model = pfperms.load(sys.argv[1], cluster_defaults=False)
+kept = [[index] for index in range(50_000)]  # what the engine's caches build after the load
+Finalized()
+'''
+
+
+def test_a_process_that_loaded_a_model_freezes_what_is_left_at_exit_after_collecting_the_young(
+        repo: Path, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    script = tmp_path / "exit.py"
+    script.write_text(EXIT_SCRIPT)
+    result = subprocess.run([sys.executable, str(script), str(repo)], capture_output=True, text=True,
+                            timeout=120, check=True)
+    lines = result.stdout.splitlines()
+    assert "finalized" in lines, result.stdout + result.stderr
+    frozen = [line for line in lines if line.startswith("frozen at exit")]
+    assert frozen and frozen[0].split()[3] == "True", result.stdout
+    # the 50,000 lists made after the load were frozen too: the last collection walks none
+    assert int(frozen[0].split()[-1]) < 1_000, result.stdout
+    assert lines.index("finalized") < lines.index(frozen[0])
+
+
+def test_a_process_that_never_loaded_a_model_is_left_alone_at_exit(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    script = tmp_path / "idle.py"
+    script.write_text("import atexit, gc\nimport pytest_pfperms.sources.collector\n"
+                      "atexit.register(lambda: print('frozen', gc.get_freeze_count(), flush=True))\n")
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60,
+                            check=True)
+    assert result.stdout.split() == ["frozen", "0"], result.stdout + result.stderr

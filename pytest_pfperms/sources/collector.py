@@ -21,10 +21,22 @@ frozen); the next load's full collection, or :func:`collect`, does. Objects froz
 by someone else are frozen here too; they are thawed only for one of those collections.
 The permanent generation is never counted (``gc.get_freeze_count()`` walks all of it):
 the tally is kept from the generations' sizes at each freeze.
+
+At exit: the interpreter's shutdown runs one more full collection, over everything made
+since the last freeze, the engine's caches above all (about 670,000 objects after a
+30,600-object suite: 0.6 s of every process's exit, each xdist worker's included). A
+process that loaded a model therefore collects its two young generations (what was made
+since the test runner's own last collection) and then freezes what is left, at exit
+(:func:`_freeze_at_exit`, an ``atexit`` handler registered at the first load), so that
+collection skips it. What the young generations hold is still collected, its finalizers
+run; what had survived to the oldest generation and became garbage after pytest's own
+collection at the end of the session (it runs one, to report finalizers that raise) is
+left as CPython leaves what is alive at exit.
 """
 
 from __future__ import annotations
 
+import atexit
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -39,6 +51,7 @@ class _Tally:
 
     frozen = 0
     survivors = 0
+    freezes_at_exit = False
 
 
 @contextmanager
@@ -59,6 +72,9 @@ def collector_paused() -> Iterator[None]:
         frozen = gc.get_count()[0] + len(gc.get_objects(generation=1)) + len(gc.get_objects(generation=2))
         if not _Tally.frozen and not _Tally.survivors:
             _Tally.survivors = frozen  # the first freeze: what exists counts as having survived
+        if not _Tally.freezes_at_exit:
+            _Tally.freezes_at_exit = True
+            atexit.register(_freeze_at_exit)
         _Tally.frozen += frozen
         gc.freeze()
         gc.enable()
@@ -72,3 +88,11 @@ def collect() -> int:
     _Tally.survivors = len(gc.get_objects(generation=2))
     _Tally.frozen = 0
     return found
+
+
+def _freeze_at_exit() -> None:
+    """Collect the young generations and freeze the rest, so that the interpreter's last
+    full collection at shutdown skips what the loads and the engine built (module docstring)."""
+    if gc.isenabled():
+        gc.collect(1)
+        gc.freeze()
