@@ -12,6 +12,8 @@ import pytest
 import pytest_pfperms as pfperms
 from pytest_pfperms.sources import collector
 
+pytest_plugins = ["pytester"]
+
 ACCOUNT = "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: app, namespace: apps}\n"
 
 
@@ -157,3 +159,72 @@ def test_a_process_that_never_loaded_a_model_is_left_alone_at_exit(tmp_path: Pat
     result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60,
                             check=True)
     assert result.stdout.split() == ["frozen", "0"], result.stdout + result.stderr
+
+
+def test_the_young_are_collected_and_their_survivors_frozen(repo: Path) -> None:
+    pfperms.load(repo, cluster_defaults=False)  # a process that loaded a model
+    finalized: list[str] = []
+    garbage = Cycle()
+    weakref.finalize(garbage, finalized.append, "young cycle")
+    del garbage
+    kept = [[index] for index in range(1_000)]  # what a test warmed and keeps, as the engine's caches
+    before = collector._Tally.frozen
+    collector.freeze_survivors()
+    assert finalized == ["young cycle"]
+    tracked = {id(obj) for generation in range(3) for obj in gc.get_objects(generation=generation)}
+    assert all(id(item) not in tracked for item in kept)
+    assert collector._Tally.frozen - before >= len(kept)
+
+
+def test_a_process_that_never_loaded_a_model_freezes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(collector._Tally, "freezes_at_exit", False)
+    kept = [[index] for index in range(100)]
+    collector.freeze_survivors()
+    assert gc.get_freeze_count() == 0
+    tracked = {id(obj) for generation in range(3) for obj in gc.get_objects(generation=generation)}
+    assert all(id(item) in tracked for item in kept)
+
+
+FREEZING_CONFTEST = """
+import gc
+import json
+
+KEPT = []
+walked = []
+
+
+def _watch(phase, info):
+    if phase == "start" and info["generation"] == 2:
+        oldest = {id(obj) for obj in gc.get_objects(generation=2)}
+        walked.append(sum(id(item) in oldest for item in KEPT))
+
+
+def pytest_sessionfinish(session):
+    gc.callbacks.append(_watch)  # the full collections from here on
+
+
+def pytest_configure(config):
+    config.add_cleanup(lambda: json.dump(walked, open("walked.json", "w")))
+"""
+
+FREEZING_SUITE = """
+from conftest import KEPT
+
+
+def test_warms(pfperms):
+    assert pfperms.objects()
+    KEPT.extend([index] for index in range(1_000))  # what a session leaves, as the engine's caches
+"""
+
+
+def test_no_collection_at_the_end_of_a_session_walks_what_it_built(pytester: pytest.Pytester) -> None:
+    import json
+
+    (pytester.path / "sa.yaml").write_text(ACCOUNT)
+    pytester.makeini("[pytest]\npfperms_paths = sa.yaml\n")
+    pytester.makeconftest(FREEZING_CONFTEST)
+    pytester.makepyfile(FREEZING_SUITE)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    walked = json.loads((pytester.path / "walked.json").read_text())
+    assert walked and walked == [0] * len(walked)  # pytest's own collection among them

@@ -14,7 +14,15 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from pytest_pfperms.cli import EXIT_INTERNAL, EXIT_LOAD_ERROR, EXIT_NO, EXIT_UNKNOWN, EXIT_USAGE, EXIT_YES, main
+from pytest_pfperms.cli import (
+    EXIT_INTERNAL,
+    EXIT_LOAD_ERROR,
+    EXIT_NO,
+    EXIT_UNKNOWN,
+    EXIT_USAGE,
+    EXIT_YES,
+    main,
+)
 from pytest_pfperms.cli.results import output_schema
 from tests.test_html_report import browse
 

@@ -22,16 +22,19 @@ by someone else are frozen here too; they are thawed only for one of those colle
 The permanent generation is never counted (``gc.get_freeze_count()`` walks all of it):
 the tally is kept from the generations' sizes at each freeze.
 
-At exit: the interpreter's shutdown runs one more full collection, over everything made
-since the last freeze, the engine's caches above all (about 670,000 objects after a
-30,600-object suite: 0.6 s of every process's exit, each xdist worker's included). A
+At the end: pytest runs full collections when a session ends (two, to report finalizers
+that raise) and the interpreter's shutdown one more, each over everything made since the
+last freeze, the engine's caches above all (about 670,000 objects after a 30,600-object
+suite: 0.2 s each for pytest's, 0.6 s for the interpreter's, in every process, each xdist
+worker included); the imports of the terminal summary (Hypothesis's) can start more. A
 process that loaded a model therefore collects its two young generations (what was made
-since the test runner's own last collection) and then freezes what is left, at exit
-(:func:`_freeze_at_exit`, an ``atexit`` handler registered at the first load), so that
-collection skips it. What the young generations hold is still collected, its finalizers
-run; what had survived to the oldest generation and became garbage after pytest's own
-collection at the end of the session (it runs one, to report finalizers that raise) is
-left as CPython leaves what is alive at exit.
+since the collector last ran) and freezes what is left, :func:`freeze_survivors`, when the
+session ends (the plugin's ``pytest_sessionfinish``, after the session's fixtures are torn
+down, before the terminal summary) and at exit (an ``atexit`` handler registered at the
+first load), so that all of those skip it. What the young generations hold is still
+collected and its finalizers run, while pytest still reports those that raise; what had
+survived to the oldest generation and became garbage since the collector's last full
+collection is left as CPython leaves what is alive at exit.
 """
 
 from __future__ import annotations
@@ -74,7 +77,7 @@ def collector_paused() -> Iterator[None]:
             _Tally.survivors = frozen  # the first freeze: what exists counts as having survived
         if not _Tally.freezes_at_exit:
             _Tally.freezes_at_exit = True
-            atexit.register(_freeze_at_exit)
+            atexit.register(freeze_survivors)
         _Tally.frozen += frozen
         gc.freeze()
         gc.enable()
@@ -90,9 +93,13 @@ def collect() -> int:
     return found
 
 
-def _freeze_at_exit() -> None:
-    """Collect the young generations and freeze the rest, so that the interpreter's last
-    full collection at shutdown skips what the loads and the engine built (module docstring)."""
-    if gc.isenabled():
-        gc.collect(1)
-        gc.freeze()
+def freeze_survivors() -> None:
+    """In a process that loaded a model: collect the two young generations and freeze what
+    survived them, counted in the tally, so that the next full collection (pytest's at the end
+    of a session, the interpreter's at exit) skips what the loads and the engine built (module
+    docstring). Does nothing in a process that never loaded one, or with the collector disabled."""
+    if not _Tally.freezes_at_exit or not gc.isenabled():
+        return
+    gc.collect(1)
+    _Tally.frozen += len(gc.get_objects(generation=2))
+    gc.freeze()

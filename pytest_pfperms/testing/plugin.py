@@ -8,6 +8,7 @@ section. Nothing here needs assertion rewriting of our modules.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any, Literal
@@ -374,11 +375,18 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 _WORKER_WARNINGS_KEY = pytest.StashKey[list[str]]()
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """An xdist worker hands its models' warnings to the controller."""
+    """An xdist worker hands its models' warnings to the controller. Then, the session's
+    fixtures torn down, what the session built is frozen, so that no full collection from
+    here on (during the terminal summary's imports, pytest's own at its end) walks it
+    (``sources/collector.py``)."""
     output = getattr(session.config, "workeroutput", None)
     if output is not None:
         output["pfperms_warnings"] = _warning_lines(session.config)
+    collector = sys.modules.get("pytest_pfperms.sources.collector")  # not imported: nothing loaded
+    if collector is not None:
+        collector.freeze_survivors()
 
 
 @pytest.hookimpl(optionalhook=True)

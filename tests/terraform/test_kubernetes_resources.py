@@ -240,8 +240,8 @@ def test_role_rules_are_sets_without_non_resource_urls() -> None:
     assert role.rules[1].resource_names == ("web", "")
     # the kubernetes_role rule schema has no non_resource_urls: terraform plan refuses it
     body["rule"][0]["non_resource_urls"] = ["/metrics"]
-    with pytest.raises(ResourceBodyError, match="rule.0.non_resource_urls: An argument named "
-                       "'non_resource_urls' is not expected here"):
+    with pytest.raises(ResourceBodyError, match=r"rule\.0\.non_resource_urls: An argument named "
+                       r"'non_resource_urls' is not expected here"):
         manifest_for("kubernetes_role", body)
 
 
