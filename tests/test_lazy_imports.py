@@ -66,3 +66,21 @@ def test_an_unknown_name_is_an_attribute_error(tmp_path: Path) -> None:
             "try:\n    pytest_pfperms.no_such_name\nexcept AttributeError as error:\n"
             "    print(json.dumps(str(error)))")
     assert _run(code, tmp_path) == "module 'pytest_pfperms' has no attribute 'no_such_name'"
+
+
+def test_loading_valid_manifests_imports_no_schema_validator(tmp_path: Path) -> None:
+    """jsonschema (0.04 s) is imported for the first document with a problem, for its message."""
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "role.yaml").write_text("kind: Role\napiVersion: rbac.authorization.k8s.io/v1\n"
+                                                "metadata: {name: r, namespace: a}\nrules: [{verbs: get}]\n")
+    code = ("import sys, json, pytest_pfperms as pfperms\n"
+            f"pfperms.load({str(EXAMPLE)!r})\n"
+            "before = 'jsonschema' in sys.modules\n"
+            "try:\n"
+            "    pfperms.load('bad')\n"
+            "except pfperms.LoadError as error:\n"
+            "    message = str(error)\n"
+            "print(json.dumps([before, 'jsonschema' in sys.modules, message]))")
+    outcome = _run(code, tmp_path)
+    assert isinstance(outcome, list) and outcome[:2] == [False, True]
+    assert 'rules[0].verbs: expected a list of strings, got "get"' in outcome[2]

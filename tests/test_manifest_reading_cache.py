@@ -13,7 +13,8 @@ from corpus_support import CORPUS, PROJECTS, needs_corpus
 
 import pytest_pfperms as pfperms
 from pytest_pfperms.sources.cache.store import CacheStore, open_store
-from pytest_pfperms.sources.manifests import reading_cache
+from pytest_pfperms.sources.manifests import object_building, reading_cache
+from pytest_pfperms.sources.manifests.admission import unchecked
 
 ROLES = textwrap.dedent("""\
     # Source: chart/templates/rbac.yaml
@@ -184,6 +185,40 @@ def test_a_problem_file_is_never_kept(tmp_path: Path, monkeypatch: pytest.Monkey
     assert _entries(cache) == []
 
 
+
+def test_a_kept_reading_is_not_checked_for_admission_again(
+        repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _kept_cache(tmp_path, monkeypatch)
+    reference = _snapshot(pfperms.load(repo))  # writes the entry of rbac.yaml
+    checked: list[str] = []
+    original = object_building.admission_problems
+    monkeypatch.setattr(object_building, "admission_problems", lambda document, **kwargs: (
+        checked.append(document["metadata"]["name"]) or original(document, **kwargs)))
+    assert _snapshot(pfperms.load(repo)) == reference
+    assert sorted(checked) == ["dated", "listed"], "only the files read again are checked again"
+
+
+REFUSED = textwrap.dedent("""\
+    apiVersion: v1
+    kind: ServiceAccount
+    metadata: {name: Web, namespace: apps}
+    """)
+
+
+def test_a_reading_kept_without_admission_vouches_for_nothing_with_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reading_cache, "MIN_CACHED_CHARACTERS", 0)
+    cache = _kept_cache(tmp_path, monkeypatch)
+    root = tmp_path / "refused"
+    root.mkdir()
+    (root / "account.yaml").write_text(REFUSED)
+    with unchecked():  # the API server would refuse the name (not a DNS subdomain); a test may load it
+        pfperms.load(root)
+        assert len(_entries(cache)) == 1
+        assert [account.name for account in pfperms.load(root).objects("ServiceAccount")] == ["Web"]
+    with pytest.raises(pfperms.LoadError) as raised:
+        pfperms.load(root)
+    assert "account.yaml:3" in str(raised.value) and "invalid name 'Web'" in str(raised.value)
 
 
 @needs_corpus

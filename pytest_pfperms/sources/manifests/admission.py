@@ -103,6 +103,11 @@ def unchecked() -> Iterator[None]:
         _ENFORCED.reset(token)
 
 
+def enforced() -> bool:
+    """Whether the admission rules apply here (not inside :func:`unchecked`)."""
+    return _ENFORCED.get()
+
+
 def checked(document: Mapping[str, Any]) -> bool:
     """Whether the document is of a kind whose admission rules this module knows."""
     if not isinstance(document, Mapping):

@@ -356,10 +356,12 @@ def helm_source(helm_lines: list[int], helm_names: list[str], line: int, previou
 
 
 def add_built_object(value: Any, source: SourceRef, default_namespace: Str,
-                     rule_lines: list[int] | None, result: ManifestResult) -> None:
+                     rule_lines: list[int] | None, result: ManifestResult, *, admitted: bool = False) -> None:
     """Build one object from a document already read; InvalidObject propagates (a cached
-    reading has no nodes to place the problem, so the caller reads the file again)."""
-    built = build_object(value, source, default_namespace, rule_lines=rule_lines, strict_fields=True)
+    reading has no nodes to place the problem, so the caller reads the file again).
+    ``admitted``: as for :func:`~.object_building.build_object`."""
+    built = build_object(value, source, default_namespace, rule_lines=rule_lines, strict_fields=True,
+                         admitted=admitted)
     result.objects.append(built.obj)
     for warning in built.warnings:
         result.warnings.append(Problem(source.path, source.line, warning, built.obj.ref()))

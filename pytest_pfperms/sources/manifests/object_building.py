@@ -310,17 +310,20 @@ def build_object(
     rule_lines: list[int] | None = None,
     condition: Symbol | None = None,
     strict_fields: bool = False,
+    admitted: bool = False,
 ) -> Built:
     """Build one model object from a document; raise :class:`InvalidObject` if it is malformed
     or the API server would refuse it (:mod:`.admission`; ``strict_fields``: unknown fields
-    too, as ``kubectl apply`` refuses them).
+    too, as ``kubectl apply`` refuses them). ``admitted``: the document is known to pass
+    those checks (a cached reading of a file that loaded without a problem under the same
+    rules), so they are not run again.
 
     ``condition`` marks an object that exists only if a symbol turns out so (Terraform
     ``count``/``for_each`` over values unknown before apply).
     """
     try:
         built = _build(document, source, default_namespace, rule_lines)
-        refused = admission_problems(document, strict_fields=strict_fields)
+        refused = [] if admitted else admission_problems(document, strict_fields=strict_fields)
         if refused:
             (path, message), *more = refused
             raise InvalidObject(path, message, tuple(more))

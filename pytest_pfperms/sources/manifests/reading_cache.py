@@ -7,7 +7,11 @@ namespace defaults and warnings depend on the load's options. An entry holds, pe
 its plain value and the lines its objects need (first line, the line after it, the lines of
 a role's rules), as JSON, in the signed store of :mod:`pytest_pfperms.sources.cache.store`
 under ``manifests/<sha256>.entry``; the key hashes the text, the name messages give the
-file, this package's source and PyYAML's version.
+file, this package's source, PyYAML's version and whether the admission rules apply
+(:func:`~.admission.unchecked`). Since an entry is written only for a reading without a
+problem, it vouches that its documents pass those rules, which depend on the document
+alone: they are not checked again when it is read back (a third of building from a cached
+reading).
 
 Entries are written from the second process that uses a cache directory on (see
 :func:`_kept`), only for a file read without a problem and holding no ``*List``
@@ -32,6 +36,7 @@ from ...model.objects import SourceRef
 from ...values import Str
 from ..cache.fingerprint import code_fingerprint
 from ..cache.store import active_store
+from .admission import enforced
 from .documents import (
     DocumentRecord,
     ManifestResult,
@@ -45,8 +50,8 @@ from .object_building import InvalidObject
 KIND = "manifests"
 """The store's directory for these entries."""
 
-ENTRY_VERSION = 1
-"""Bumped when an entry's layout changes."""
+ENTRY_VERSION = 2
+"""Bumped when an entry's layout or meaning changes (2: an entry vouches for admission)."""
 
 MIN_CACHED_CHARACTERS = 4_096
 """Files shorter than this are read every time (an entry would cost as much as reading)."""
@@ -90,7 +95,8 @@ def _kept(directory: Path) -> bool:
 
 def _key(text: str, path: str) -> str:
     digest = hashlib.sha256(f"pfperms-manifests {ENTRY_VERSION} {code_fingerprint()} "
-                            f"PyYAML {yaml.__version__} libyaml {yaml.__with_libyaml__}\0".encode())
+                            f"PyYAML {yaml.__version__} libyaml {yaml.__with_libyaml__} "
+                            f"admission {'enforced' if enforced() else 'unchecked'}\0".encode())
     digest.update(path.encode("utf-8", "surrogatepass") + b"\0")
     digest.update(text.encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
@@ -123,7 +129,8 @@ def _from_entry(payload: bytes, text: str, path: str, default_namespace: Str) ->
         if value is None:
             continue  # an empty document
         try:
-            add_built_object(value, SourceRef(path, line, helm), default_namespace, rule_lines, result)
+            add_built_object(value, SourceRef(path, line, helm), default_namespace, rule_lines, result,
+                             admitted=True)  # written for a reading without a problem, under these rules
         except InvalidObject:
             return None  # the full reading places the problem on its line
     return result

@@ -9,14 +9,15 @@ first error so that the message names the field path and what is wrong, e.g.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
-
-import jsonschema
-from jsonschema import Draft202012Validator
+from typing import TYPE_CHECKING, Any
 
 from ...values import Symbol
+
+if TYPE_CHECKING:
+    from jsonschema.protocols import Validator
 
 STRING = {"type": "string", "title": "a string"}
 STRING_LIST = {"type": "array", "items": STRING, "title": "a list of strings"}
@@ -170,12 +171,19 @@ SCHEMAS: dict[str, dict[str, Any]] = {
 for _kind in ("Workflow", "WorkflowTemplate", "ClusterWorkflowTemplate", "CronWorkflow"):
     SCHEMAS[_kind]["properties"]["metadata"] = NAMED_METADATA
 
-_TYPE_CHECKER = Draft202012Validator.TYPE_CHECKER.redefine(
-    "string", lambda _checker, value: isinstance(value, (str, Symbol)))
-_Validator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
-    Draft202012Validator, type_checker=_TYPE_CHECKER)
-_VALIDATORS = {kind: _Validator(schema) for kind, schema in SCHEMAS.items()}
-_ANY = _Validator(ANY_OBJECT)
+
+
+@functools.cache
+def _validators() -> tuple[dict[str, Validator], Validator]:
+    """The validator of each kind's schema and of any object, built when a document first has a
+    problem (jsonschema is imported then, not by every load: 0.04 s of each process)."""
+    import jsonschema
+
+    type_checker = jsonschema.Draft202012Validator.TYPE_CHECKER.redefine(
+        "string", lambda _checker, value: isinstance(value, (str, Symbol)))
+    validator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
+        jsonschema.Draft202012Validator, type_checker=type_checker)
+    return {kind: validator(schema) for kind, schema in SCHEMAS.items()}, validator(ANY_OBJECT)
 
 
 def field_path(path: Sequence[str | int]) -> str:
@@ -200,10 +208,11 @@ def _show(value: Any) -> str:
 
 def first_error(kind: str | None, document: Any) -> tuple[list[str | int], str] | None:
     """The first schema violation in ``document`` as (path, message), or None if it is valid."""
-    validator = _VALIDATORS.get(kind or "", _ANY)
+    by_kind, any_object = _validators()
+    validator = by_kind.get(kind or "", any_object)
     errors = list(validator.iter_errors(document))
-    if not errors and validator is not _ANY:
-        errors = list(_ANY.iter_errors(document))
+    if not errors and validator is not any_object:
+        errors = list(any_object.iter_errors(document))
     if not errors:
         return None
     error = min(errors, key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
