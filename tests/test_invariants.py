@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import sys
 import textwrap
+from collections.abc import Callable
 
 import pytest
 from corpus_support import CORPUS, PROJECTS, needs_corpus
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import pytest_pfperms as pfperms
@@ -336,3 +337,56 @@ def test_real_question_spaces_are_indexed_as_they_are_listed(project: str) -> No
     assert [space[position] for position in range(0, len(listed), step)] == listed[::step]
     assert space[-1] == listed[-1]
     assert forall(model).size == len(words.subjects) * len(listed)
+
+
+def _outcome(run: Callable[[], object]) -> tuple[object, ...]:
+    """What a check ends with: its Checked, or the violation's counts, case and answer."""
+    try:
+        checked = run()
+    except pfperms.InvariantViolation as violation:
+        return ("violated", violation.checked, violation.who, violation.request, violation.decision.allowed)
+    return ("held", checked)
+
+
+def _same_by_answer_and_by_predicate(space: pfperms.ForAll) -> None:
+    """``can()``/``cannot()`` settle a case from the answer alone; ``check()`` with the same
+    predicate builds every Decision: they must end alike."""
+    assert space.exhaustive
+    assert _outcome(space.cannot) == _outcome(
+        lambda: space.check(lambda _who, _request, decision: decision.allowed is False))
+    assert _outcome(space.can) == _outcome(
+        lambda: space.check(lambda _who, _request, decision: decision.allowed is True))
+
+
+@settings(max_examples=150, deadline=None)
+@given(manifests=pst.manifests(verbs=["get", "list", "create", "*"], max_bindings=5),
+       resources=st.lists(st.sampled_from(["secrets", "pods", "pods/exec", "deployments.apps", "nodes"]),
+                          min_size=1, max_size=3, unique=True))
+def test_can_and_cannot_answer_as_the_predicate_would(manifests: list[dict[str, object]],
+                                                      resources: list[str]) -> None:
+    model = pst.load_manifests(manifests)
+    _same_by_answer_and_by_predicate(forall(model, resources=resources))
+    _same_by_answer_and_by_predicate(forall(model))
+
+
+def test_can_and_cannot_answer_as_the_predicate_would_with_unknowns() -> None:
+    reader = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": "reader"},
+              "rules": [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"]}]}
+    binding = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+               "metadata": {"name": "reads", "namespace": pst.HclExpression("var.namespace")},
+               "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "reader"},
+               "subjects": [{"kind": "ServiceAccount", "name": "web", "namespace": "apps"}]}
+    symbolic = pst.load_manifests([reader, binding], format="hcl")
+    space = forall(symbolic, verbs=["get", "list"], resources=["secrets"])
+    assert _outcome(space.cannot)[0] == "violated"  # an unknown answer is no proof either way
+    _same_by_answer_and_by_predicate(space)
+
+
+@needs_corpus
+@pytest.mark.parametrize("project", PROJECTS)
+def test_can_and_cannot_answer_as_the_predicate_would_on_real_manifests(project: str) -> None:
+    model = pfperms.load(CORPUS / project, allow_partial=True)
+    namespaces = sorted(model.known_namespaces)[:4]
+    _same_by_answer_and_by_predicate(forall(model, verbs=["get", "list", "create"],
+                                            resources=["secrets", "pods/exec", "serviceaccounts/token"],
+                                            namespaces=[*namespaces, None]))
