@@ -22,9 +22,11 @@ from property_support import PROBE_SUBJECTS, Manifest, probe_requests
 from pytest_pfperms import NonResourceRequest, ResourceRequest, ServiceAccount, User
 from pytest_pfperms import strategies as pst
 from pytest_pfperms.kubernetes.authorizer import KubernetesEngine
+from pytest_pfperms.model.identities import Identity
 from pytest_pfperms.model.objects import KubeObject, SourceRef
+from pytest_pfperms.model.requests import Request
 from pytest_pfperms.sources.manifests.object_building import InvalidObject, build_object
-from pytest_pfperms.values import Symbol
+from pytest_pfperms.values import Symbol, Tri
 
 X = Symbol("var.x", expression="var.x")
 Y = Symbol("var.y", expression="var.y")
@@ -102,9 +104,9 @@ def _objects(manifests: list[Manifest], conditional: set[int]) -> list[KubeObjec
     return objects
 
 
-@given(pst.manifests(), st.data())
-def test_the_indexed_path_decides_as_the_candidate_path(manifests: list[Manifest],
-                                                       data: st.DataObject) -> None:
+def _drawn_objects(manifests: list[Manifest], data: st.DataObject) -> tuple[list[KubeObject], str]:
+    """The generated objects with tricky subjects, symbols and conditional existence drawn in,
+    and a description of what was drawn for failure messages."""
     drawn = copy.deepcopy(manifests)
     bindings = [index for index, manifest in enumerate(drawn) if "subjects" in manifest]
     for index in bindings:
@@ -119,18 +121,43 @@ def test_the_indexed_path_decides_as_the_candidate_path(manifests: list[Manifest
                                 "may not exist") if bindings else [])
     if data.draw(st.booleans(), label="a role may not exist"):
         conditional.add(data.draw(st.integers(0, max(len(drawn) - 1, 0))))
-    objects = _objects(drawn, conditional)
+    return _objects(drawn, conditional), f"symbols at {chosen}, conditional {sorted(conditional)}"
+
+
+def _reference(engine: KubernetesEngine, who: Identity, request: Request) -> Tri:
+    if isinstance(request, NonResourceRequest):
+        return engine.reference_plan(who, "").decide_url(request)
+    return engine.reference_plan(who, request.namespace).decide(request)
+
+
+@given(pst.manifests(), st.data())
+def test_the_indexed_path_decides_as_the_candidate_path(manifests: list[Manifest],
+                                                       data: st.DataObject) -> None:
+    objects, drawn = _drawn_objects(manifests, data)
     fast, slow = KubernetesEngine(objects), KubernetesEngine(objects)
     questions = [(who, request) for who in IDENTITIES for request in REQUESTS]
     random.Random(data.draw(st.integers(0, 2**32), label="order")).shuffle(questions)
     for who, request in [*questions, *questions[: len(questions) // 5]]:
-        if isinstance(request, NonResourceRequest):
-            expected = slow.reference_plan(who, "").decide_url(request)
-        else:
-            expected = slow.reference_plan(who, request.namespace).decide(request)
+        expected = _reference(slow, who, request)
         assert fast.allowed(who, request) is expected, (
             f"{who} {request.describe()}: indexed path {fast.allowed(who, request)}, candidate path "
-            f"{expected}; symbols at {chosen}, conditional {sorted(conditional)}")
+            f"{expected}; {drawn}")
+
+
+@given(pst.manifests(), st.data())
+def test_answers_over_many_identities_are_the_candidate_paths(manifests: list[Manifest],
+                                                              data: st.DataObject) -> None:
+    """``answers`` (what forall's can()/cannot() ask) looks each identity up once and shares
+    each plan's answers between the identities holding it, in any order of identities."""
+    objects, drawn = _drawn_objects(manifests, data)
+    fast, slow = KubernetesEngine(objects), KubernetesEngine(objects)
+    identities = data.draw(st.permutations(IDENTITIES), label="identities in order")
+    requests = data.draw(st.lists(st.sampled_from(REQUESTS), min_size=1, max_size=len(REQUESTS)),
+                         label="requests")
+    shared: dict[Any, Tri] = {}
+    for who in [*identities, *identities[:2]]:
+        expected = [_reference(slow, who, request) for request in requests]
+        assert fast.answers(who, requests, shared) == expected, f"{who}: {drawn}"
 
 
 @given(pst.manifests(), st.data())

@@ -760,6 +760,39 @@ class KubernetesEngine:
             return self.plan(who, "").decide_url(request)
         return self.plan(who, request.namespace).decide(request)
 
+    def answers(self, who: Identity, requests: Sequence[Request],
+                shared: dict[tuple[_Plan, int], Tri] | None = None) -> list[Tri]:
+        """``[allowed(who, request) for request in requests]``, the identity looked up once.
+
+        ``shared``: a dict the caller keeps over calls with the same ``requests`` (a loop over
+        subjects): identities holding the same subject keys share their plans, so each plan
+        decides each request once (keyed by the plan object, which the dict keeps alive, and the
+        request's position; at most one entry per case asked)."""
+        part = self._identities.get((who.namespace, who.name) if who.__class__ is ServiceAccount else who)
+        if part is None:
+            part = self._identity_part(who)
+        by_namespace, bound_in, cluster_plan = part.by_namespace, part.bound_in, part.cluster_plan
+        memo: dict[tuple[_Plan, int], Tri] = {} if shared is None else shared
+        found: list[Tri] = []
+        for position, request in enumerate(requests):
+            if type(request) is not ResourceRequest:
+                found.append(self.allowed(who, request))
+                continue
+            namespace = request.namespace
+            plan = by_namespace.get(namespace)
+            if plan is None:
+                if bound_in is not None and namespace.__class__ is str and namespace not in bound_in:
+                    plan = cluster_plan  # as _namespace_plan: no RoleBinding here may name it
+                else:
+                    plan = self._namespace_plan(part, who, namespace)
+            key = (plan, position)
+            try:
+                answer = memo[key]
+            except KeyError:
+                answer = memo[key] = plan.decide(request)
+            found.append(answer)
+        return found
+
     def grant_paths(self, who: Identity, request: Request) -> list[GrantPath]:
         """Every path that grants (allowed True) or may grant (None) the request."""
         namespace = "" if isinstance(request, NonResourceRequest) else request.namespace

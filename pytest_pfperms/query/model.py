@@ -504,10 +504,13 @@ class Model:
         return Decision(engine.allowed(identity, request), subject or identity, request,
                         partial(explain_rbac, engine, identity, request, notes=notes))
 
-    def allowed(self, identity: Identity, request: Request) -> Tri:
-        """``decide(identity, request).allowed`` without the Decision: for loops over many
-        cases that build one only where the answer is not the one they want."""
-        return self.kubernetes.allowed(identity, request)
+    def answers(self, identity: Identity, requests: Sequence[Request],
+                shared: dict[Any, Tri] | None = None) -> list[Tri]:
+        """``[decide(identity, request).allowed for request in requests]`` without the Decisions:
+        for loops over many cases that build one only where the answer is not the one they want.
+        ``shared``: a dict kept over calls with the same ``requests``, so identities that share
+        their rules share the work (``KubernetesEngine.answers``)."""
+        return self.kubernetes.answers(identity, requests, shared)
 
     def who_can(self, verb: str, resource: str, *, namespace: Str | None = None,
                 name: str | None = None, api_group: str | None = None,
