@@ -179,24 +179,40 @@ def sourced(model: Model, identity: Identity, request: Request) -> bool:
 
 
 def flagged(model: Model, identity: Identity, request: Request) -> Decision | None:
-    """The decision, when the sources allow (or may allow) the request."""
-    decision = model.decide(identity, request)
-    if decision.allowed is False or not sourced(model, identity, request):
+    """The decision, when the sources allow (or may allow) the request (built only then: most
+    requests a built-in asks are denied)."""
+    if model.kubernetes.allowed(identity, request) is False or not sourced(model, identity, request):
         return None
-    return decision
+    return model.decide(identity, request)
 
 
 def requests_for(model: Model, probe: Probe, scopes: Iterable[Str]) -> Iterator[tuple[Str, list[Request]]]:
     """For each scope (``""``: cluster-wide), the probe unnamed and with every rule-listed name."""
     names = ["", *rule_names(model, probe)]
     for scope in scopes:
-        yield (
-            scope,
-            [
-                ResourceRequest(probe.verb, probe.group, probe.resource, probe.subresource, scope, name)
-                for name in names
-            ],
-        )
+        yield scope, _named_requests(probe, scope, names)
+
+
+def _named_requests(probe: Probe, scope: Str, names: list[str]) -> list[Request]:
+    return [ResourceRequest(probe.verb, probe.group, probe.resource, probe.subresource, scope, name)
+            for name in names]
+
+
+class _ProbeRequests:
+    """:func:`requests_for` for one scan: each probe's names looked up once, and its requests
+    built once per scope, for every subject that asks them."""
+
+    def __init__(self, model: Model, probes: list[Probe]) -> None:
+        self._names = {probe: ["", *rule_names(model, probe)] for probe in probes}
+        self._built: dict[tuple[Probe, Str], list[Request]] = {}
+
+    def of(self, probe: Probe, scopes: Iterable[Str]) -> Iterator[tuple[Str, list[Request]]]:
+        for scope in scopes:
+            key = (probe, scope)
+            requests = self._built.get(key)
+            if requests is None:
+                requests = self._built[key] = _named_requests(probe, scope, self._names[probe])
+            yield scope, requests
 
 
 def scan(
@@ -205,6 +221,7 @@ def scan(
     """Ask every subject every probe: cluster-wide first and, where that is denied, in each namespace
     (``scope="any"``); cluster-wide only (``"cluster"``); or in the ``fixed`` namespaces (``"fixed"``)."""
     probes = list(probes)
+    asked = _ProbeRequests(model, probes)
     found: list[Finding] = []
     checked = 0
     fixed = list(fixed)
@@ -216,7 +233,7 @@ def scan(
             if scope in ("any", "fixed"):
                 scopes += local
             hit_cluster = False
-            for where, requests in requests_for(model, probe, scopes):
+            for where, requests in asked.of(probe, scopes):
                 if where != "" and hit_cluster:
                     break
                 for request in requests:
