@@ -7,7 +7,10 @@ On ``bench_load.py``'s repo (200 namespaces, about 10,200 objects, cluster defau
 - warm: the same 20,000 questions asked again (goal >= 400,000/s);
 - ``who_can`` median latency (goal <= 0.5 ms);
 - ``forall`` over the model's whole question space (its size printed; Hypothesis draws
-  1,000 cases) and over a space small enough to check case by case (goal: seconds).
+  1,000 cases) and over a space small enough to check case by case (goal: seconds);
+- ``forall(...).cannot()`` per namespace, as a suite's per-namespace items ask it (every other
+  team namespace's accounts reading one namespace's secrets), against ``check()`` with the
+  same predicate over the same spaces, which builds a ``Decision`` for every case.
 
 Each rate is printed by wall and by CPU time (the best of ``--runs`` fresh models; CPU time
 leaves out what other tenants of a shared machine take) and as a fraction of a reference
@@ -113,6 +116,7 @@ def main() -> None:
                                 namespaces=[f"team-{index}" for index in range(8)])
         narrow_result = narrow.check(lambda who, request, decision: decision.allowed is not None, "known")
         narrow_time = time.perf_counter() - start
+        by_answer, by_predicate, per_namespace = per_namespace_items(model, args.namespaces)
 
     cold_rate = args.questions / min(cold_times)
     warm_rate = args.questions / min(warm_times)
@@ -130,6 +134,34 @@ def main() -> None:
     print(f"who_can: median {median:.3f} ms, p95 {p95:.3f} ms (goal <= 0.5 ms)")
     print(f"forall, whole space ({whole.size:,} cases): {whole_time:.2f} s, {whole_result}")
     print(f"forall, {narrow.size:,} cases: {narrow_time:.2f} s, {narrow_result}")
+    print(f"forall per namespace ({per_namespace:,} cases each): cannot() {by_answer * 1000:.2f} ms, "
+          f"check() with the same predicate {by_predicate * 1000:.2f} ms, "
+          f"ratio {by_answer / by_predicate:.2f}")
+
+
+def per_namespace_items(model: pfperms.Model, namespaces: int, items: int = 40) -> tuple[float, float, int]:
+    """Seconds per item of ``cannot()`` and of ``check()`` with its predicate (the best of three
+    passes over ``items`` namespaces, after one warming pass), and the cases of one item."""
+    def space(namespace: str) -> pfperms.ForAll:
+        return pfperms.forall(model, subjects=lambda who: isinstance(who, pfperms.ServiceAccount)
+                              and who.namespace != namespace and who.namespace.startswith("team-"),
+                              verbs=["get", "list"], resources=["secrets"], namespaces=[namespace])
+
+    chosen = [f"team-{index % namespaces}" for index in range(items)]
+    for namespace in chosen:
+        space(namespace).cannot()
+    best = {"answer": float("inf"), "predicate": float("inf")}
+    for _ in range(3):
+        for way in best:
+            start = time.perf_counter()
+            for namespace in chosen:
+                if way == "answer":
+                    space(namespace).cannot()
+                else:
+                    space(namespace).check(lambda who, request, decision: decision.allowed is False)
+            best[way] = min(best[way], (time.perf_counter() - start) / items)
+    size = space(chosen[0]).size or 0
+    return best["answer"], best["predicate"], size
 
 
 if __name__ == "__main__":
