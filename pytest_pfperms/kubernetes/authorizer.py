@@ -594,11 +594,14 @@ class KubernetesEngine:
     def plan(self, who: Identity, namespace: Str) -> _Plan:
         """The rules that apply to ``who`` for a request in ``namespace`` (``""``: cluster scope),
         ClusterRoleBindings and that namespace's RoleBindings, indexed for fast matching (cached)."""
-        part = self._identities.get((who.namespace, who.name) if who.__class__ is ServiceAccount else who)
-        if part is None:
-            part = self._identity_part(who)
+        part = self._part_of(who)
         found = part.by_namespace.get(namespace)
         return found if found is not None else self._namespace_plan(part, who, namespace)
+
+    def _part_of(self, who: Identity) -> _IdentityPart:
+        """The identity's cached part (``allowed`` inlines this lookup: it is its hot path)."""
+        part = self._identities.get((who.namespace, who.name) if who.__class__ is ServiceAccount else who)
+        return part if part is not None else self._identity_part(who)
 
     def _identity_part(self, who: Identity) -> _IdentityPart:
         """An identity's keys and what the ClusterRoleBindings grant it (cached)."""
@@ -768,10 +771,8 @@ class KubernetesEngine:
         subjects): identities holding the same subject keys share their plans, so each plan
         decides each request once (keyed by the plan object, which the dict keeps alive, and the
         request's position; at most one entry per case asked)."""
-        part = self._identities.get((who.namespace, who.name) if who.__class__ is ServiceAccount else who)
-        if part is None:
-            part = self._identity_part(who)
-        by_namespace, bound_in, cluster_plan = part.by_namespace, part.bound_in, part.cluster_plan
+        part = self._part_of(who)
+        by_namespace = part.by_namespace
         memo: dict[tuple[_Plan, int], Tri] = {} if shared is None else shared
         found: list[Tri] = []
         for position, request in enumerate(requests):
@@ -781,10 +782,7 @@ class KubernetesEngine:
             namespace = request.namespace
             plan = by_namespace.get(namespace)
             if plan is None:
-                if bound_in is not None and namespace.__class__ is str and namespace not in bound_in:
-                    plan = cluster_plan  # as _namespace_plan: no RoleBinding here may name it
-                else:
-                    plan = self._namespace_plan(part, who, namespace)
+                plan = self._namespace_plan(part, who, namespace)
             key = (plan, position)
             try:
                 answer = memo[key]

@@ -195,7 +195,8 @@ class ForAll:
                 first = (who, request, decision)
             elif len(others) < MAX_LISTED:
                 others.append(decision.summary())
-        cases = len(self.subjects()) * len(self.requests())
+        cases = self.size
+        assert cases is not None  # an exhaustive space is a finite one
         checked = Checked(cases, cases, True, violations)
         if first is not None:
             raise self._violation(*first, expected, wanted, checked, others)

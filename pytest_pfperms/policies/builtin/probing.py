@@ -188,14 +188,7 @@ def flagged(model: Model, identity: Identity, request: Request) -> Decision | No
 
 def requests_for(model: Model, probe: Probe, scopes: Iterable[Str]) -> Iterator[tuple[Str, list[Request]]]:
     """For each scope (``""``: cluster-wide), the probe unnamed and with every rule-listed name."""
-    names = ["", *rule_names(model, probe)]
-    for scope in scopes:
-        yield scope, _named_requests(probe, scope, names)
-
-
-def _named_requests(probe: Probe, scope: Str, names: list[str]) -> list[Request]:
-    return [ResourceRequest(probe.verb, probe.group, probe.resource, probe.subresource, scope, name)
-            for name in names]
+    return _ProbeRequests(model, [probe]).of(probe, scopes)
 
 
 class _ProbeRequests:
@@ -211,7 +204,9 @@ class _ProbeRequests:
             key = (probe, scope)
             requests = self._built.get(key)
             if requests is None:
-                requests = self._built[key] = _named_requests(probe, scope, self._names[probe])
+                requests = self._built[key] = [
+                    ResourceRequest(probe.verb, probe.group, probe.resource, probe.subresource, scope, name)
+                    for name in self._names[probe]]
             yield scope, requests
 
 
